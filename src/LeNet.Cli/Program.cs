@@ -1,0 +1,3 @@
+using LeNet.Cli;
+
+return LeNetCommand.Run(args, Console.Out, Console.Error);

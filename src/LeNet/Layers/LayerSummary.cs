@@ -1,0 +1,37 @@
+namespace LeNet.Layers;
+
+/// <summary>One row of <see cref="Sequential.Summary"/>: a child layer and the shape it outputs.</summary>
+public sealed class LayerSummary
+{
+    private readonly int[] _outputShape;
+
+    /// <summary>Creates a row.</summary>
+    /// <param name="index">The child's index in the Sequential.</param>
+    /// <param name="name">The child's <see cref="ILayer.Name"/>.</param>
+    /// <param name="outputShape">The shape the child outputs.</param>
+    /// <param name="parameterCount">The number of scalar parameters the child holds.</param>
+    public LayerSummary(int index, string name, ReadOnlySpan<int> outputShape, long parameterCount)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Index = index;
+        Name = name;
+        _outputShape = outputShape.ToArray();
+        ParameterCount = parameterCount;
+    }
+
+    /// <summary>The child's index in the Sequential (its state-dict prefix).</summary>
+    public int Index { get; }
+
+    /// <summary>The child's type name, e.g. <c>Conv2d</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The shape the child outputs.</summary>
+    public ReadOnlySpan<int> OutputShape => _outputShape;
+
+    /// <summary>The number of scalar parameters the child holds.</summary>
+    public long ParameterCount { get; }
+
+    /// <summary>The d2l line: <c>Conv2d output shape: [1, 6, 28, 28]</c>.</summary>
+    /// <returns>The row as text.</returns>
+    public override string ToString() => $"{Name} output shape: {Tensor.FormatShape(_outputShape)}";
+}

@@ -1,0 +1,97 @@
+using LeNet.Kernels;
+
+namespace LeNet.Layers;
+
+/// <summary>
+/// A fully connected layer y = x·Wᵀ + b, like <c>torch.nn.Linear(in_features, out_features, bias=True)</c>.
+/// </summary>
+/// <remarks>
+/// <c>input [*, InFeatures] → output [*, OutFeatures]</c>: any leading dimensions are kept (usually
+/// just the batch, <c>[N, InFeatures] → [N, OutFeatures]</c>).
+/// </remarks>
+public sealed class Linear : ILayer
+{
+    /// <summary>Creates the layer with PyTorch's default initialisation: weight and bias drawn from U(−1/√in, 1/√in).</summary>
+    /// <param name="inFeatures">Size of each input sample.</param>
+    /// <param name="outFeatures">Size of each output sample.</param>
+    /// <param name="bias">Whether the layer adds a learnable bias.</param>
+    /// <param name="random">The source of the initial values; <see cref="Random.Shared"/> when null. Pass a seeded one for determinism.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A feature count is not positive.</exception>
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Random? random = null)
+    {
+        LayerGuard.AtLeast(inFeatures, 1, nameof(Linear), nameof(inFeatures));
+        LayerGuard.AtLeast(outFeatures, 1, nameof(Linear), nameof(outFeatures));
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = new Parameter(new Tensor(outFeatures, inFeatures));
+        Bias = bias ? new Parameter(new Tensor(outFeatures)) : null;
+        ResetParameters(random);
+    }
+
+    /// <inheritdoc/>
+    public string Name => nameof(Linear);
+
+    /// <summary>Size of each input sample.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Size of each output sample.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>The weights, shape <c>[OutFeatures, InFeatures]</c> (PyTorch's <c>weight</c>).</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>The bias, shape <c>[OutFeatures]</c>, or null when created with <c>bias: false</c>.</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>Draws new initial values the way <c>Linear.reset_parameters</c> does: weight, then bias, from U(−1/√in, 1/√in).</summary>
+    /// <param name="random">The source of the values; <see cref="Random.Shared"/> when null.</param>
+    public void ResetParameters(Random? random = null)
+    {
+        random ??= Random.Shared;
+        double bound = Init.DefaultBound(InFeatures);
+        Init.Uniform(Weight.Value.AsSpan(), bound, random);
+        if (Bias is not null)
+        {
+            Init.Uniform(Bias.Value.AsSpan(), bound, random);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks><c>[*, InFeatures] → [*, OutFeatures]</c>.</remarks>
+    public int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        LayerGuard.MinRank(inputShape, 1, $"[N, {InFeatures}]", this);
+        if (inputShape[^1] != InFeatures)
+        {
+            LayerGuard.Throw(this, $"expected {InFeatures} input features in the last dimension, got {inputShape[^1]} (input shape {Tensor.FormatShape(inputShape)})");
+        }
+
+        int[] shape = inputShape.ToArray();
+        shape[^1] = OutFeatures;
+        return shape;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks><c>input [*, InFeatures] → output [*, OutFeatures]</c>.</remarks>
+    public Tensor Forward(Tensor input)
+    {
+        LayerGuard.NotNull(input, this);
+        var output = new Tensor(GetOutputShape(input.Shape));
+        LinearKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), input.Length / InFeatures, InFeatures, OutFeatures);
+        return output;
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    {
+        yield return ("weight", Weight);
+        if (Bias is not null)
+        {
+            yield return ("bias", Bias);
+        }
+    }
+
+    /// <summary>The short form used in messages: <c>Linear(400→120)</c>.</summary>
+    /// <returns>The layer's description.</returns>
+    public override string ToString() => $"Linear({InFeatures}→{OutFeatures}{(Bias is null ? ", bias=false" : "")})";
+}

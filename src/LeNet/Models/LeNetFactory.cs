@@ -1,0 +1,33 @@
+using LeNet.Layers;
+
+namespace LeNet.Models;
+
+/// <summary>Builds LeNet-5 as the d2l.ai chapter defines it in PyTorch.</summary>
+public static class LeNetFactory
+{
+    /// <summary>
+    /// The d2l LeNet for 1×28×28 images and 10 classes, with PyTorch's default initialisation:
+    /// <c>Conv2d(1,6,5,padding=2) → Sigmoid → AvgPool2d(2,2) → Conv2d(6,16,5) → Sigmoid → AvgPool2d(2,2)
+    /// → Flatten → Linear(400,120) → Sigmoid → Linear(120,84) → Sigmoid → Linear(84,10)</c>.
+    /// </summary>
+    /// <param name="seed">Seeds the initial weights: the same seed gives the same network. (The values
+    /// differ from PyTorch's for the same seed: the generators differ.)</param>
+    /// <returns>A 12-layer <see cref="Sequential"/>: <c>input [N, 1, 28, 28] → logits [N, 10]</c>, 61,706 parameters.</returns>
+    public static Sequential Create(int seed = 0)
+    {
+        var random = new Random(seed);
+        return new Sequential(
+            new Conv2d(1, 6, 5, padding: 2, random: random),
+            new Sigmoid(),
+            new AvgPool2d(2, stride: 2),
+            new Conv2d(6, 16, 5, random: random),
+            new Sigmoid(),
+            new AvgPool2d(2, stride: 2),
+            new Flatten(),
+            new Linear(16 * 5 * 5, 120, random: random),
+            new Sigmoid(),
+            new Linear(120, 84, random: random),
+            new Sigmoid(),
+            new Linear(84, 10, random: random));
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+
+namespace LeNet;
+
+/// <summary>
+/// A dense, contiguous, row-major tensor of <see cref="float"/> values (NCHW for images), the
+/// counterpart of a contiguous <c>torch.float32</c> tensor.
+/// </summary>
+/// <remarks>
+/// A tensor is a shape over a flat buffer. <see cref="Reshape"/> returns a view that shares the buffer,
+/// and <see cref="FromArray"/> wraps the caller's array without copying it (like
+/// <c>torch.from_numpy</c>). Reading a tensor from many threads is safe; writing to it while another
+/// thread reads it is not.
+/// </remarks>
+public sealed class Tensor
+{
+    private readonly float[] _data;
+    private readonly int[] _shape;
+
+    /// <summary>Creates a tensor of the given shape filled with zeros, like <c>torch.zeros(shape)</c>.</summary>
+    /// <param name="shape">The size of each dimension; each must be zero or more. An empty shape is a scalar.</param>
+    /// <exception cref="ArgumentException">A dimension is negative or the element count overflows.</exception>
+    public Tensor(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        _shape = (int[])shape.Clone();
+        _data = new float[ElementCount(_shape, nameof(shape))];
+    }
+
+    private Tensor(float[] data, int[] shape)
+    {
+        _data = data;
+        _shape = shape;
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="data"/> as a tensor of the given shape, without copying: later writes to the
+    /// array are seen by the tensor and the other way round.
+    /// </summary>
+    /// <param name="data">The values in row-major order; its length must equal the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">The size of each dimension.</param>
+    /// <returns>A tensor over <paramref name="data"/>.</returns>
+    /// <exception cref="ArgumentException">The length of <paramref name="data"/> is not the product of <paramref name="shape"/>.</exception>
+    public static Tensor FromArray(float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(shape);
+        int[] copy = (int[])shape.Clone();
+        long expected = ElementCount(copy, nameof(shape));
+        if (expected != data.Length)
+        {
+            throw new ArgumentException(
+                $"Tensor.FromArray: shape {FormatShape(copy)} holds {expected} elements, but the array has {data.Length}.",
+                nameof(data));
+        }
+
+        return new Tensor(data, copy);
+    }
+
+    /// <summary>The size of each dimension, outermost first (for images: N, C, H, W).</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>The number of dimensions.</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>The number of elements: the product of <see cref="Shape"/>.</summary>
+    public int Length => _data.Length;
+
+    /// <summary>Gets or sets one element by its full index (one coordinate per dimension).</summary>
+    /// <param name="index">One coordinate per dimension, each within its dimension's size.</param>
+    /// <exception cref="ArgumentException">The number of coordinates is not <see cref="Rank"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A coordinate is outside its dimension.</exception>
+    public float this[params int[] index]
+    {
+        get => _data[Offset(index)];
+        set => _data[Offset(index)] = value;
+    }
+
+    /// <summary>The elements in row-major order, as a span over the tensor's own storage.</summary>
+    /// <returns>A writable span of <see cref="Length"/> elements.</returns>
+    public Span<float> AsSpan() => _data;
+
+    /// <summary>
+    /// Returns a view of the same storage with another shape, like <c>torch.Tensor.reshape</c> on a
+    /// contiguous tensor. One dimension may be <c>-1</c>: it is inferred from the others.
+    /// </summary>
+    /// <param name="shape">The new shape; its product must equal <see cref="Length"/>.</param>
+    /// <returns>A tensor sharing this tensor's storage.</returns>
+    /// <exception cref="ArgumentException">The shape does not fit the element count or has more than one -1.</exception>
+    public Tensor Reshape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        int[] resolved = (int[])shape.Clone();
+        int inferred = -1;
+        long known = 1;
+        for (int i = 0; i < resolved.Length; i++)
+        {
+            if (resolved[i] == -1)
+            {
+                if (inferred >= 0)
+                {
+                    throw new ArgumentException($"Tensor.Reshape: only one dimension can be -1, got {FormatShape(shape)}.", nameof(shape));
+                }
+
+                inferred = i;
+            }
+            else if (resolved[i] < 0)
+            {
+                throw new ArgumentException($"Tensor.Reshape: invalid dimension {resolved[i]} in {FormatShape(shape)}.", nameof(shape));
+            }
+            else
+            {
+                known *= resolved[i];
+            }
+        }
+
+        if (inferred >= 0)
+        {
+            if (known == 0 || Length % known != 0)
+            {
+                throw ReshapeMismatch(shape);
+            }
+
+            resolved[inferred] = (int)(Length / known);
+        }
+        else if (known != Length)
+        {
+            throw ReshapeMismatch(shape);
+        }
+
+        return new Tensor(_data, resolved);
+    }
+
+    /// <summary>Copies the elements, in row-major order, into a new array.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
+    public float[] ToArray() => (float[])_data.Clone();
+
+    /// <summary>Returns a deep copy: same shape, new storage.</summary>
+    /// <returns>A tensor that shares nothing with this one.</returns>
+    public Tensor Clone() => new((float[])_data.Clone(), (int[])_shape.Clone());
+
+    /// <summary>Describes the tensor by its shape, e.g. <c>Tensor[1, 6, 28, 28]</c>.</summary>
+    /// <returns>The shape in brackets.</returns>
+    public override string ToString() => "Tensor" + FormatShape(_shape);
+
+    /// <summary>Formats a shape as PyTorch prints a size list: <c>[1, 6, 28, 28]</c>.</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <returns>The dimensions in brackets, separated by ", ".</returns>
+    public static string FormatShape(ReadOnlySpan<int> shape)
+    {
+        var builder = new StringBuilder("[");
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(", ");
+            }
+
+            builder.Append(shape[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        return builder.Append(']').ToString();
+    }
+
+    /// <summary>The storage array itself, for the library's kernels.</summary>
+    internal float[] Data => _data;
+
+    /// <summary>Wraps an array the caller has sized correctly; no checks, no copies.</summary>
+    internal static Tensor Wrap(float[] data, int[] shape) => new(data, shape);
+
+    private int Offset(int[] index)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        if (index.Length != _shape.Length)
+        {
+            throw new ArgumentException(
+                $"Tensor index has {index.Length} coordinates, expected {_shape.Length} for shape {FormatShape(_shape)}.",
+                nameof(index));
+        }
+
+        int offset = 0;
+        for (int i = 0; i < index.Length; i++)
+        {
+            if ((uint)index[i] >= (uint)_shape[i])
+            {
+                ThrowIndexOutOfRange(index, i, _shape[i]);
+            }
+
+            offset = (offset * _shape[i]) + index[i];
+        }
+
+        return offset;
+    }
+
+    private static int ElementCount(int[] shape, string parameterName)
+    {
+        long count = 1;
+        foreach (int dim in shape)
+        {
+            if (dim < 0)
+            {
+                throw new ArgumentException($"Tensor shape {FormatShape(shape)} has a negative dimension.", parameterName);
+            }
+
+            count *= dim;
+            if (count > Array.MaxLength)
+            {
+                throw new ArgumentException($"Tensor shape {FormatShape(shape)} has more than {Array.MaxLength} elements.", parameterName);
+            }
+        }
+
+        return (int)count;
+    }
+
+    private ArgumentException ReshapeMismatch(int[] shape) =>
+        new($"Tensor.Reshape: shape {FormatShape(shape)} is invalid for a tensor of {Length} elements {FormatShape(_shape)}.", nameof(shape));
+
+    [DoesNotReturn]
+    private static void ThrowIndexOutOfRange(int[] index, int dimension, int size) =>
+        throw new ArgumentOutOfRangeException(nameof(index), index[dimension], $"Tensor index {index[dimension]} is out of range for dimension {dimension} of size {size}.");
+}
