@@ -9,7 +9,7 @@ namespace LeNet.Layers;
 /// parameters are named <c>"{i}.{name}"</c> in the state dict (<c>0.weight</c>, <c>3.bias</c>, …), and a
 /// nested Sequential adds its own prefix (<c>1.0.weight</c>), exactly as in PyTorch.
 /// </summary>
-public sealed class Sequential : ILayer, IReadOnlyList<ILayer>
+public sealed partial class Sequential : ILayer, IReadOnlyList<ILayer>
 {
     private readonly ILayer[] _layers;
 
