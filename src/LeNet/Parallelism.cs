@@ -1,0 +1,47 @@
+namespace LeNet;
+
+/// <summary>
+/// How many threads the library's kernels may use, like <c>torch.set_num_threads</c>. Work is split
+/// across the batch into chunks whose boundaries do not depend on the thread count, so results are
+/// bit-identical whatever this is set to.
+/// </summary>
+public static class Parallelism
+{
+    private static int _maxDegreeOfParallelism = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most threads one call may use (default: <see cref="Environment.ProcessorCount"/>); 1 runs
+    /// everything on the calling thread.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public static int MaxDegreeOfParallelism
+    {
+        get => Volatile.Read(ref _maxDegreeOfParallelism);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _maxDegreeOfParallelism, value);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every chunk index in [0, <paramref name="chunks"/>), on up to
+    /// <see cref="MaxDegreeOfParallelism"/> threads (the calling thread included); inline when one
+    /// thread or one chunk.
+    /// </summary>
+    internal static void For(int chunks, Action<int> body)
+    {
+        int threads = Math.Min(chunks, MaxDegreeOfParallelism);
+        if (threads <= 1)
+        {
+            for (int i = 0; i < chunks; i++)
+            {
+                body(i);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+}
