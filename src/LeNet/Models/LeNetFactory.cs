@@ -13,21 +13,35 @@ public static class LeNetFactory
     /// <param name="seed">Seeds the initial weights: the same seed gives the same network. (The values
     /// differ from PyTorch's for the same seed: the generators differ.)</param>
     /// <returns>A 12-layer <see cref="Sequential"/>: <c>input [N, 1, 28, 28] → logits [N, 10]</c>, 61,706 parameters.</returns>
-    public static Sequential Create(int seed = 0)
+    public static Sequential Create(int seed = 0) =>
+        Build(seed, static () => new Sigmoid(), static () => new AvgPool2d(2, stride: 2));
+
+    /// <summary>
+    /// The "modern" LeNet: the same shapes and parameter names as <see cref="Create"/>, with
+    /// <see cref="ReLU"/> instead of <see cref="Sigmoid"/> and <see cref="MaxPool2d"/> instead of
+    /// <see cref="AvgPool2d"/>, and PyTorch's default initialisation.
+    /// </summary>
+    /// <param name="seed">Seeds the initial weights: the same seed gives the same network.</param>
+    /// <returns>A 12-layer <see cref="Sequential"/>: <c>input [N, 1, 28, 28] → logits [N, 10]</c>, 61,706 parameters.</returns>
+    public static Sequential CreateModern(int seed = 0) =>
+        Build(seed, static () => new ReLU(), static () => new MaxPool2d(2, stride: 2));
+
+    /// <summary>The LeNet skeleton; every parameterised layer draws from one <c>Random(seed)</c>, in order.</summary>
+    private static Sequential Build(int seed, Func<ILayer> activation, Func<ILayer> pool)
     {
         var random = new Random(seed);
         return new Sequential(
             new Conv2d(1, 6, 5, padding: 2, random: random),
-            new Sigmoid(),
-            new AvgPool2d(2, stride: 2),
+            activation(),
+            pool(),
             new Conv2d(6, 16, 5, random: random),
-            new Sigmoid(),
-            new AvgPool2d(2, stride: 2),
+            activation(),
+            pool(),
             new Flatten(),
             new Linear(16 * 5 * 5, 120, random: random),
-            new Sigmoid(),
+            activation(),
             new Linear(120, 84, random: random),
-            new Sigmoid(),
+            activation(),
             new Linear(84, 10, random: random));
     }
 }

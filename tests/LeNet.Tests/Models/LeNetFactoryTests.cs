@@ -26,6 +26,19 @@ public class LeNetFactoryTests
             "Linear(84→10)");
     }
 
+    [Fact]
+    public void CreateModern_SwapsActivationsAndPools_KeepsNamesAndShapes()
+    {
+        Sequential modern = LeNetFactory.CreateModern();
+
+        modern.Select(layer => layer.Name).Should().Equal(
+            "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear");
+        modern.StateDict().Keys.Should().Equal(LeNetFactory.Create().StateDict().Keys);
+        modern.Summary(1, 1, 28, 28).Layers.Select(row => Tensor.FormatShape(row.OutputShape))
+            .Should().Equal(LeNetFactory.Create().Summary(1, 1, 28, 28).Layers.Select(row => Tensor.FormatShape(row.OutputShape)));
+        modern.Forward(new Tensor(2, 1, 28, 28)).Shape.ToArray().Should().Equal(2, 10);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]

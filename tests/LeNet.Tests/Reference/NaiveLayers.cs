@@ -80,6 +80,38 @@ public static class NaiveLayers
         return output;
     }
 
+    /// <summary>out[n,c,y,x] = max over the k×k window at (y·s, x·s).</summary>
+    public static float[,,,] MaxPool2d(float[,,,] input, int k, int stride)
+    {
+        int n = input.GetLength(0), c = input.GetLength(1), h = input.GetLength(2), w = input.GetLength(3);
+        int oh = ((h - k) / stride) + 1, ow = ((w - k) / stride) + 1;
+        var output = new float[n, c, oh, ow];
+        for (int b = 0; b < n; b++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int y = 0; y < oh; y++)
+                {
+                    for (int x = 0; x < ow; x++)
+                    {
+                        float max = float.MinValue;
+                        for (int i = 0; i < k; i++)
+                        {
+                            for (int j = 0; j < k; j++)
+                            {
+                                max = Math.Max(max, input[b, ch, (y * stride) + i, (x * stride) + j]);
+                            }
+                        }
+
+                        output[b, ch, y, x] = max;
+                    }
+                }
+            }
+        }
+
+        return output;
+    }
+
     /// <summary>y[n,o] = b[o] + Σ_i x[n,i]·W[o,i].</summary>
     public static float[,] Linear(float[,] input, float[,] weight, float[]? bias)
     {
