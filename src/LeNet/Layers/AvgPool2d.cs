@@ -25,4 +25,7 @@ public sealed class AvgPool2d : Pool2d
 
     private protected override void Pool(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry geometry) =>
         PoolKernel.AverageForward(input, output, geometry);
+
+    private protected override void PoolBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in ConvGeometry geometry) =>
+        PoolBackwardKernel.AverageBackward(outputGradient, inputGradient, geometry);
 }

@@ -12,7 +12,7 @@ namespace LeNet.Layers;
 /// Like PyTorch, it computes a cross-correlation: output[n,o,y,x] = bias[o] +
 /// Σ_c Σ_i Σ_j weight[o,c,i,j] · input[n,c,y·stride−padding+i, x·stride−padding+j].
 /// </remarks>
-public sealed class Conv2d : ILayer
+public sealed class Conv2d : Layer
 {
     /// <summary>Creates the layer with PyTorch's default initialisation: weight and bias drawn from U(−1/√fan_in, 1/√fan_in), fan_in = inChannels·kernelSize².</summary>
     /// <param name="inChannels">Channels of the input (C).</param>
@@ -40,8 +40,12 @@ public sealed class Conv2d : ILayer
         ResetParameters(random);
     }
 
+    private readonly ConvBackwardWorkspace _workspace = new();
+    private Tensor? _input;
+    private int[] _outputShape = [];
+
     /// <inheritdoc/>
-    public string Name => nameof(Conv2d);
+    public override string Name => nameof(Conv2d);
 
     /// <summary>Channels of the input.</summary>
     public int InChannels { get; }
@@ -79,7 +83,7 @@ public sealed class Conv2d : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>[N, InChannels, H, W] → [N, OutChannels, H', W']</c>.</remarks>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         LayerGuard.Rank(inputShape, 4, $"[N, {InChannels}, H, W]", this);
         if (inputShape[1] != InChannels)
@@ -99,17 +103,37 @@ public sealed class Conv2d : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>input [N, InChannels, H, W] → output [N, OutChannels, H', W']</c>.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         var output = new Tensor(outShape);
         Conv2dKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), Geometry(input.Shape, outShape));
+        if (IsTraining)
+        {
+            (_input, _outputShape) = (input, outShape);
+        }
+
         return output;
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    /// <remarks>
+    /// <c>outputGradient [N, OutChannels, H', W'] → input gradient [N, InChannels, H, W]</c>; adds
+    /// ∂loss/∂weight into <c>Weight.Gradient</c> and ∂loss/∂bias into <c>Bias.Gradient</c>.
+    /// </remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        CheckBackward(_input, outputGradient, _outputShape);
+        var inputGradient = new Tensor(_input.Shape.ToArray());
+        Conv2dBackwardKernel.Backward(
+            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+            Geometry(_input.Shape, _outputShape), _workspace);
+        return inputGradient;
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
     {
         yield return ("weight", Weight);
         if (Bias is not null)

@@ -7,14 +7,17 @@ namespace LeNet.Layers;
 /// <c>input [N, d1, d2, …] → output [N, d1·d2·…]</c>. The output is a view sharing the input's storage,
 /// as PyTorch's is for a contiguous input.
 /// </remarks>
-public sealed class Flatten : ILayer
+public sealed class Flatten : Layer
 {
+    private int[]? _inputShape;
+    private int[] _outputShape = [];
+
     /// <inheritdoc/>
-    public string Name => nameof(Flatten);
+    public override string Name => nameof(Flatten);
 
     /// <inheritdoc/>
     /// <remarks><c>[N, d1, d2, …] → [N, d1·d2·…]</c>; the input needs at least two dimensions.</remarks>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         LayerGuard.MinRank(inputShape, 2, "[N, ...]", this);
         long features = 1;
@@ -33,14 +36,25 @@ public sealed class Flatten : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>input [N, d1, d2, …] → output [N, d1·d2·…]</c>, a view of the input.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
-        return input.Reshape(GetOutputShape(input.Shape));
+        int[] outShape = GetOutputShape(input.Shape);
+        if (IsTraining)
+        {
+            (_inputShape, _outputShape) = (input.Shape.ToArray(), outShape);
+        }
+
+        return input.Reshape(outShape);
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+    /// <remarks><c>outputGradient [N, d1·d2·…] → input gradient [N, d1, d2, …]</c>, a view of the output gradient.</remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        CheckBackward(_inputShape, outputGradient, _outputShape);
+        return outputGradient.Reshape(_inputShape);
+    }
 
     /// <summary>Returns <c>Flatten()</c>.</summary>
     /// <returns>The layer's description.</returns>

@@ -5,8 +5,11 @@ namespace LeNet.Layers;
 /// The counterpart of <c>torch.nn.Module</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="Forward"/> on one layer may be called concurrently from many threads: layers keep no
-/// per-call state, so one model can serve a whole web server.
+/// <para>In evaluation mode (<see cref="Eval"/>) <see cref="Forward"/> keeps no per-call state, so one
+/// model may be called concurrently from many threads (a whole web server can share it).</para>
+/// <para>In training mode (<see cref="Train"/>, the default, as in PyTorch) <see cref="Forward"/> also
+/// remembers what <see cref="Backward"/> needs (references to its input or output, no copies), so a
+/// model in training mode belongs to one thread at a time.</para>
 /// </remarks>
 public interface ILayer
 {
@@ -19,6 +22,30 @@ public interface ILayer
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException">The input's shape does not fit the layer; the message names the layer, the expected and the actual shape.</exception>
     Tensor Forward(Tensor input);
+
+    /// <summary>
+    /// Back-propagates through the last training-mode <see cref="Forward"/>: returns the gradient of the
+    /// loss with respect to that forward's input, and adds the gradients of the layer's parameters into
+    /// their <see cref="Parameter.Gradient"/> (accumulates; <see cref="ZeroGrad"/> clears).
+    /// </summary>
+    /// <param name="outputGradient">∂loss/∂output, the shape of the last forward's output.</param>
+    /// <returns>∂loss/∂input, the shape of the last forward's input.</returns>
+    /// <exception cref="ArgumentException">The gradient's shape is not the last output's.</exception>
+    /// <exception cref="InvalidOperationException">No training-mode forward preceded this call.</exception>
+    Tensor Backward(Tensor outputGradient);
+
+    /// <summary>Whether the layer is in training mode (the default), like <c>module.training</c>.</summary>
+    bool IsTraining { get; }
+
+    /// <summary>Sets training mode (or evaluation mode when <paramref name="mode"/> is false), like <c>module.train(mode)</c>; containers pass it on to their children.</summary>
+    /// <param name="mode">True for training, false for evaluation.</param>
+    void Train(bool mode = true);
+
+    /// <summary>Sets evaluation mode, like <c>module.eval()</c>: forward keeps nothing for backward and is thread-safe.</summary>
+    void Eval();
+
+    /// <summary>Sets every parameter's gradient to zero, like <c>module.zero_grad(set_to_none=False)</c>.</summary>
+    void ZeroGrad();
 
     /// <summary>The shape <see cref="Forward"/> returns for an input of shape <paramref name="inputShape"/>, without computing anything.</summary>
     /// <param name="inputShape">The input's shape.</param>

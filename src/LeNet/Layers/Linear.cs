@@ -9,7 +9,7 @@ namespace LeNet.Layers;
 /// <c>input [*, InFeatures] → output [*, OutFeatures]</c>: any leading dimensions are kept (usually
 /// just the batch, <c>[N, InFeatures] → [N, OutFeatures]</c>).
 /// </remarks>
-public sealed class Linear : ILayer
+public sealed class Linear : Layer
 {
     /// <summary>Creates the layer with PyTorch's default initialisation: weight and bias drawn from U(−1/√in, 1/√in).</summary>
     /// <param name="inFeatures">Size of each input sample.</param>
@@ -28,8 +28,11 @@ public sealed class Linear : ILayer
         ResetParameters(random);
     }
 
+    private Tensor? _input;
+    private int[] _outputShape = [];
+
     /// <inheritdoc/>
-    public string Name => nameof(Linear);
+    public override string Name => nameof(Linear);
 
     /// <summary>Size of each input sample.</summary>
     public int InFeatures { get; }
@@ -58,7 +61,7 @@ public sealed class Linear : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>[*, InFeatures] → [*, OutFeatures]</c>.</remarks>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         LayerGuard.MinRank(inputShape, 1, $"[N, {InFeatures}]", this);
         if (inputShape[^1] != InFeatures)
@@ -73,16 +76,37 @@ public sealed class Linear : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>input [*, InFeatures] → output [*, OutFeatures]</c>.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
-        var output = new Tensor(GetOutputShape(input.Shape));
+        int[] outShape = GetOutputShape(input.Shape);
+        var output = new Tensor(outShape);
         LinearKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), input.Length / InFeatures, InFeatures, OutFeatures);
+        if (IsTraining)
+        {
+            (_input, _outputShape) = (input, outShape);
+        }
+
         return output;
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    /// <remarks>
+    /// <c>outputGradient [*, OutFeatures] → input gradient [*, InFeatures]</c>: dX = dY·W; adds dYᵀ·X into
+    /// <c>Weight.Gradient</c> and the column sums of dY into <c>Bias.Gradient</c>.
+    /// </remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        CheckBackward(_input, outputGradient, _outputShape);
+        var inputGradient = new Tensor(_input.Shape.ToArray());
+        LinearBackwardKernel.Backward(
+            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+            _input.Length / InFeatures, InFeatures, OutFeatures);
+        return inputGradient;
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
     {
         yield return ("weight", Weight);
         if (Bias is not null)

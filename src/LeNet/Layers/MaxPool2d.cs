@@ -26,4 +26,7 @@ public sealed class MaxPool2d : Pool2d
 
     private protected override void Pool(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry geometry) =>
         PoolKernel.MaxForward(input, output, geometry);
+
+    private protected override void PoolBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in ConvGeometry geometry) =>
+        PoolBackwardKernel.MaxBackward(input, outputGradient, inputGradient, geometry);
 }

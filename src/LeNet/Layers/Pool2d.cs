@@ -7,8 +7,11 @@ namespace LeNet.Layers;
 /// images without padding, floor rounding, the stride defaulting to the window size (as in PyTorch).
 /// </summary>
 /// <remarks><c>input [N, C, H, W] → output [N, C, H', W']</c> with <c>H' = ⌊(H − kernelSize) / stride⌋ + 1</c>.</remarks>
-public abstract class Pool2d : ILayer
+public abstract class Pool2d : Layer
 {
+    private Tensor? _input;
+    private int[] _outputShape = [];
+
     /// <summary>Validates and stores the window.</summary>
     /// <param name="kernelSize">Height and width of the square window.</param>
     /// <param name="stride">Step of the window; defaults to <paramref name="kernelSize"/>.</param>
@@ -21,9 +24,6 @@ public abstract class Pool2d : ILayer
         Stride = stride ?? kernelSize;
     }
 
-    /// <inheritdoc/>
-    public abstract string Name { get; }
-
     /// <summary>Height and width of the square window.</summary>
     public int KernelSize { get; }
 
@@ -32,7 +32,7 @@ public abstract class Pool2d : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>[N, C, H, W] → [N, C, H', W']</c>.</remarks>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         LayerGuard.Rank(inputShape, 4, "[N, C, H, W]", this);
         int outHeight = ConvArithmetic.OutputSize(inputShape[2], KernelSize, Stride, 0);
@@ -47,17 +47,29 @@ public abstract class Pool2d : ILayer
 
     /// <inheritdoc/>
     /// <remarks><c>input [N, C, H, W] → output [N, C, H', W']</c>.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         var output = new Tensor(outShape);
         Pool(input.AsSpan(), output.AsSpan(), Geometry(input.Shape, outShape));
+        if (IsTraining)
+        {
+            (_input, _outputShape) = (input, outShape);
+        }
+
         return output;
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+    /// <remarks><c>outputGradient [N, C, H', W'] → input gradient [N, C, H, W]</c>.</remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        CheckBackward(_input, outputGradient, _outputShape);
+        var inputGradient = new Tensor(_input.Shape.ToArray());
+        PoolBackward(_input.AsSpan(), outputGradient.AsSpan(), inputGradient.AsSpan(), Geometry(_input.Shape, _outputShape));
+        return inputGradient;
+    }
 
     /// <summary>The short form used in messages, e.g. <c>AvgPool2d(k=2, stride=2)</c>.</summary>
     /// <returns>The layer's description.</returns>
@@ -65,6 +77,9 @@ public abstract class Pool2d : ILayer
 
     /// <summary>The pooling kernel: input [N,C,H,W] → output [N,C,H',W'].</summary>
     private protected abstract void Pool(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry geometry);
+
+    /// <summary>The pooling kernel's backward: input [N,C,H,W] and outGrad [N,C,H',W'] → inGrad [N,C,H,W] (overwritten).</summary>
+    private protected abstract void PoolBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in ConvGeometry geometry);
 
     private protected ConvGeometry Geometry(ReadOnlySpan<int> s, int[] outShape) =>
         new(s[0], s[1], s[2], s[3], s[1], KernelSize, Stride, 0, outShape[2], outShape[3]);

@@ -1,29 +1,61 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace LeNet.Layers;
 
 /// <summary>The rectifier max(0, x), element-wise, like <c>torch.nn.ReLU()</c>.</summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public sealed class ReLU : ILayer
+public sealed class ReLU : Layer
 {
-    /// <inheritdoc/>
-    public string Name => nameof(ReLU);
+    private Tensor? _output;
 
     /// <inheritdoc/>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+    public override string Name => nameof(ReLU);
+
+    /// <inheritdoc/>
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         var output = new Tensor(input.Shape.ToArray());
         TensorPrimitives.Max(input.AsSpan(), 0f, output.AsSpan());
+        if (IsTraining)
+        {
+            _output = output;
+        }
+
         return output;
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+    /// <remarks>
+    /// <c>outputGradient [any shape] → input gradient [same shape]</c>: dX = dY where the output was
+    /// positive, else 0 (PyTorch's convention at x = 0).
+    /// </remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
+        var inputGradient = new Tensor(_output.Shape.ToArray());
+        ReadOnlySpan<float> y = _output.AsSpan();
+        ReadOnlySpan<float> dy = outputGradient.AsSpan();
+        Span<float> dx = inputGradient.AsSpan();
+        int i = 0;
+        for (; i + Vector<float>.Count <= y.Length; i += Vector<float>.Count)
+        {
+            var positive = Vector.GreaterThan(new Vector<float>(y[i..]), Vector<float>.Zero);
+            Vector.ConditionalSelect(positive, new Vector<float>(dy[i..]), Vector<float>.Zero).CopyTo(dx[i..]);
+        }
+
+        for (; i < y.Length; i++)
+        {
+            dx[i] = y[i] > 0f ? dy[i] : 0f;
+        }
+
+        return inputGradient;
+    }
 
     /// <summary>Returns <c>ReLU()</c>.</summary>
     /// <returns>The layer's description.</returns>

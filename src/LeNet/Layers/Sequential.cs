@@ -9,7 +9,7 @@ namespace LeNet.Layers;
 /// parameters are named <c>"{i}.{name}"</c> in the state dict (<c>0.weight</c>, <c>3.bias</c>, …), and a
 /// nested Sequential adds its own prefix (<c>1.0.weight</c>), exactly as in PyTorch.
 /// </summary>
-public sealed partial class Sequential : ILayer, IReadOnlyList<ILayer>
+public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 {
     private readonly ILayer[] _layers;
 
@@ -31,7 +31,7 @@ public sealed partial class Sequential : ILayer, IReadOnlyList<ILayer>
     }
 
     /// <inheritdoc/>
-    public string Name => nameof(Sequential);
+    public override string Name => nameof(Sequential);
 
     /// <summary>The number of child layers.</summary>
     public int Count => _layers.Length;
@@ -43,7 +43,7 @@ public sealed partial class Sequential : ILayer, IReadOnlyList<ILayer>
 
     /// <inheritdoc/>
     /// <remarks>The shape after every child in turn; an unfit shape names the child that rejects it.</remarks>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         int[] shape = inputShape.ToArray();
         foreach (ILayer layer in _layers)
@@ -56,7 +56,7 @@ public sealed partial class Sequential : ILayer, IReadOnlyList<ILayer>
 
     /// <inheritdoc/>
     /// <remarks>Runs each child on the previous child's output. Safe to call from many threads at once.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         Tensor x = input;
@@ -69,7 +69,36 @@ public sealed partial class Sequential : ILayer, IReadOnlyList<ILayer>
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    /// <remarks>Runs each child's backward in reverse order, the gradient of one feeding the next.</remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        Tensor gradient = outputGradient;
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            gradient = _layers[i].Backward(gradient);
+        }
+
+        return gradient;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Sets the mode of this container and of every child, recursively.</remarks>
+    public override void Train(bool mode = true)
+    {
+        base.Train(mode);
+        foreach (ILayer layer in _layers)
+        {
+            layer.Train(mode);
+        }
+    }
+
+    /// <summary>Every parameter of the model, in state-dict order (what an optimizer takes).</summary>
+    /// <returns>The parameters, without their names.</returns>
+    public IEnumerable<Parameter> Parameters() => NamedParameters().Select(named => named.Parameter);
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
     {
         for (int i = 0; i < _layers.Length; i++)
         {

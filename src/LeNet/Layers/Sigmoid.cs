@@ -4,26 +4,44 @@ namespace LeNet.Layers;
 
 /// <summary>The logistic function σ(x) = 1 / (1 + e^−x), element-wise, like <c>torch.nn.Sigmoid()</c>.</summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public sealed class Sigmoid : ILayer
+public sealed class Sigmoid : Layer
 {
-    /// <inheritdoc/>
-    public string Name => nameof(Sigmoid);
+    private Tensor? _output;
 
     /// <inheritdoc/>
-    public int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+    public override string Name => nameof(Sigmoid);
+
+    /// <inheritdoc/>
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-    public Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         var output = new Tensor(input.Shape.ToArray());
         TensorPrimitives.Sigmoid(input.AsSpan(), output.AsSpan());
+        if (IsTraining)
+        {
+            _output = output;
+        }
+
         return output;
     }
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+    /// <remarks><c>outputGradient [any shape] → input gradient [same shape]</c>: dX = dY · σ(x) · (1 − σ(x)).</remarks>
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
+        var inputGradient = new Tensor(_output.Shape.ToArray());
+        Span<float> dx = inputGradient.AsSpan();
+        ReadOnlySpan<float> y = _output.AsSpan();
+        TensorPrimitives.Subtract(1f, y, dx);                 // 1 − y
+        TensorPrimitives.Multiply(dx, y, dx);                 // y · (1 − y)
+        TensorPrimitives.Multiply(dx, outputGradient.AsSpan(), dx);
+        return inputGradient;
+    }
 
     /// <summary>Returns <c>Sigmoid()</c>.</summary>
     /// <returns>The layer's description.</returns>

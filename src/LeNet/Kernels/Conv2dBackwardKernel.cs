@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+
+namespace LeNet.Kernels;
+
+/// <summary>
+/// Conv2d's backward pass over NCHW arrays, by im2col and the two <see cref="Gemm"/> products.
+/// input [N,C,H,W], weight [O,C,K,K], outGrad [N,O,OH,OW] → inGrad [N,C,H,W] (optional),
+/// weightGrad [O,C,K,K] and biasGrad [O] (optional), both accumulated.
+/// </summary>
+/// <remarks>
+/// The batch is cut into chunks of <see cref="ImagesPerChunk"/> images that run in parallel, each
+/// summing its parameter gradients into a buffer of its own; the buffers are then added in chunk order.
+/// The chunks depend only on N, so the result is bit-identical whatever the thread count.
+/// </remarks>
+internal static class Conv2dBackwardKernel
+{
+    public const int ImagesPerChunk = 16;
+
+    public static void Backward(
+        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad,
+        ConvGeometry g, ConvBackwardWorkspace workspace)
+    {
+        g.AssertSpans(input.Length, weight.Length, outGrad.Length);
+        Debug.Assert(inGrad is null || inGrad.Length == input.Length);
+        int chunks = (g.Batch + ImagesPerChunk - 1) / ImagesPerChunk;
+        int taps = g.InChannels * g.Kernel * g.Kernel;
+        workspace.Ensure(chunks, g.OutChannels * taps, g.OutChannels, taps * g.OutPlane);
+
+        Parallelism.For(chunks, chunk =>
+        {
+            Span<float> partialWeight = workspace.WeightGrad[chunk];
+            Span<float> partialBias = workspace.BiasGrad[chunk];
+            Span<float> col = workspace.Columns[chunk];
+            Span<float> colGrad = workspace.ColumnGrad[chunk];
+            partialWeight.Clear();
+            partialBias.Clear();
+            int end = Math.Min(g.Batch, (chunk + 1) * ImagesPerChunk);
+            for (int n = chunk * ImagesPerChunk; n < end; n++)
+            {
+                ReadOnlySpan<float> x = input.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
+                ReadOnlySpan<float> dy = outGrad.AsSpan(n * g.OutChannels * g.OutPlane, g.OutChannels * g.OutPlane);
+                Im2Col(x, col, g);
+
+                // dW[o, q] += Σ_p dY[o, p] · col[q, p]   (forward: Y[o, p] = Σ_q W[o, q] · col[q, p] + b[o])
+                Gemm.AddDotProducts(dy, col, partialWeight, g.OutChannels, taps, g.OutPlane);
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    partialBias[o] += TensorPrimitives.Sum(dy.Slice(o * g.OutPlane, g.OutPlane));
+                }
+
+                if (inGrad is not null)
+                {
+                    // dcol[q, p] = Σ_o W[o, q] · dY[o, p], then each column entry goes back to the pixel it came from.
+                    colGrad.Clear();
+                    Gemm.AddProducts(weight, 1, taps, dy, colGrad, taps, g.OutChannels, g.OutPlane);
+                    Span<float> dx = inGrad.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
+                    dx.Clear();
+                    Col2Im(colGrad, dx, g);
+                }
+            }
+        });
+
+        // Fixed order: chunk 0, 1, 2, … whatever thread computed them.
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            TensorPrimitives.Add(weightGrad, workspace.WeightGrad[chunk], weightGrad);
+            if (biasGrad is not null)
+            {
+                TensorPrimitives.Add(biasGrad, workspace.BiasGrad[chunk], biasGrad);
+            }
+        }
+    }
+
+    /// <summary>col[(c·K + i)·K + j, y·OW + x] = x[c, y·s − p + i, x·s − p + j], or 0 where that is padding.</summary>
+    internal static void Im2Col(ReadOnlySpan<float> image, Span<float> col, in ConvGeometry g)
+    {
+        int k = g.Kernel;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            ReadOnlySpan<float> channel = image.Slice(c * g.InPlane, g.InPlane);
+            for (int i = 0; i < k; i++)
+            {
+                (int yStart, int yEnd) = g.ValidRange(i, g.Height, g.OutHeight);
+                for (int j = 0; j < k; j++)
+                {
+                    (int xStart, int xEnd) = g.ValidRange(j, g.Width, g.OutWidth);
+                    Span<float> row = col.Slice((((c * k) + i) * k + j) * g.OutPlane, g.OutPlane);
+                    if (yStart > 0 || yEnd < g.OutHeight || xStart > 0 || xEnd < g.OutWidth)
+                    {
+                        row.Clear();
+                    }
+
+                    for (int y = yStart; y < yEnd; y++)
+                    {
+                        int iy = (y * g.Stride) - g.Padding + i;
+                        int ix = (xStart * g.Stride) - g.Padding + j;
+                        Span<float> dst = row.Slice((y * g.OutWidth) + xStart, xEnd - xStart);
+                        if (g.Stride == 1)
+                        {
+                            channel.Slice((iy * g.Width) + ix, dst.Length).CopyTo(dst);
+                        }
+                        else
+                        {
+                            for (int t = 0; t < dst.Length; t++)
+                            {
+                                dst[t] = channel[(iy * g.Width) + ix + (t * g.Stride)];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Im2Col"/>: image[c, y·s − p + i, x·s − p + j] += col[(c·K + i)·K + j, y·OW + x].</summary>
+    private static void Col2Im(ReadOnlySpan<float> col, Span<float> image, in ConvGeometry g)
+    {
+        int k = g.Kernel;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            Span<float> channel = image.Slice(c * g.InPlane, g.InPlane);
+            for (int i = 0; i < k; i++)
+            {
+                (int yStart, int yEnd) = g.ValidRange(i, g.Height, g.OutHeight);
+                for (int j = 0; j < k; j++)
+                {
+                    (int xStart, int xEnd) = g.ValidRange(j, g.Width, g.OutWidth);
+                    ReadOnlySpan<float> row = col.Slice((((c * k) + i) * k + j) * g.OutPlane, g.OutPlane);
+                    for (int y = yStart; y < yEnd; y++)
+                    {
+                        int iy = (y * g.Stride) - g.Padding + i;
+                        int ix = (xStart * g.Stride) - g.Padding + j;
+                        ReadOnlySpan<float> src = row.Slice((y * g.OutWidth) + xStart, xEnd - xStart);
+                        if (g.Stride == 1)
+                        {
+                            Span<float> dst = channel.Slice((iy * g.Width) + ix, src.Length);
+                            TensorPrimitives.Add(dst, src, dst);
+                        }
+                        else
+                        {
+                            for (int t = 0; t < src.Length; t++)
+                            {
+                                channel[(iy * g.Width) + ix + (t * g.Stride)] += src[t];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

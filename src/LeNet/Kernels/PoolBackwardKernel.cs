@@ -1,0 +1,89 @@
+namespace LeNet.Kernels;
+
+/// <summary>
+/// Pooling backward passes over NCHW spans (no padding): outGrad [N,C,OH,OW] → inGrad [N,C,H,W], which is
+/// overwritten. Overlapping windows (stride &lt; kernel) add up.
+/// </summary>
+internal static class PoolBackwardKernel
+{
+    /// <summary>Every input of a window receives outGrad / K² (forward: the window's mean).</summary>
+    public static void AverageBackward(ReadOnlySpan<float> outGrad, Span<float> inGrad, in ConvGeometry g)
+    {
+        g.AssertSpans(inGrad.Length, -1, outGrad.Length);
+        inGrad.Clear();
+        int k = g.Kernel;
+        float scale = 1f / (k * k);
+        for (int p = 0; p < g.Batch * g.InChannels; p++)
+        {
+            ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
+            Span<float> dx = inGrad.Slice(p * g.InPlane, g.InPlane);
+            for (int y = 0; y < g.OutHeight; y++)
+            {
+                for (int x = 0; x < g.OutWidth; x++)
+                {
+                    float share = dy[(y * g.OutWidth) + x] * scale;
+                    for (int i = 0; i < k; i++)
+                    {
+                        Span<float> row = dx.Slice((((y * g.Stride) + i) * g.Width) + (x * g.Stride), k);
+                        for (int j = 0; j < k; j++)
+                        {
+                            row[j] += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The whole gradient of a window goes to its maximum (forward: the window's max); on ties, to the
+    /// first in row-major order, and a NaN is the maximum — PyTorch's CPU rule.
+    /// </summary>
+    public static void MaxBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outGrad, Span<float> inGrad, in ConvGeometry g)
+    {
+        g.AssertSpans(input.Length, -1, outGrad.Length);
+        inGrad.Clear();
+        int k = g.Kernel;
+        for (int p = 0; p < g.Batch * g.InChannels; p++)
+        {
+            ReadOnlySpan<float> x = input.Slice(p * g.InPlane, g.InPlane);
+            ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
+            Span<float> dx = inGrad.Slice(p * g.InPlane, g.InPlane);
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                {
+                    int origin = (oy * g.Stride * g.Width) + (ox * g.Stride);
+                    dx[ArgMax(x, origin, g.Width, k)] += dy[(oy * g.OutWidth) + ox];
+                }
+            }
+        }
+    }
+
+    /// <summary>The plane index of the window's maximum: the first one, or the first NaN.</summary>
+    private static int ArgMax(ReadOnlySpan<float> plane, int origin, int width, int k)
+    {
+        int best = origin;
+        float max = plane[origin];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                int at = origin + (i * width) + j;
+                float v = plane[at];
+                if (float.IsNaN(v))
+                {
+                    return at;
+                }
+
+                if (v > max)
+                {
+                    max = v;
+                    best = at;
+                }
+            }
+        }
+
+        return best;
+    }
+}
