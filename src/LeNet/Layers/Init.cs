@@ -1,14 +1,83 @@
 namespace LeNet.Layers;
 
 /// <summary>Parameter initialisation, following <c>torch.nn.init</c>.</summary>
-internal static class Init
+public static class Init
 {
+    /// <summary>Fills <paramref name="tensor"/> from U(<paramref name="low"/>, <paramref name="high"/>), like <c>nn.init.uniform_</c>.</summary>
+    /// <param name="tensor">The tensor to overwrite.</param>
+    /// <param name="low">The lower bound.</param>
+    /// <param name="high">The upper bound.</param>
+    /// <param name="random">The source of the values; <see cref="Random.Shared"/> when null.</param>
+    public static void Uniform(Tensor tensor, double low, double high, Random? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        random ??= Random.Shared;
+        Span<float> values = tensor.AsSpan();
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(low + ((high - low) * random.NextDouble()));
+        }
+    }
+
+    /// <summary>Sets every element to zero, like <c>nn.init.zeros_</c>.</summary>
+    /// <param name="tensor">The tensor to overwrite.</param>
+    public static void Zeros(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        tensor.AsSpan().Clear();
+    }
+
+    /// <summary>
+    /// Glorot/Xavier uniform, like <c>nn.init.xavier_uniform_(tensor, gain)</c>: U(−a, a) with
+    /// a = gain·√(6 / (fan_in + fan_out)); for a weight [out, in, k…], fan_in = in·k… and fan_out = out·k….
+    /// </summary>
+    /// <param name="tensor">A weight of rank 2 or more.</param>
+    /// <param name="random">The source of the values; <see cref="Random.Shared"/> when null.</param>
+    /// <param name="gain">The scaling factor (1 for sigmoid and linear layers).</param>
+    /// <exception cref="ArgumentException">The tensor has fewer than two dimensions.</exception>
+    public static void XavierUniform(Tensor tensor, Random? random = null, double gain = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Rank < 2)
+        {
+            throw new ArgumentException($"Init.XavierUniform: fan in and fan out need a tensor of rank 2 or more, got {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+        }
+
+        int receptive = tensor.Length / (tensor.Shape[0] * tensor.Shape[1]);
+        double fanIn = (double)tensor.Shape[1] * receptive;
+        double fanOut = (double)tensor.Shape[0] * receptive;
+        double bound = gain * Math.Sqrt(6.0 / (fanIn + fanOut));
+        Uniform(tensor, -bound, bound, random);
+    }
+
+    /// <summary>
+    /// The d2l recipe's initialisation: Xavier-uniform weights and zero biases for every
+    /// <see cref="Conv2d"/> and <see cref="Linear"/> in <paramref name="model"/> (nested containers included), in state-dict order.
+    /// </summary>
+    /// <param name="model">The model to initialise.</param>
+    /// <param name="random">The source of the values; <see cref="Random.Shared"/> when null.</param>
+    public static void XavierUniformWeightsZeroBiases(ILayer model, Random? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach ((string name, Parameter parameter) in model.NamedParameters())
+        {
+            if (name == "weight" || name.EndsWith(".weight", StringComparison.Ordinal))
+            {
+                XavierUniform(parameter.Value, random);
+            }
+            else
+            {
+                Zeros(parameter.Value);
+            }
+        }
+    }
+
     /// <summary>
     /// Fills <paramref name="values"/> from U(−bound, bound). With bound = 1/√fan_in this is what
     /// <c>Conv2d.reset_parameters</c> and <c>Linear.reset_parameters</c> do for both weight
     /// (<c>kaiming_uniform_(a=√5)</c> reduces to it) and bias.
     /// </summary>
-    public static void Uniform(Span<float> values, double bound, Random random)
+    internal static void Uniform(Span<float> values, double bound, Random random)
     {
         for (int i = 0; i < values.Length; i++)
         {
@@ -17,5 +86,5 @@ internal static class Init
     }
 
     /// <summary>torch's default bound for a layer with <paramref name="fanIn"/> inputs per output: 1/√fan_in.</summary>
-    public static double DefaultBound(int fanIn) => 1.0 / Math.Sqrt(fanIn);
+    internal static double DefaultBound(int fanIn) => 1.0 / Math.Sqrt(fanIn);
 }

@@ -1,0 +1,97 @@
+namespace LeNet.Training;
+
+/// <summary>
+/// Softmax cross-entropy over class logits with integer targets, averaged over the batch, like
+/// <c>torch.nn.CrossEntropyLoss(label_smoothing=…)</c> (reduction "mean", no class weights).
+/// </summary>
+/// <remarks>
+/// For a row z with target t: loss = logsumexp(z) − z[t], computed as max(z) + log Σ exp(z − max(z)) in
+/// double, so logits of ±1e4 neither overflow nor lose the answer. The gradient is
+/// (softmax(z) − q) / N, with q the target distribution: onehot(t), or with label smoothing ε,
+/// (1 − ε)·onehot(t) + ε/C.
+/// </remarks>
+public sealed class CrossEntropyLoss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="labelSmoothing">ε in [0, 1]: how much of the target's probability is spread evenly over all classes (PyTorch's <c>label_smoothing</c>, default 0).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+    public CrossEntropyLoss(float labelSmoothing = 0f)
+    {
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "CrossEntropyLoss: label smoothing must be in [0, 1].");
+        }
+
+        LabelSmoothing = labelSmoothing;
+    }
+
+    /// <summary>ε: the share of each target's probability spread evenly over all classes.</summary>
+    public float LabelSmoothing { get; }
+
+    /// <summary>Computes the loss and its gradient for a batch.</summary>
+    /// <param name="logits">Unnormalised scores, shape [N, C].</param>
+    /// <param name="targets">N class indices, each in [0, C).</param>
+    /// <returns>The mean loss, ∂loss/∂logits [N, C] (a new tensor), and the count of correct argmax predictions.</returns>
+    /// <exception cref="ArgumentException">Wrong rank, a target count that is not N, or a target outside [0, C).</exception>
+    public LossResult Compute(Tensor logits, ReadOnlySpan<int> targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Rank != 2 || logits.Shape[0] == 0 || logits.Shape[1] == 0)
+        {
+            throw new ArgumentException($"CrossEntropyLoss: expected logits [N, C] with N, C ≥ 1, got {Tensor.FormatShape(logits.Shape)}.", nameof(logits));
+        }
+
+        int rows = logits.Shape[0], classes = logits.Shape[1];
+        if (targets.Length != rows)
+        {
+            throw new ArgumentException($"CrossEntropyLoss: expected {rows} targets (one per row of logits {Tensor.FormatShape(logits.Shape)}), got {targets.Length}.", nameof(targets));
+        }
+
+        var gradient = new Tensor(rows, classes);
+        ReadOnlySpan<float> z = logits.AsSpan();
+        Span<float> dz = gradient.AsSpan();
+        double total = 0;
+        int correct = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = targets[r];
+            if ((uint)t >= (uint)classes)
+            {
+                throw new ArgumentException($"CrossEntropyLoss: target {t} of row {r} is outside [0, {classes}).", nameof(targets));
+            }
+
+            ReadOnlySpan<float> row = z.Slice(r * classes, classes);
+            int argMax = 0;
+            for (int j = 1; j < classes; j++)
+            {
+                if (row[j] > row[argMax])
+                {
+                    argMax = j;
+                }
+            }
+
+            double max = row[argMax];
+            double sum = 0;
+            for (int j = 0; j < classes; j++)
+            {
+                sum += Math.Exp(row[j] - max);
+            }
+
+            // −Σ_j q_j·log p_j with log p_j = z_j − logsumexp(z) and Σ_j q_j = 1.
+            double logSum = max + Math.Log(sum);
+            double smooth = LabelSmoothing / (double)classes;
+            double expectedLogit = 0;
+            for (int j = 0; j < classes; j++)
+            {
+                double q = smooth + (j == t ? 1.0 - LabelSmoothing : 0.0);
+                expectedLogit += q * row[j];
+                dz[(r * classes) + j] = (float)((Math.Exp(row[j] - logSum) - q) / rows);
+            }
+
+            total += logSum - expectedLogit;
+            correct += argMax == t ? 1 : 0;
+        }
+
+        return new LossResult((float)(total / rows), gradient, correct);
+    }
+}
