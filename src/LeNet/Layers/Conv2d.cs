@@ -107,7 +107,7 @@ public sealed class Conv2d : Layer
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
-        var output = new Tensor(outShape);
+        Tensor output = OutputTensor(outShape);
         Conv2dKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), Geometry(input.Shape, outShape));
         if (IsTraining)
         {
@@ -122,12 +122,14 @@ public sealed class Conv2d : Layer
     /// <c>outputGradient [N, OutChannels, H', W'] → input gradient [N, InChannels, H, W]</c>; adds
     /// ∂loss/∂weight into <c>Weight.Gradient</c> and ∂loss/∂bias into <c>Bias.Gradient</c>.
     /// </remarks>
-    public override Tensor Backward(Tensor outputGradient)
+    public override Tensor Backward(Tensor outputGradient) => BackwardCore(outputGradient, needInputGradient: true)!;
+
+    internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient)
     {
         CheckBackward(_input, outputGradient, _outputShape);
-        var inputGradient = new Tensor(_input.Shape.ToArray());
+        Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         Conv2dBackwardKernel.Backward(
-            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
             Geometry(_input.Shape, _outputShape), _workspace);
         return inputGradient;
     }

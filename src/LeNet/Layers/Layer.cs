@@ -8,6 +8,9 @@ namespace LeNet.Layers;
 /// </summary>
 public abstract class Layer : ILayer
 {
+    private Tensor? _outputBuffer;
+    private Tensor? _inputGradientBuffer;
+
     /// <inheritdoc/>
     public abstract string Name { get; }
 
@@ -42,6 +45,38 @@ public abstract class Layer : ILayer
     }
 
     /// <summary>
+    /// When set (by the <see cref="Training.Trainer"/>, which owns the model while it trains), Forward and
+    /// Backward write into tensors the layer keeps from call to call instead of allocating new ones: a
+    /// result is valid until the layer's next call. Off by default, so results never alias.
+    /// </summary>
+    internal bool ReuseBuffers { get; private set; }
+
+    /// <summary>Turns buffer reuse on or off; containers pass it on to their children.</summary>
+    internal virtual void SetReuseBuffers(bool reuse)
+    {
+        ReuseBuffers = reuse;
+        if (!reuse)
+        {
+            (_outputBuffer, _inputGradientBuffer) = (null, null);
+        }
+    }
+
+    /// <summary>
+    /// The backward pass, optionally without the input gradient (a model's first layer needs none: it
+    /// saves a third of the work of the first convolution). Returns null when not computed.
+    /// </summary>
+    /// <param name="outputGradient">∂loss/∂output.</param>
+    /// <param name="needInputGradient">Whether to compute and return ∂loss/∂input.</param>
+    /// <returns>∂loss/∂input, or null.</returns>
+    internal virtual Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient) => Backward(outputGradient);
+
+    /// <summary>A tensor for Forward's result: new, or the layer's own when <see cref="ReuseBuffers"/> is on.</summary>
+    private protected Tensor OutputTensor(ReadOnlySpan<int> shape) => Buffer(ref _outputBuffer, shape);
+
+    /// <summary>A tensor for Backward's result: new, or the layer's own when <see cref="ReuseBuffers"/> is on.</summary>
+    private protected Tensor InputGradientTensor(ReadOnlySpan<int> shape) => Buffer(ref _inputGradientBuffer, shape);
+
+    /// <summary>
     /// Checks a <see cref="Backward"/> call: a training-mode forward must have left <paramref name="cached"/>,
     /// and <paramref name="outputGradient"/> must have the shape of that forward's output.
     /// </summary>
@@ -66,5 +101,20 @@ public abstract class Layer : ILayer
                 $"{this}: expected an output gradient of the last output's shape {Tensor.FormatShape(outputShape)}, got {Tensor.FormatShape(outputGradient.Shape)}.",
                 nameof(outputGradient));
         }
+    }
+
+    private Tensor Buffer(ref Tensor? slot, ReadOnlySpan<int> shape)
+    {
+        if (!ReuseBuffers)
+        {
+            return new Tensor(shape.ToArray());
+        }
+
+        if (slot is null || !slot.Shape.SequenceEqual(shape))
+        {
+            slot = new Tensor(shape.ToArray());
+        }
+
+        return slot;
     }
 }

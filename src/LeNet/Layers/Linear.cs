@@ -80,7 +80,7 @@ public sealed class Linear : Layer
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
-        var output = new Tensor(outShape);
+        Tensor output = OutputTensor(outShape);
         LinearKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), input.Length / InFeatures, InFeatures, OutFeatures);
         if (IsTraining)
         {
@@ -95,12 +95,14 @@ public sealed class Linear : Layer
     /// <c>outputGradient [*, OutFeatures] → input gradient [*, InFeatures]</c>: dX = dY·W; adds dYᵀ·X into
     /// <c>Weight.Gradient</c> and the column sums of dY into <c>Bias.Gradient</c>.
     /// </remarks>
-    public override Tensor Backward(Tensor outputGradient)
+    public override Tensor Backward(Tensor outputGradient) => BackwardCore(outputGradient, needInputGradient: true)!;
+
+    internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient)
     {
         CheckBackward(_input, outputGradient, _outputShape);
-        var inputGradient = new Tensor(_input.Shape.ToArray());
+        Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         LinearBackwardKernel.Backward(
-            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
             _input.Length / InFeatures, InFeatures, OutFeatures);
         return inputGradient;
     }

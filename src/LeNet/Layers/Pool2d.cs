@@ -51,7 +51,7 @@ public abstract class Pool2d : Layer
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
-        var output = new Tensor(outShape);
+        Tensor output = OutputTensor(outShape);
         Pool(input.AsSpan(), output.AsSpan(), Geometry(input.Shape, outShape));
         if (IsTraining)
         {
@@ -66,7 +66,7 @@ public abstract class Pool2d : Layer
     public override Tensor Backward(Tensor outputGradient)
     {
         CheckBackward(_input, outputGradient, _outputShape);
-        var inputGradient = new Tensor(_input.Shape.ToArray());
+        Tensor inputGradient = InputGradientTensor(_input.Shape);
         PoolBackward(_input.AsSpan(), outputGradient.AsSpan(), inputGradient.AsSpan(), Geometry(_input.Shape, _outputShape));
         return inputGradient;
     }

@@ -20,7 +20,7 @@ public sealed class ReLU : Layer
     public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
-        var output = new Tensor(input.Shape.ToArray());
+        Tensor output = OutputTensor(input.Shape);
         TensorPrimitives.Max(input.AsSpan(), 0f, output.AsSpan());
         if (IsTraining)
         {
@@ -38,7 +38,7 @@ public sealed class ReLU : Layer
     public override Tensor Backward(Tensor outputGradient)
     {
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
-        var inputGradient = new Tensor(_output.Shape.ToArray());
+        Tensor inputGradient = InputGradientTensor(_output.Shape);
         ReadOnlySpan<float> y = _output.AsSpan();
         ReadOnlySpan<float> dy = outputGradient.AsSpan();
         Span<float> dx = inputGradient.AsSpan();

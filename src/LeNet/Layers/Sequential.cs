@@ -70,16 +70,38 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 
     /// <inheritdoc/>
     /// <remarks>Runs each child's backward in reverse order, the gradient of one feeding the next.</remarks>
-    public override Tensor Backward(Tensor outputGradient)
+    public override Tensor Backward(Tensor outputGradient) => Backward(outputGradient, computeInputGradient: true)!;
+
+    /// <summary>
+    /// Back-propagates through the children in reverse order, like <see cref="Backward(Tensor)"/>; with
+    /// <paramref name="computeInputGradient"/> false the first child skips ∂loss/∂input (a training loop
+    /// never needs the gradient of the images), which saves work, and null is returned.
+    /// </summary>
+    /// <param name="outputGradient">∂loss/∂output, the shape of the last forward's output.</param>
+    /// <param name="computeInputGradient">Whether to compute ∂loss/∂input.</param>
+    /// <returns>∂loss/∂input, or null when not computed.</returns>
+    public Tensor? Backward(Tensor outputGradient, bool computeInputGradient)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
-        Tensor gradient = outputGradient;
+        Tensor? gradient = outputGradient;
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
-            gradient = _layers[i].Backward(gradient);
+            bool need = computeInputGradient || i > 0;
+            gradient = _layers[i] is Layer layer ? layer.BackwardCore(gradient!, need) : _layers[i].Backward(gradient!);
         }
 
         return gradient;
+    }
+
+    internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient) => Backward(outputGradient, computeInputGradient: needInputGradient);
+
+    internal override void SetReuseBuffers(bool reuse)
+    {
+        base.SetReuseBuffers(reuse);
+        foreach (ILayer layer in _layers)
+        {
+            (layer as Layer)?.SetReuseBuffers(reuse);
+        }
     }
 
     /// <inheritdoc/>

@@ -19,7 +19,7 @@ public sealed class Sigmoid : Layer
     public override Tensor Forward(Tensor input)
     {
         LayerGuard.NotNull(input, this);
-        var output = new Tensor(input.Shape.ToArray());
+        Tensor output = OutputTensor(input.Shape);
         TensorPrimitives.Sigmoid(input.AsSpan(), output.AsSpan());
         if (IsTraining)
         {
@@ -34,7 +34,7 @@ public sealed class Sigmoid : Layer
     public override Tensor Backward(Tensor outputGradient)
     {
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
-        var inputGradient = new Tensor(_output.Shape.ToArray());
+        Tensor inputGradient = InputGradientTensor(_output.Shape);
         Span<float> dx = inputGradient.AsSpan();
         ReadOnlySpan<float> y = _output.AsSpan();
         TensorPrimitives.Subtract(1f, y, dx);                 // 1 − y

@@ -81,6 +81,8 @@ public sealed class Trainer
         int firstEpoch = _history.Count;
         var results = new List<EpochMetrics>(options.Epochs);
 
+        // The trainer owns the model while it runs: layers may write into their own buffers.
+        Model.SetReuseBuffers(true);
         try
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -105,7 +107,7 @@ public sealed class Trainer
                     }
 
                     Optimizer.ZeroGrad();
-                    Model.Backward(loss.Gradient);
+                    Model.Backward(loss.Gradient, computeInputGradient: false);
                     Optimizer.Step();
 
                     lossSum += (double)loss.Loss * indices.Length;
@@ -129,6 +131,7 @@ public sealed class Trainer
         }
         finally
         {
+            Model.SetReuseBuffers(false);
             Model.Eval();
         }
 

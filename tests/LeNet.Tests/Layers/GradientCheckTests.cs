@@ -179,6 +179,38 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void Sequential_BackwardWithoutInputGradient_SameParameterGradientsAndNull()
+    {
+        Sequential a = LeNet.Models.LeNetFactory.Create(3), b = LeNet.Models.LeNetFactory.Create(3);
+        Tensor x = Arrays.Random(new Random(1), 3, 1, 28, 28);
+        Tensor r = Arrays.Random(new Random(2), 3, 10);
+        a.Forward(x);
+        b.Forward(x);
+
+        Tensor? none = a.Backward(r, computeInputGradient: false);
+        b.Backward(r);
+
+        none.Should().BeNull();
+        foreach (((string name, Parameter pa), (_, Parameter pb)) in a.NamedParameters().Zip(b.NamedParameters()))
+        {
+            pa.Gradient.ToArray().Should().Equal(pb.Gradient.ToArray(), name);
+        }
+    }
+
+    [Fact]
+    public void ReuseBuffers_OnlyWhenSet_ResultsAliasAcrossCalls()
+    {
+        var sigmoid = new Sigmoid();
+        var x = new Tensor(2, 3);
+
+        sigmoid.Forward(x).Should().NotBeSameAs(sigmoid.Forward(x), "by default every call returns a new tensor");
+        sigmoid.SetReuseBuffers(true);
+        sigmoid.Forward(x).Should().BeSameAs(sigmoid.Forward(x));
+        sigmoid.SetReuseBuffers(false);
+        sigmoid.Forward(x).Should().NotBeSameAs(sigmoid.Forward(x));
+    }
+
+    [Fact]
     public void Backward_Twice_AccumulatesAndZeroGradClears()
     {
         var random = new Random(8);
