@@ -10,13 +10,15 @@ public sealed class LayerSummary
     /// <param name="name">The child's <see cref="ILayer.Name"/>.</param>
     /// <param name="outputShape">The shape the child outputs.</param>
     /// <param name="parameterCount">The number of scalar parameters the child holds.</param>
-    public LayerSummary(int index, string name, ReadOnlySpan<int> outputShape, long parameterCount)
+    /// <param name="flops">The child's floating-point operations for the summarised input (2 per multiply-add).</param>
+    public LayerSummary(int index, string name, ReadOnlySpan<int> outputShape, long parameterCount, long flops = 0)
     {
         ArgumentNullException.ThrowIfNull(name);
         Index = index;
         Name = name;
         _outputShape = outputShape.ToArray();
         ParameterCount = parameterCount;
+        Flops = flops;
     }
 
     /// <summary>The child's index in the Sequential (its state-dict prefix).</summary>
@@ -30,6 +32,9 @@ public sealed class LayerSummary
 
     /// <summary>The number of scalar parameters the child holds.</summary>
     public long ParameterCount { get; }
+
+    /// <summary>The child's floating-point operations for the summarised input, 2 per multiply-add (convolutions and dense layers; 0 for the rest).</summary>
+    public long Flops { get; }
 
     /// <summary>The d2l line: <c>Conv2d output shape: [1, 6, 28, 28]</c>.</summary>
     /// <returns>The row as text.</returns>

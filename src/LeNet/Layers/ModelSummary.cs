@@ -17,6 +17,7 @@ public sealed class ModelSummary
         _inputShape = inputShape.ToArray();
         Layers = layers;
         TotalParameters = layers.Sum(row => row.ParameterCount);
+        TotalFlops = layers.Sum(row => row.Flops);
     }
 
     /// <summary>The input shape the summary was computed for.</summary>
@@ -27,6 +28,9 @@ public sealed class ModelSummary
 
     /// <summary>The number of scalar parameters in the whole model.</summary>
     public long TotalParameters { get; }
+
+    /// <summary>Floating-point operations of one forward pass for the summarised input (2 per multiply-add).</summary>
+    public long TotalFlops { get; }
 
     /// <summary>
     /// The d2l table, one line per layer (<c>Conv2d output shape: [1, 6, 28, 28]</c>), then

@@ -128,6 +128,10 @@ public class SequentialTests
         // 6·25+6, 16·6·25+16, 400·120+120, 120·84+84, 84·10+10.
         summary.Layers.Select(row => row.ParameterCount).Should().Equal(156, 0, 0, 2416, 0, 0, 0, 48120, 0, 10164, 0, 850);
         summary.Layers.Select(row => row.Index).Should().Equal(Enumerable.Range(0, 12));
+        // 2·(6·25·784), 2·(16·150·100), 2·(400·120), 2·(120·84), 2·(84·10): 0.833 MFLOP per image.
+        summary.Layers.Select(row => row.Flops).Should().Equal(235_200, 0, 0, 480_000, 0, 0, 0, 96_000, 0, 20_160, 0, 1_680);
+        summary.TotalFlops.Should().Be(833_040);
+        LeNetFactory.Create().Summary(4, 1, 28, 28).TotalFlops.Should().Be(4 * 833_040);
     }
 
     [Fact]
