@@ -109,6 +109,19 @@ public class SafeTensorsHardeningTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Read_TensorClaimingMoreThanTheFile_ThrowsWithoutAllocatingIt()
+    {
+        // 400 MB claimed by the header, 8 bytes present: the claim is refused before any array is made.
+        byte[] file = SafeTensorsBytes.Build("""{"w":{"dtype":"F32","shape":[100000000],"data_offsets":[0,400000000]}}""", TwoFloats);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        Action act = () => SafeTensors.Read(new MemoryStream(file));
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*tensor 'w': data_offsets [0, 400000000] are out of range: the data buffer has 8 bytes*");
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().BeLessThan(1_000_000);
+    }
+
+    [Fact]
     public void Read_HeaderNotUtf8_Throws()
     {
         byte[] json = Encoding.UTF8.GetBytes(Valid);
