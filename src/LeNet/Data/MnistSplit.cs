@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
+using LeNet.Training;
 
 namespace LeNet.Data;
 
@@ -13,9 +14,12 @@ namespace LeNet.Data;
 /// Made for training loops: <see cref="CopyImages(ReadOnlySpan{int}, Tensor)"/> and
 /// <see cref="CopyLabels"/> gather a mini-batch by an index array into buffers the caller owns, so a
 /// shuffled epoch allocates nothing per batch. A split is immutable; any number of threads may read it.
+/// It is an <see cref="IBatchSource"/>, so it goes straight into <see cref="Trainer.Fit"/>.
 /// </remarks>
-public sealed class MnistSplit
+public sealed class MnistSplit : IBatchSource
 {
+    private readonly int[] _sampleShape;
+
     private readonly byte[] _pixels;
     private readonly byte[] _labels;
 
@@ -28,6 +32,20 @@ public sealed class MnistSplit
         LabelsFile = labelsFile;
         _pixels = pixels;
         _labels = labels;
+        _sampleShape = [1, height, width];
+    }
+
+    /// <summary>The shape of one image as the model sees it: [1, <see cref="Height"/>, <see cref="Width"/>].</summary>
+    public ReadOnlySpan<int> SampleShape => _sampleShape;
+
+    /// <summary>Copies the images (as <c>byte / 255f</c>) and labels at <paramref name="indices"/>: <see cref="CopyImages(ReadOnlySpan{int}, Span{float})"/> and <see cref="CopyLabels"/> at once.</summary>
+    /// <param name="indices">Which images, in batch order.</param>
+    /// <param name="samples">Exactly <c>indices.Length · </c><see cref="ImageSize"/> floats.</param>
+    /// <param name="labels">Exactly <c>indices.Length</c> labels.</param>
+    public void CopyBatch(ReadOnlySpan<int> indices, Span<float> samples, Span<int> labels)
+    {
+        CopyImages(indices, samples);
+        CopyLabels(indices, labels);
     }
 
     /// <summary>The split's name: <c>"train"</c> or <c>"test"</c>.</summary>
