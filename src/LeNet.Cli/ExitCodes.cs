@@ -9,10 +9,10 @@ internal static class ExitCodes
     /// <summary>The arguments could not be parsed (System.CommandLine's own code).</summary>
     public const int Usage = 1;
 
-    /// <summary>An input file (e.g. <c>--weights</c>) does not exist.</summary>
+    /// <summary>An input file (e.g. <c>--weights</c>, an image) does not exist.</summary>
     public const int InputNotFound = 2;
 
-    /// <summary>An input file exists but is not valid (e.g. a corrupt safetensors file).</summary>
+    /// <summary>An input file exists but is not valid (e.g. a corrupt safetensors file, an image that cannot be decoded).</summary>
     public const int InvalidInput = 3;
 
     /// <summary>The weights do not fit the model: a missing or unexpected key, or a wrong shape.</summary>
@@ -20,4 +20,16 @@ internal static class ExitCodes
 
     /// <summary>An input could not be read or the output could not be written (I/O error, permissions, missing folder).</summary>
     public const int IOFailure = 5;
+
+    /// <summary>The training data could not be fetched (npm missing or unreachable, checksum mismatch).</summary>
+    public const int DataUnavailable = 6;
+
+    /// <summary>Training diverged: the loss became NaN or infinite.</summary>
+    public const int Diverged = 7;
+
+    /// <summary>An unexpected internal error (a bug): the message says what; --verbose shows the stack trace.</summary>
+    public const int InternalError = 70;
+
+    /// <summary>Stopped by Ctrl+C (after saving what could be saved), as shells report SIGINT.</summary>
+    public const int Cancelled = 130;
 }

@@ -1,4 +1,3 @@
-using LeNet.Cli;
 using LeNet.IO;
 using LeNet.Layers;
 using LeNet.Models;
@@ -13,7 +12,7 @@ public class ExportCommandTests
         using var dir = new TempDirectory();
         LeNetFactory.Create(3).Save(dir.File("w.safetensors"));
 
-        (int code, string stdout, string stderr) = Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"));
+        (int code, string stdout, string stderr) = Lenet.Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"));
 
         code.Should().Be(0);
         stderr.Should().BeEmpty();
@@ -27,7 +26,7 @@ public class ExportCommandTests
         using var dir = new TempDirectory();
         LeNetFactory.CreateModern(4).Save(dir.File("w.safetensors"));
 
-        (int code, _, string stderr) = Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"), "--model", "modern");
+        (int code, _, string stderr) = Lenet.Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"), "--model", "modern");
 
         code.Should().Be(0, stderr);
         File.ReadAllBytes(dir.File("m.onnx")).Should().Equal(OnnxExporter.Serialize(LeNetFactory.CreateModern(4), [1, 1, 28, 28]));
@@ -38,10 +37,10 @@ public class ExportCommandTests
     {
         using var dir = new TempDirectory();
 
-        (int code, _, string stderr) = Run("export", "--weights", dir.File("nope.safetensors"), "--onnx", dir.File("m.onnx"));
+        (int code, _, string stderr) = Lenet.Run("export", "--weights", dir.File("nope.safetensors"), "--onnx", dir.File("m.onnx"));
 
         code.Should().Be(2);
-        OneLine(stderr).Should().Be($"lenet export: weights file '{dir.File("nope.safetensors")}' not found");
+        Lenet.OneLine(stderr).Should().Be($"lenet export: weights file '{dir.File("nope.safetensors")}' not found");
         File.Exists(dir.File("m.onnx")).Should().BeFalse();
     }
 
@@ -53,10 +52,10 @@ public class ExportCommandTests
         byte[] bytes = File.ReadAllBytes(dir.File("w.safetensors"));
         File.WriteAllBytes(dir.File("w.safetensors"), bytes[..^4]);
 
-        (int code, _, string stderr) = Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"));
+        (int code, _, string stderr) = Lenet.Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"));
 
         code.Should().Be(3);
-        OneLine(stderr).Should().StartWith($"lenet export: Invalid safetensors file '{dir.File("w.safetensors")}': tensor '11.bias': data_offsets");
+        Lenet.OneLine(stderr).Should().StartWith($"lenet export: Invalid safetensors file '{dir.File("w.safetensors")}': tensor '11.bias': data_offsets");
         File.Exists(dir.File("m.onnx")).Should().BeFalse();
     }
 
@@ -66,10 +65,10 @@ public class ExportCommandTests
         using var dir = new TempDirectory();
         new Sequential(new Linear(4, 3)).Save(dir.File("w.safetensors"));
 
-        (int code, _, string stderr) = Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"));
+        (int code, _, string stderr) = Lenet.Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("m.onnx"));
 
         code.Should().Be(4);
-        OneLine(stderr).Should().Match($"lenet export: the weights in '{dir.File("w.safetensors")}' do not fit the lenet model: *size mismatch for '0.weight': expected [6, 1, 5, 5], got [3, 4]*missing key '3.weight'*").And.NotContain("(Parameter");
+        Lenet.OneLine(stderr).Should().Match($"lenet export: the weights in '{dir.File("w.safetensors")}' do not fit the lenet model: *size mismatch for '0.weight': expected [6, 1, 5, 5], got [3, 4]*missing key '3.weight'*").And.NotContain("(Parameter");
     }
 
     [Fact]
@@ -78,10 +77,10 @@ public class ExportCommandTests
         using var dir = new TempDirectory();
         LeNetFactory.Create().Save(dir.File("w.safetensors"));
 
-        (int code, _, string stderr) = Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("no/such/folder/m.onnx"));
+        (int code, _, string stderr) = Lenet.Run("export", "--weights", dir.File("w.safetensors"), "--onnx", dir.File("no/such/folder/m.onnx"));
 
         code.Should().Be(5);
-        OneLine(stderr).Should().StartWith($"lenet export: cannot write '{dir.File("no/such/folder/m.onnx")}'");
+        Lenet.OneLine(stderr).Should().StartWith($"lenet export: cannot write '{dir.File("no/such/folder/m.onnx")}'");
     }
 
     [Theory]
@@ -90,25 +89,9 @@ public class ExportCommandTests
     [InlineData("export", "--weights", "w.safetensors", "--onnx", "m.onnx", "--model", "resnet")]
     public void Export_BadArguments_ExitsUsage(params string[] args)
     {
-        (int code, _, string stderr) = Run(args);
+        (int code, _, string stderr) = Lenet.Run(args);
 
         code.Should().Be(1);
         stderr.Should().NotBeEmpty();
-    }
-
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = LeNetCommand.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    /// <summary>The text, which must be exactly one line.</summary>
-    private static string OneLine(string text)
-    {
-        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines.Should().ContainSingle("an error is one line on stderr, got: {0}", text);
-        return lines[0].TrimEnd('\r');
     }
 }
