@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using LeNet.Cli.Output;
 using LeNet.Data;
 using LeNet.Layers;
 using LeNet.Training;
-using LeNet.Cli.Output;
 using Spectre.Console;
 
 namespace LeNet.Cli.Commands;

@@ -38,7 +38,7 @@ internal static class PredictCommand
                     throw new CliException(ExitCodes.InputNotFound, $"image '{path}' not found");
                 }
 
-                float[] input = DigitImageDecoder.DecodeToMnist(File.ReadAllBytes(path)) ;
+                float[] input = DigitImageDecoder.DecodeToMnist(File.ReadAllBytes(path));
                 results.Add((path, net.PredictDigit(input)));
             }
 

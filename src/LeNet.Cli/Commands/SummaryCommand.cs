@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using LeNet.Layers;
 using LeNet.Cli.Output;
+using LeNet.Layers;
 using Spectre.Console;
 
 namespace LeNet.Cli.Commands;
