@@ -26,6 +26,34 @@ public static class LeNetFactory
     public static Sequential CreateModern(int seed = 0) =>
         Build(seed, static () => new ReLU(), static () => new MaxPool2d(2, stride: 2));
 
+    /// <summary>
+    /// A LeNet with weights trained on MNIST by this project's own <c>lenet train</c>, embedded in the
+    /// library (safetensors resources, F32), in evaluation mode and ready to share between threads.
+    /// Input [N, 1, 28, 28] with pixels in [0, 1], white ink on black like MNIST (see
+    /// <see cref="Data.MnistPreprocessor"/>); output [N, 10] logits. Each call returns a new model.
+    /// </summary>
+    /// <param name="variant">Which network; <see cref="LeNetVariant.Modern"/> (ReLU, MaxPool2d) by default.</param>
+    /// <returns>The trained network.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An undefined variant.</exception>
+    public static Sequential CreatePretrained(LeNetVariant variant = LeNetVariant.Modern)
+    {
+        Sequential model = variant switch
+        {
+            LeNetVariant.Classic => Create(),
+            LeNetVariant.Modern => CreateModern(),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "LeNetFactory.CreatePretrained: unknown variant."),
+        };
+        model.LoadStateDict(PretrainedWeights.Read(variant));
+        model.Eval();
+        return model;
+    }
+
+    /// <summary>The <c>__metadata__</c> of a pretrained variant's weights: recipe, epochs, seed, library version, test accuracy.</summary>
+    /// <param name="variant">Which network.</param>
+    /// <returns>The metadata, as written by <c>lenet train</c>.</returns>
+    public static IReadOnlyDictionary<string, string> PretrainedMetadata(LeNetVariant variant = LeNetVariant.Modern) =>
+        PretrainedWeights.Read(variant).Metadata;
+
     /// <summary>The LeNet skeleton; every parameterised layer draws from one <c>Random(seed)</c>, in order.</summary>
     private static Sequential Build(int seed, Func<ILayer> activation, Func<ILayer> pool)
     {
