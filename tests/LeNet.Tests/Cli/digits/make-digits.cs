@@ -5,11 +5,12 @@
 // From MNIST (the committed test subset, so their labels are known; attribution in its README):
 //   mnist-test-0-label-7.png   test image 0, scaled ×4 (nearest neighbour), inverted: black ink on white
 //   mnist-test-1-label-2.jpg   test image 1, scaled ×3, grey JPEG (quality 90), white ink on black
-//   mnist-test-2-label-1.pgm   test image 2 as it is: a 28×28 binary PGM, white ink on black
+//   mnist-test-N-label-L.pgm   test images 2 to 5 as they are: 28×28 binary PGMs, white ink on black
 // Drawn here with thick strokes on a 200×200 page (our own, not MNIST):
 //   drawn-0.png   a ring, dark blue ink on a light yellow page (colour, to exercise grey conversion)
 //   drawn-1.png   a vertical stroke with a short flag, black on white
 //   drawn-7.png   a top bar and a diagonal, white on black
+//   drawn-N.pgm   the same three as grey PGMs (for the package test's app, which has no image decoder)
 // It reads the IDX files itself (not with LeNet's reader) and is not part of the test project.
 #:package StbImageWriteSharp
 using System.Buffers.Binary;
@@ -34,13 +35,25 @@ using (var jpeg = File.Create(Path.Combine(output, $"mnist-test-1-label-{Label(1
     new ImageWriter().WriteJpg(Scale(Image(1), 28, 3), 84, 84, ColorComponents.Grey, jpeg, 90);
 }
 
-File.WriteAllBytes(Path.Combine(output, $"mnist-test-2-label-{Label(2)}.pgm"), [.. "P5\n28 28\n255\n"u8.ToArray(), .. Image(2)]);
+for (int i = 2; i <= 5; i++)
+{
+    Pgm(Path.Combine(output, $"mnist-test-{i}-label-{Label(i)}.pgm"), Image(i), 28, 28);
+}
 
 const int Side = 200;
-Png(Path.Combine(output, "drawn-0.png"), Colour(Draw(p => Math.Abs(Math.Sqrt(Sq((p.X - 100) / 0.62) + Sq(p.Y - 100)) - 62) < 9)), Side, Side, ColorComponents.RedGreenBlue);
-Png(Path.Combine(output, "drawn-1.png"), Grey(Draw(p => NearSegment(p, (104, 30), (104, 172)) || NearSegment(p, (104, 30), (80, 56))), ink: 0, page: 255), Side, Side, ColorComponents.Grey);
-Png(Path.Combine(output, "drawn-7.png"), Grey(Draw(p => NearSegment(p, (50, 40), (150, 40)) || NearSegment(p, (150, 40), (85, 170))), ink: 255, page: 0), Side, Side, ColorComponents.Grey);
+bool[] zero = Draw(p => Math.Abs(Math.Sqrt(Sq((p.X - 100) / 0.62) + Sq(p.Y - 100)) - 62) < 9);
+bool[] one = Draw(p => NearSegment(p, (104, 30), (104, 172)) || NearSegment(p, (104, 30), (80, 56)));
+bool[] seven = Draw(p => NearSegment(p, (50, 40), (150, 40)) || NearSegment(p, (150, 40), (85, 170)));
+Png(Path.Combine(output, "drawn-0.png"), Colour(zero), Side, Side, ColorComponents.RedGreenBlue);
+Png(Path.Combine(output, "drawn-1.png"), Grey(one, ink: 0, page: 255), Side, Side, ColorComponents.Grey);
+Png(Path.Combine(output, "drawn-7.png"), Grey(seven, ink: 255, page: 0), Side, Side, ColorComponents.Grey);
+Pgm(Path.Combine(output, "drawn-0.pgm"), Grey(zero, ink: 20, page: 240), Side, Side);
+Pgm(Path.Combine(output, "drawn-1.pgm"), Grey(one, ink: 0, page: 255), Side, Side);
+Pgm(Path.Combine(output, "drawn-7.pgm"), Grey(seven, ink: 255, page: 0), Side, Side);
 return 0;
+
+static void Pgm(string path, byte[] grey, int width, int height) =>
+    File.WriteAllBytes(path, [.. System.Text.Encoding.ASCII.GetBytes($"P5\n{width} {height}\n255\n"), .. grey]);
 
 static double Sq(double v) => v * v;
 
