@@ -3,7 +3,7 @@ using LeNet.Training;
 
 namespace LeNet.Cli;
 
-/// <summary>The two recipes of the training issue, each with its network, initialisation, optimizer and batch size.</summary>
+/// <summary>The training recipes, each with its network, initialisation, optimizer and batch size.</summary>
 internal sealed record TrainingRecipe(string Name, string ModelName, float LearningRate, int BatchSize, string Description)
 {
     /// <summary>The d2l chapter: sigmoid LeNet, Xavier-uniform weights and zero biases, SGD lr 0.9, batch 256.</summary>
@@ -12,7 +12,18 @@ internal sealed record TrainingRecipe(string Name, string ModelName, float Learn
     /// <summary>ReLU and max pooling, torch's default init, Adam lr 1e-3, batch 128.</summary>
     public static readonly TrainingRecipe Modern = new("modern", "modern", 1e-3f, 128, "ReLU/MaxPool LeNet, torch default init, Adam lr 1e-3");
 
-    public static TrainingRecipe Named(string name) => name == "d2l" ? D2l : Modern;
+    /// <summary>The seed's sigmoid/average-pool LeNet trained like <see cref="Modern"/>: torch's default init, Adam lr 1e-3, batch 128.</summary>
+    public static readonly TrainingRecipe Classic = new("classic", "lenet", 1e-3f, 128, "sigmoid LeNet, torch default init, Adam lr 1e-3");
+
+    /// <summary>The recipe names <c>--recipe</c> accepts.</summary>
+    public static readonly string[] Names = ["modern", "d2l", "classic"];
+
+    public static TrainingRecipe Named(string name) => name switch
+    {
+        "d2l" => D2l,
+        "classic" => Classic,
+        _ => Modern,
+    };
 
     public Sequential CreateModel(int seed)
     {

@@ -21,10 +21,10 @@ internal static class TrainCommand
     {
         var recipe = new Option<string>("--recipe")
         {
-            Description = "modern: ReLU/MaxPool LeNet, Adam lr 1e-3, batch 128 (default). d2l: the chapter's sigmoid LeNet, Xavier init, SGD lr 0.9, batch 256.",
+            Description = "modern: ReLU/MaxPool LeNet, Adam lr 1e-3, batch 128 (default). d2l: the chapter's sigmoid LeNet, Xavier init, SGD lr 0.9, batch 256. classic: the sigmoid LeNet with Adam lr 1e-3, batch 128.",
             DefaultValueFactory = _ => "modern",
         };
-        recipe.AcceptOnlyFromAmong("modern", "d2l");
+        recipe.AcceptOnlyFromAmong(TrainingRecipe.Names);
         var epochs = new Option<int>("--epochs") { Description = "Passes over the 60,000 training images.", DefaultValueFactory = _ => 10 };
         var learningRate = new Option<float?>("--lr") { Description = "Learning rate (default: the recipe's)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Images per step (default: the recipe's)." };
