@@ -49,6 +49,12 @@ internal static class PoolBackwardKernel
             ReadOnlySpan<float> x = input.Slice(p * g.InPlane, g.InPlane);
             ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
             Span<float> dx = inGrad.Slice(p * g.InPlane, g.InPlane);
+            if (k == 2 && g.Stride == 2)
+            {
+                MaxBackward2x2(x, dy, dx, g);
+                continue;
+            }
+
             for (int oy = 0; oy < g.OutHeight; oy++)
             {
                 for (int ox = 0; ox < g.OutWidth; ox++)
@@ -56,6 +62,40 @@ internal static class PoolBackwardKernel
                     int origin = (oy * g.Stride * g.Width) + (ox * g.Stride);
                     dx[ArgMax(x, origin, g.Width, k)] += dy[(oy * g.OutWidth) + ox];
                 }
+            }
+        }
+    }
+
+    /// <summary>LeNet's pool (2×2, stride 2) without the general loop: the four candidates compared in row-major order.</summary>
+    private static void MaxBackward2x2(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, in ConvGeometry g)
+    {
+        int w = g.Width;
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int row = 2 * oy * w;
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int at = row + (2 * ox);
+                int best = at;
+                float max = x[at];
+                // Strictly greater keeps the first maximum; a NaN wins at once (PyTorch's rule).
+                if (!float.IsNaN(max))
+                {
+                    foreach (int candidate in (ReadOnlySpan<int>)[at + 1, at + w, at + w + 1])
+                    {
+                        float v = x[candidate];
+                        if (v > max || float.IsNaN(v))
+                        {
+                            (best, max) = (candidate, v);
+                            if (float.IsNaN(v))
+                            {
+                                break;
+                            }
+                        }
+                    }
+                }
+
+                dx[best] += dy[(oy * g.OutWidth) + ox];
             }
         }
     }

@@ -74,6 +74,19 @@ public class GradientCheckTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MaxPool2d_Backward_NaNWinsTheWindow_LikeTorch(int stride)
+    {
+        var pool = new MaxPool2d(2, stride);
+        pool.Forward(Tensor.FromArray([1, float.NaN, 5, 2], 1, 1, 2, 2));
+
+        Tensor dx = pool.Backward(Tensor.FromArray([3f], 1, 1, 1, 1));
+
+        dx.ToArray().Should().Equal(0f, 3f, 0f, 0f);
+    }
+
+    [Theory]
     [InlineData(4, 7, 3, true)]
     [InlineData(1, 5, 1, false)]
     [InlineData(33, 20, 18, true)]
