@@ -12,6 +12,7 @@ internal static class LeNetCommand
     {
         var root = new RootCommand("lenet: LeNet-5 in pure C#, from the command line.");
         root.Subcommands.Add(SummaryCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output, error));
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 }
