@@ -84,7 +84,7 @@ internal static class LinearKernel
         {
             for (int o = 0; o < outFeatures; o += 4)
             {
-                Block2x4<TOps, TVec, TAct>(ref Unsafe.Add(ref x, n * inFeatures), ref w, ref b, !bias.IsEmpty, ref Unsafe.Add(ref y, n * outFeatures), o, inFeatures, outFeatures);
+                Block2x4<TOps, TVec>(ref Unsafe.Add(ref x, n * inFeatures), ref w, ref b, !bias.IsEmpty, ref Unsafe.Add(ref y, n * outFeatures), o, inFeatures, outFeatures);
             }
         }
 
@@ -92,16 +92,21 @@ internal static class LinearKernel
         {
             for (int o = 0; o < outFeatures; o += 8)
             {
-                Block1x8<TOps, TVec, TAct>(ref Unsafe.Add(ref x, n * inFeatures), ref w, ref b, !bias.IsEmpty, ref Unsafe.Add(ref y, n * outFeatures), o, inFeatures, outFeatures);
+                Block1x8<TOps, TVec>(ref Unsafe.Add(ref x, n * inFeatures), ref w, ref b, !bias.IsEmpty, ref Unsafe.Add(ref y, n * outFeatures), o, inFeatures, outFeatures);
             }
+        }
+
+        // The blocks end in scalars (one per dot product): the activation runs afterwards, vectorized.
+        if (typeof(TAct) != typeof(Identity))
+        {
+            ActivationKernel.Apply<TOps, TVec, TAct>(output[..(rows * outFeatures)]);
         }
     }
 
     /// <summary>Rows n, n+1 × outputs o..o+3; past the last output the block recomputes (and re-stores) the last one.</summary>
-    private static void Block2x4<TOps, TVec, TAct>(ref float x0, ref float w, ref float b, bool hasBias, ref float y0, int o, int inFeatures, int outFeatures)
+    private static void Block2x4<TOps, TVec>(ref float x0, ref float w, ref float b, bool hasBias, ref float y0, int o, int inFeatures, int outFeatures)
         where TOps : ISimdOps<TVec>
         where TVec : struct
-        where TAct : IActivation
     {
         int last = outFeatures - 1;
         int o0 = o, o1 = Math.Min(o + 1, last), o2 = Math.Min(o + 2, last), o3 = Math.Min(o + 3, last);
@@ -133,21 +138,20 @@ internal static class LinearKernel
         }
 
         ref float y1 = ref Unsafe.Add(ref y0, outFeatures);
-        Finish<TAct>(ref x0, ref w0, i, inFeatures, TOps.Sum(a00), ref b, hasBias, o0, ref y0);
-        Finish<TAct>(ref x0, ref w1, i, inFeatures, TOps.Sum(a01), ref b, hasBias, o1, ref y0);
-        Finish<TAct>(ref x0, ref w2, i, inFeatures, TOps.Sum(a02), ref b, hasBias, o2, ref y0);
-        Finish<TAct>(ref x0, ref w3, i, inFeatures, TOps.Sum(a03), ref b, hasBias, o3, ref y0);
-        Finish<TAct>(ref x1, ref w0, i, inFeatures, TOps.Sum(a10), ref b, hasBias, o0, ref y1);
-        Finish<TAct>(ref x1, ref w1, i, inFeatures, TOps.Sum(a11), ref b, hasBias, o1, ref y1);
-        Finish<TAct>(ref x1, ref w2, i, inFeatures, TOps.Sum(a12), ref b, hasBias, o2, ref y1);
-        Finish<TAct>(ref x1, ref w3, i, inFeatures, TOps.Sum(a13), ref b, hasBias, o3, ref y1);
+        Finish(ref x0, ref w0, i, inFeatures, TOps.Sum(a00), ref b, hasBias, o0, ref y0);
+        Finish(ref x0, ref w1, i, inFeatures, TOps.Sum(a01), ref b, hasBias, o1, ref y0);
+        Finish(ref x0, ref w2, i, inFeatures, TOps.Sum(a02), ref b, hasBias, o2, ref y0);
+        Finish(ref x0, ref w3, i, inFeatures, TOps.Sum(a03), ref b, hasBias, o3, ref y0);
+        Finish(ref x1, ref w0, i, inFeatures, TOps.Sum(a10), ref b, hasBias, o0, ref y1);
+        Finish(ref x1, ref w1, i, inFeatures, TOps.Sum(a11), ref b, hasBias, o1, ref y1);
+        Finish(ref x1, ref w2, i, inFeatures, TOps.Sum(a12), ref b, hasBias, o2, ref y1);
+        Finish(ref x1, ref w3, i, inFeatures, TOps.Sum(a13), ref b, hasBias, o3, ref y1);
     }
 
     /// <summary>One row × outputs o..o+7 (a lone row has only 1 load of the input per 8 FMAs to share).</summary>
-    private static void Block1x8<TOps, TVec, TAct>(ref float x0, ref float w, ref float b, bool hasBias, ref float y0, int o, int inFeatures, int outFeatures)
+    private static void Block1x8<TOps, TVec>(ref float x0, ref float w, ref float b, bool hasBias, ref float y0, int o, int inFeatures, int outFeatures)
         where TOps : ISimdOps<TVec>
         where TVec : struct
-        where TAct : IActivation
     {
         int last = outFeatures - 1;
         int o0 = o, o1 = Math.Min(o + 1, last), o2 = Math.Min(o + 2, last), o3 = Math.Min(o + 3, last);
@@ -177,20 +181,19 @@ internal static class LinearKernel
             a7 = TOps.MultiplyAdd(u, TOps.Load(ref w7, i), a7);
         }
 
-        Finish<TAct>(ref x0, ref w0, i, inFeatures, TOps.Sum(a0), ref b, hasBias, o0, ref y0);
-        Finish<TAct>(ref x0, ref w1, i, inFeatures, TOps.Sum(a1), ref b, hasBias, o1, ref y0);
-        Finish<TAct>(ref x0, ref w2, i, inFeatures, TOps.Sum(a2), ref b, hasBias, o2, ref y0);
-        Finish<TAct>(ref x0, ref w3, i, inFeatures, TOps.Sum(a3), ref b, hasBias, o3, ref y0);
-        Finish<TAct>(ref x0, ref w4, i, inFeatures, TOps.Sum(a4), ref b, hasBias, o4, ref y0);
-        Finish<TAct>(ref x0, ref w5, i, inFeatures, TOps.Sum(a5), ref b, hasBias, o5, ref y0);
-        Finish<TAct>(ref x0, ref w6, i, inFeatures, TOps.Sum(a6), ref b, hasBias, o6, ref y0);
-        Finish<TAct>(ref x0, ref w7, i, inFeatures, TOps.Sum(a7), ref b, hasBias, o7, ref y0);
+        Finish(ref x0, ref w0, i, inFeatures, TOps.Sum(a0), ref b, hasBias, o0, ref y0);
+        Finish(ref x0, ref w1, i, inFeatures, TOps.Sum(a1), ref b, hasBias, o1, ref y0);
+        Finish(ref x0, ref w2, i, inFeatures, TOps.Sum(a2), ref b, hasBias, o2, ref y0);
+        Finish(ref x0, ref w3, i, inFeatures, TOps.Sum(a3), ref b, hasBias, o3, ref y0);
+        Finish(ref x0, ref w4, i, inFeatures, TOps.Sum(a4), ref b, hasBias, o4, ref y0);
+        Finish(ref x0, ref w5, i, inFeatures, TOps.Sum(a5), ref b, hasBias, o5, ref y0);
+        Finish(ref x0, ref w6, i, inFeatures, TOps.Sum(a6), ref b, hasBias, o6, ref y0);
+        Finish(ref x0, ref w7, i, inFeatures, TOps.Sum(a7), ref b, hasBias, o7, ref y0);
     }
 
-    /// <summary>Adds the scalar tail of the dot product (features past the last full vector) and the bias, applies the activation, stores y[o].</summary>
+    /// <summary>Adds the scalar tail of the dot product (features past the last full vector) and the bias, stores y[o].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<TAct>(ref float x, ref float w, int from, int inFeatures, float sum, ref float b, bool hasBias, int o, ref float y)
-        where TAct : IActivation
+    private static void Finish(ref float x, ref float w, int from, int inFeatures, float sum, ref float b, bool hasBias, int o, ref float y)
     {
         for (int i = from; i < inFeatures; i++)
         {
@@ -202,7 +205,7 @@ internal static class LinearKernel
             sum += Unsafe.Add(ref b, o);
         }
 
-        Unsafe.Add(ref y, o) = TAct.Apply<ScalarOps, float>(sum);
+        Unsafe.Add(ref y, o) = sum;
     }
 
     /// <summary>The pinned operands of one call and the per-chunk work, for <see cref="Parallelism.For"/>.</summary>

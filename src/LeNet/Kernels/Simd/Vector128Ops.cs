@@ -37,26 +37,31 @@ internal readonly struct Vector128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
 
     /// <summary>
-    /// 1 / (1 + e^−x) with e^t = 2^n · p(r), n = round(t·log₂e), r = t − n·ln2 (Cody–Waite split) and
-    /// Cephes' degree-6 polynomial (relative error ≈ 1e-7). t = −x is clamped to ±87 so 2^n stays a
-    /// normal float: σ is then 1 − 1.6e-38 or 1.6e-38, the true value to float precision. Computed in
-    /// single precision (TensorPrimitives widens to double, twice the work) and kept in registers so
-    /// the convolution's epilogue applies it before storing.
+    /// 1 / (1 + e^−x), with e^−x = 2^n · p(r): n = round(−x·log₂e) by the 1.5·2²³ "magic number" addition
+    /// (whose low mantissa bits are then n + 127, the exponent of 2^n: one shift, no float→int
+    /// conversion), r the Cody–Waite reduced argument (|r| ≤ ln2/2) and p a degree-5 minimax polynomial
+    /// (relative error 1.8e-7). x is clamped to ±87 so 2^n stays a normal float (σ is then 1.6e-38 or
+    /// 1 − 1.6e-38, the true value to float precision); NaN stays NaN. 14 operations, in single
+    /// precision (TensorPrimitives widens to double), kept in registers so a kernel's epilogue applies it
+    /// before storing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
-        Vector128<float> t = Vector128.Clamp(-x, Vector128.Create(-87f), Vector128.Create(87f));
-        Vector128<float> n = Vector128.Round(t * Vector128.Create(1.44269504f));
-        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-0.693359375f), t);
-        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(2.12194440e-4f), r);
-        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(1.9875691500e-4f), r, Vector128.Create(1.3981999507e-3f));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(8.3334519073e-3f));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(4.1665795894e-2f));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(1.6666665459e-1f));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(5.0000001201e-1f));
-        p = Vector128.MultiplyAddEstimate(p, r * r, r + Vector128<float>.One);
-        Vector128<float> scale = Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+        Vector128<float> magic = Vector128.Create(12583039f); // 1.5·2²³ + 127
+        x = Vector128.Clamp(x, Vector128.Create(-87f), Vector128.Create(87f));
+        Vector128<float> t = Vector128.MultiplyAddEstimate(x, Vector128.Create(-1.44269504f), magic);
+        Vector128<float> n = t - magic;
+
+        // r = x + n·ln2 = −(−x − n·ln2): the polynomial is evaluated at −r (odd coefficients negated).
+        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(0.693359375f), x);
+        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-2.12194440e-4f), r);
+        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(-8.3125010e-3f), r, Vector128.Create(4.1890115e-2f));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(-0.16667114f));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(0.49999231f));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(-1f));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
+        Vector128<float> scale = Vector128.ShiftLeft(t.AsInt32(), 23).AsSingle();
         return Vector128<float>.One / Vector128.MultiplyAddEstimate(p, scale, Vector128<float>.One);
     }
 

@@ -36,31 +36,34 @@ internal readonly struct Vector256Ops : ISimdOps<Vector256<float>>
     public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
 
     /// <summary>
-    /// 1 / (1 + e^−x) with e^t = 2^n · p(r), n = round(t·log₂e), r = t − n·ln2 (Cody–Waite split) and
-    /// Cephes' degree-6 polynomial (relative error ≈ 1e-7). t = −x is clamped to ±87 so 2^n stays a
-    /// normal float: σ is then 1 − 1.6e-38 or 1.6e-38, the true value to float precision. Computed in
-    /// single precision (TensorPrimitives widens to double, twice the work) and kept in registers so
-    /// the convolution's epilogue applies it before storing.
+    /// 1 / (1 + e^−x), with e^−x = 2^n · p(r): n = round(−x·log₂e) by the 1.5·2²³ "magic number" addition
+    /// (whose low mantissa bits are then n + 127, the exponent of 2^n: one shift, no float→int
+    /// conversion), r the Cody–Waite reduced argument (|r| ≤ ln2/2) and p a degree-5 minimax polynomial
+    /// (relative error 1.8e-7). x is clamped to ±87 so 2^n stays a normal float (σ is then 1.6e-38 or
+    /// 1 − 1.6e-38, the true value to float precision); NaN stays NaN. 14 operations, in single
+    /// precision (TensorPrimitives widens to double), kept in registers so a kernel's epilogue applies it
+    /// before storing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        Vector256<float> t = Vector256.Clamp(-x, Vector256.Create(-87f), Vector256.Create(87f));
-        Vector256<float> n = Vector256.Round(t * Vector256.Create(1.44269504f));
-        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-0.693359375f), t);
-        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(2.12194440e-4f), r);
-        Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(1.9875691500e-4f), r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(5.0000001201e-1f));
-        p = Vector256.MultiplyAddEstimate(p, r * r, r + Vector256<float>.One);
-        Vector256<float> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        Vector256<float> magic = Vector256.Create(12583039f); // 1.5·2²³ + 127
+        x = Vector256.Clamp(x, Vector256.Create(-87f), Vector256.Create(87f));
+        Vector256<float> t = Vector256.MultiplyAddEstimate(x, Vector256.Create(-1.44269504f), magic);
+        Vector256<float> n = t - magic;
+
+        // r = x + n·ln2 = −(−x − n·ln2): the polynomial is evaluated at −r (odd coefficients negated).
+        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(0.693359375f), x);
+        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-2.12194440e-4f), r);
+        Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(-8.3125010e-3f), r, Vector256.Create(4.1890115e-2f));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(-0.16667114f));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(0.49999231f));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(-1f));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
+        Vector256<float> scale = Vector256.ShiftLeft(t.AsInt32(), 23).AsSingle();
         return Vector256<float>.One / Vector256.MultiplyAddEstimate(p, scale, Vector256<float>.One);
     }
 
-    // AVX: shuffle within 128-bit lanes (l0 l2 r0 r2 | l4 l6 r4 r6), then AVX2 puts the 64-bit pairs in
-    // order; elsewhere from the two 128-bit halves.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Evens(Vector256<float> left, Vector256<float> right) =>
         Avx2.IsSupported

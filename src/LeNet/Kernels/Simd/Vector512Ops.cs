@@ -36,30 +36,34 @@ internal readonly struct Vector512Ops : ISimdOps<Vector512<float>>
     public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
 
     /// <summary>
-    /// 1 / (1 + e^−x) with e^t = 2^n · p(r), n = round(t·log₂e), r = t − n·ln2 (Cody–Waite split) and
-    /// Cephes' degree-6 polynomial (relative error ≈ 1e-7). t = −x is clamped to ±87 so 2^n stays a
-    /// normal float: σ is then 1 − 1.6e-38 or 1.6e-38, the true value to float precision. Computed in
-    /// single precision (TensorPrimitives widens to double, twice the work) and kept in registers so
-    /// the convolution's epilogue applies it before storing.
+    /// 1 / (1 + e^−x), with e^−x = 2^n · p(r): n = round(−x·log₂e) by the 1.5·2²³ "magic number" addition
+    /// (whose low mantissa bits are then n + 127, the exponent of 2^n: one shift, no float→int
+    /// conversion), r the Cody–Waite reduced argument (|r| ≤ ln2/2) and p a degree-5 minimax polynomial
+    /// (relative error 1.8e-7). x is clamped to ±87 so 2^n stays a normal float (σ is then 1.6e-38 or
+    /// 1 − 1.6e-38, the true value to float precision); NaN stays NaN. 14 operations, in single
+    /// precision (TensorPrimitives widens to double), kept in registers so a kernel's epilogue applies it
+    /// before storing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
-        Vector512<float> t = Vector512.Clamp(-x, Vector512.Create(-87f), Vector512.Create(87f));
-        Vector512<float> n = Vector512.Round(t * Vector512.Create(1.44269504f));
-        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-0.693359375f), t);
-        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(2.12194440e-4f), r);
-        Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(1.9875691500e-4f), r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(5.0000001201e-1f));
-        p = Vector512.MultiplyAddEstimate(p, r * r, r + Vector512<float>.One);
-        Vector512<float> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        Vector512<float> magic = Vector512.Create(12583039f); // 1.5·2²³ + 127
+        x = Vector512.Clamp(x, Vector512.Create(-87f), Vector512.Create(87f));
+        Vector512<float> t = Vector512.MultiplyAddEstimate(x, Vector512.Create(-1.44269504f), magic);
+        Vector512<float> n = t - magic;
+
+        // r = x + n·ln2 = −(−x − n·ln2): the polynomial is evaluated at −r (odd coefficients negated).
+        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(0.693359375f), x);
+        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-2.12194440e-4f), r);
+        Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(-8.3125010e-3f), r, Vector512.Create(4.1890115e-2f));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(-0.16667114f));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(0.49999231f));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(-1f));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
+        Vector512<float> scale = Vector512.ShiftLeft(t.AsInt32(), 23).AsSingle();
         return Vector512<float>.One / Vector512.MultiplyAddEstimate(p, scale, Vector512<float>.One);
     }
 
-    // One two-source permute on AVX-512; elsewhere from the two 256-bit halves.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Evens(Vector512<float> left, Vector512<float> right) =>
         Avx512F.IsSupported

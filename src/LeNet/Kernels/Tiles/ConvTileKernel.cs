@@ -71,11 +71,16 @@ internal static class ConvTileKernel
                 {
                     // Input element (row 2py·s, column 2px·s) of channel 0: the window's top-left tap.
                     ref float origin = ref Unsafe.Add(ref x, (2 * py * stride * rowStride) + (2 * px * stride * L));
-                    Window<TOps, TVec, TAct, TPool>(
-                        ref origin, ref wPair, channels, k, stride, rowStride, planeStride, bias0, bias1,
-                        ref Unsafe.Add(ref y, outMap.Offset(o, py, px)),
-                        ref Unsafe.Add(ref y, outMap.Offset(second ? o + 1 : o, py, px)),
-                        second);
+                    ref float out0 = ref Unsafe.Add(ref y, outMap.Offset(o, py, px));
+                    ref float out1 = ref Unsafe.Add(ref y, outMap.Offset(second ? o + 1 : o, py, px));
+                    if (k == 5 && stride == 1)
+                    {
+                        Window5<TOps, TVec, TAct, TPool>(ref origin, ref wPair, channels, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second);
+                    }
+                    else
+                    {
+                        Window<TOps, TVec, TAct, TPool>(ref origin, ref wPair, channels, k, stride, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second);
+                    }
                 }
             }
         }
@@ -160,6 +165,77 @@ internal static class ConvTileKernel
         }
 
         TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(c00, c01, c10, c11, bias0), ref out0, 0);
+    }
+
+    /// <summary>
+    /// <see cref="Window"/> for LeNet's 5×5 stride-1 kernels, the kernel row unrolled: the 6 input columns
+    /// of each of the 2 rows are loaded once and every address is a constant offset (the generic loop
+    /// spends as many instructions on indexing and register moves as on FMAs).
+    /// </summary>
+    private static void Window5<TOps, TVec, TAct, TPool>(
+        ref float origin, ref float wPair, int channels, nint rowStride, nint planeStride,
+        float bias0, float bias1, ref float out0, ref float out1, bool second)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        const int L = TileMap.Lanes;
+        TVec init0 = TPool.Averages ? TOps.Create(bias0) : TOps.Zero;
+        TVec init1 = TPool.Averages ? TOps.Create(bias1) : TOps.Zero;
+        TVec c00 = init0, c01 = init0, c10 = init0, c11 = init0;
+        TVec d00 = init1, d01 = init1, d10 = init1, d11 = init1;
+        ref float wTap = ref wPair;
+        for (int c = 0; c < channels; c++)
+        {
+            ref float rowA = ref Unsafe.Add(ref origin, c * planeStride);
+            for (int i = 0; i < 5; i++)
+            {
+                ref float rowB = ref Unsafe.Add(ref rowA, rowStride);
+                TVec a0 = TOps.Load(ref rowA, 0), b0 = TOps.Load(ref rowB, 0);
+                TVec a1 = TOps.Load(ref rowA, L), b1 = TOps.Load(ref rowB, L);
+                Taps(ref wTap, 0, a0, a1, b0, b1, ref c00, ref c01, ref c10, ref c11, ref d00, ref d01, ref d10, ref d11);
+                a0 = TOps.Load(ref rowA, 2 * L);
+                b0 = TOps.Load(ref rowB, 2 * L);
+                Taps(ref wTap, 2, a1, a0, b1, b0, ref c00, ref c01, ref c10, ref c11, ref d00, ref d01, ref d10, ref d11);
+                a1 = TOps.Load(ref rowA, 3 * L);
+                b1 = TOps.Load(ref rowB, 3 * L);
+                Taps(ref wTap, 4, a0, a1, b0, b1, ref c00, ref c01, ref c10, ref c11, ref d00, ref d01, ref d10, ref d11);
+                a0 = TOps.Load(ref rowA, 4 * L);
+                b0 = TOps.Load(ref rowB, 4 * L);
+                Taps(ref wTap, 6, a1, a0, b1, b0, ref c00, ref c01, ref c10, ref c11, ref d00, ref d01, ref d10, ref d11);
+                a1 = TOps.Load(ref rowA, 5 * L);
+                b1 = TOps.Load(ref rowB, 5 * L);
+                Taps(ref wTap, 8, a0, a1, b0, b1, ref c00, ref c01, ref c10, ref c11, ref d00, ref d01, ref d10, ref d11);
+                wTap = ref Unsafe.Add(ref wTap, 10);
+                rowA = ref Unsafe.Add(ref rowA, rowStride);
+            }
+        }
+
+        if (second)
+        {
+            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(d00, d01, d10, d11, bias1), ref out1, 0);
+        }
+
+        TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(c00, c01, c10, c11, bias0), ref out0, 0);
+
+        // One tap for both channels: columns (left, right) of rows A and B; weights at wTap[w], wTap[w + 1].
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Taps(
+            ref float wTap, nint w, TVec aLeft, TVec aRight, TVec bLeft, TVec bRight,
+            ref TVec c00, ref TVec c01, ref TVec c10, ref TVec c11, ref TVec d00, ref TVec d01, ref TVec d10, ref TVec d11)
+        {
+            TVec w0 = TOps.Create(Unsafe.Add(ref wTap, w));
+            TVec w1 = TOps.Create(Unsafe.Add(ref wTap, w + 1));
+            c00 = TOps.MultiplyAdd(w0, aLeft, c00);
+            c01 = TOps.MultiplyAdd(w0, aRight, c01);
+            c10 = TOps.MultiplyAdd(w0, bLeft, c10);
+            c11 = TOps.MultiplyAdd(w0, bRight, c11);
+            d00 = TOps.MultiplyAdd(w1, aLeft, d00);
+            d01 = TOps.MultiplyAdd(w1, aRight, d01);
+            d10 = TOps.MultiplyAdd(w1, bLeft, d10);
+            d11 = TOps.MultiplyAdd(w1, bRight, d11);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
