@@ -19,6 +19,8 @@ internal sealed class ConvStage : Stage
     private readonly Pool2d? _pool;
     private readonly int _kernel;
     private readonly int _stride;
+    private readonly float[] _channelsPacked;
+    private readonly float[] _channelsBias;
 
     /// <summary>Snapshots <paramref name="conv"/>'s weights; <paramref name="pool"/> is a 2×2, stride-2 pool after the activation, or null.</summary>
     public ConvStage(Conv2d conv, ActivationKind activation, Pool2d? pool, TileMap input, TileMap output, int inputIndex, int outputIndex, ConvImagePlan plan)
@@ -32,6 +34,9 @@ internal sealed class ConvStage : Stage
         _pool = pool;
         _kernel = conv.KernelSize;
         _stride = conv.Stride;
+        _channelsPacked = ConvChannelsKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.KernelSize);
+        _channelsBias = new float[ConvChannelsKernel.PaddedChannels(conv.OutChannels)];
+        _bias.CopyTo(_channelsBias, 0);
     }
 
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
@@ -56,6 +61,27 @@ internal sealed class ConvStage : Stage
     public override void RunImage(Workspace workspace, SimdWidth width)
     {
         ConvGeometry g = _plan.Geometry;
+        if (_pool is not null && VectorizeOverChannels(width))
+        {
+            switch (width)
+            {
+                case SimdWidth.Vector512:
+                    Channels<Vector512Ops, Vector512<float>>(workspace);
+                    break;
+                case SimdWidth.Vector256:
+                    Channels<Vector256Ops, Vector256<float>>(workspace);
+                    break;
+                case SimdWidth.Vector128:
+                    Channels<Vector128Ops, Vector128<float>>(workspace);
+                    break;
+                default:
+                    Channels<ScalarOps, float>(workspace);
+                    break;
+            }
+
+            return;
+        }
+
         ReadOnlySpan<float> source = workspace.Images[Input];
         if (_plan.UsesColumns)
         {
@@ -100,6 +126,57 @@ internal sealed class ConvStage : Stage
         else
         {
             PoolKernel.Planes<AveragePool>(width, workspace.Gemm, _plan.RowStride, _plan.Pixels, interior, outRow, outPlane, g.OutChannels, 2, 2, o.Height, o.Width, workspace.Row);
+        }
+    }
+
+    /// <summary>
+    /// A single image fills more lanes vectorized over output channels than over output pixels when the
+    /// channels fill the vectors better than the output rows fill the padded rows (LeNet's conv2: 16 of
+    /// 16 lanes against 10 of 14 columns; conv1: 6 of 8 or 16 lanes against 28 of 32 columns).
+    /// </summary>
+    private bool VectorizeOverChannels(SimdWidth width)
+    {
+        ConvGeometry g = _plan.Geometry;
+        int lanes = (int)width;
+        double channels = g.OutChannels / (double)((g.OutChannels + lanes - 1) / lanes * lanes);
+        double pixels = g.OutWidth / (double)_plan.RowStride;
+        return channels > pixels;
+    }
+
+    private void Channels<TOps, TVec>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        switch (_activation)
+        {
+            case ActivationKind.Sigmoid:
+                Channels<TOps, TVec, SigmoidActivation>(workspace);
+                break;
+            case ActivationKind.Relu:
+                Channels<TOps, TVec, ReluActivation>(workspace);
+                break;
+            default:
+                Channels<TOps, TVec, Identity>(workspace);
+                break;
+        }
+    }
+
+    private void Channels<TOps, TVec, TAct>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        ConvGeometry g = _plan.Geometry;
+        TileMap o = OutputMap;
+        Span<float> output = workspace.Images[Output].AsSpan(ImageOffset(o, 0, 0, 0));
+        int outRow = o.PaddedWidth, outPlane = o.PaddedHeight * o.PaddedWidth;
+        if (_pool is MaxPool2d)
+        {
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, MaxPool>(workspace.Images[Input], _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, o.Height, o.Width, output, outRow, outPlane, workspace.Row);
+        }
+        else
+        {
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, AveragePool>(workspace.Images[Input], _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, o.Height, o.Width, output, outRow, outPlane, workspace.Row);
         }
     }
 

@@ -96,6 +96,8 @@ internal sealed class PredictorPlan
             RowLength = Math.Max(RowLength, PoolKernel.RowLength(2, 2, Math.Max(1, plan.Geometry.OutWidth / 2)));
         }
 
+        // The channel-vectorized convolution scatters one vector of channels through this row.
+        RowLength = Math.Max(RowLength, ConvChannelsKernel.ChannelAlign);
         Stages = [.. specs.Select(spec => spec(Maps))];
         InputLength = Maps[0].Features;
         OutputLength = Maps[^1].Features;

@@ -83,10 +83,8 @@ internal static class PoolKernel
         where TVec : struct
         where TPool : IPoolReduction
     {
-        int vl = TOps.Count;
         int width = RowLength(k, s, outWidth);
         float scale = 1f / (k * k);
-        TVec vscale = TOps.Create(scale);
         ref float src = ref MemoryMarshal.GetReference(input);
         ref float dst = ref MemoryMarshal.GetReference(output);
         ref float r = ref MemoryMarshal.GetReference(row);
@@ -94,18 +92,18 @@ internal static class PoolKernel
         {
             for (int y = 0; y < outHeight; y++)
             {
-                // Vertical: r[x] = reduce over i of input[y·s + i, x].
+                // Vertical: r[x] = reduce over i of input[y·s + i, x]. LeNet's rows are short (28, 10
+                // columns), so the tail steps down the ladder (16, 8, 4 floats) before going scalar.
                 ref float top = ref Unsafe.Add(ref src, (p * inPlaneStride) + (y * s * inRowStride));
-                int x = 0;
-                for (; x + vl <= width; x += vl)
+                int x = Vertical<TOps, TVec, TPool>(ref top, inRowStride, k, ref r, 0, width);
+                if (TOps.Count > 8)
                 {
-                    TVec acc = TOps.Load(ref top, x);
-                    for (int i = 1; i < k; i++)
-                    {
-                        acc = TPool.Combine<TOps, TVec>(acc, TOps.Load(ref top, (i * inRowStride) + x));
-                    }
+                    x = Vertical<Vector256Ops, Vector256<float>, TPool>(ref top, inRowStride, k, ref r, x, width);
+                }
 
-                    TOps.Store(acc, ref r, x);
+                if (TOps.Count > 4)
+                {
+                    x = Vertical<Vector128Ops, Vector128<float>, TPool>(ref top, inRowStride, k, ref r, x, width);
                 }
 
                 for (; x < width; x++)
@@ -121,29 +119,15 @@ internal static class PoolKernel
 
                 // Horizontal: out[x] = reduce over j of r[x·s + j].
                 ref float o = ref Unsafe.Add(ref dst, (p * outPlaneStride) + (y * outRowStride));
-                x = 0;
-                if (s == 1)
+                x = Horizontal<TOps, TVec, TPool>(ref r, ref o, k, s, 0, outWidth, scale);
+                if (TOps.Count > 8)
                 {
-                    for (; x + vl <= outWidth; x += vl)
-                    {
-                        TVec acc = TOps.Load(ref r, x);
-                        for (int j = 1; j < k; j++)
-                        {
-                            acc = TPool.Combine<TOps, TVec>(acc, TOps.Load(ref r, x + j));
-                        }
-
-                        TOps.Store(TPool.Averages ? TOps.Multiply(acc, vscale) : acc, ref o, x);
-                    }
+                    x = Horizontal<Vector256Ops, Vector256<float>, TPool>(ref r, ref o, k, s, x, outWidth, scale);
                 }
-                else if (s == 2 && k == 2)
+
+                if (TOps.Count > 4)
                 {
-                    for (; x + vl <= outWidth; x += vl)
-                    {
-                        TVec a = TOps.Load(ref r, 2 * x);
-                        TVec b = TOps.Load(ref r, (2 * x) + vl);
-                        TVec acc = TPool.Combine<TOps, TVec>(TOps.Evens(a, b), TOps.Odds(a, b));
-                        TOps.Store(TPool.Averages ? TOps.Multiply(acc, vscale) : acc, ref o, x);
-                    }
+                    x = Horizontal<Vector128Ops, Vector128<float>, TPool>(ref r, ref o, k, s, x, outWidth, scale);
                 }
 
                 for (; x < outWidth; x++)
@@ -158,6 +142,66 @@ internal static class PoolKernel
                 }
             }
         }
+    }
+
+    /// <summary>The vertical pass over whole vectors of columns from <paramref name="x"/>; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Vertical<TOps, TVec, TPool>(ref float top, int inRowStride, int k, ref float r, int x, int width)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TPool : IPoolReduction
+    {
+        for (; x + TOps.Count <= width; x += TOps.Count)
+        {
+            TVec acc = TOps.Load(ref top, x);
+            for (int i = 1; i < k; i++)
+            {
+                acc = TPool.Combine<TOps, TVec>(acc, TOps.Load(ref top, (i * inRowStride) + x));
+            }
+
+            TOps.Store(acc, ref r, x);
+        }
+
+        return x;
+    }
+
+    /// <summary>
+    /// The horizontal pass over whole vectors of output columns from <paramref name="x"/>, for stride 1
+    /// (shifted loads) and for K = stride = 2 (even/odd de-interleave); returns where it stopped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Horizontal<TOps, TVec, TPool>(ref float r, ref float o, int k, int s, int x, int outWidth, float scale)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TPool : IPoolReduction
+    {
+        int vl = TOps.Count;
+        TVec vscale = TOps.Create(scale);
+        if (s == 1)
+        {
+            for (; x + vl <= outWidth; x += vl)
+            {
+                TVec acc = TOps.Load(ref r, x);
+                for (int j = 1; j < k; j++)
+                {
+                    acc = TPool.Combine<TOps, TVec>(acc, TOps.Load(ref r, x + j));
+                }
+
+                TOps.Store(TPool.Averages ? TOps.Multiply(acc, vscale) : acc, ref o, x);
+            }
+        }
+        else if (s == 2 && k == 2)
+        {
+            for (; x + vl <= outWidth; x += vl)
+            {
+                TVec a = TOps.Load(ref r, 2 * x);
+                TVec b = TOps.Load(ref r, (2 * x) + vl);
+                TVec acc = TPool.Combine<TOps, TVec>(TOps.Evens(a, b), TOps.Odds(a, b));
+                TOps.Store(TPool.Averages ? TOps.Multiply(acc, vscale) : acc, ref o, x);
+            }
+        }
+
+        return x;
     }
 
     /// <summary>The pinned operands of one call and the per-image work, for <see cref="Parallelism.For"/>.</summary>
