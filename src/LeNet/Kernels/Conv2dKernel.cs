@@ -1,68 +1,84 @@
-using System.Numerics.Tensors;
+using System.Buffers;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Kernels;
 
 /// <summary>
-/// Direct 2-D convolution over NCHW spans (cross-correlation, as in PyTorch).
+/// 2-D convolution over NCHW spans (cross-correlation, as in PyTorch), vectorized by
+/// <see cref="ConvImageKernel"/> and run on up to <see cref="Parallelism.MaxDegreeOfParallelism"/>
+/// threads, one image per chunk (so each image's arithmetic is the same whatever the thread count).
 /// input [N,C,H,W], weight [O,C,K,K], bias [O] or empty; output [N,O,OH,OW].
 /// </summary>
 internal static class Conv2dKernel
 {
-    public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g)
+    public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g) =>
+        Forward(input, weight, bias, output, g, SimdSupport.Best);
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in ConvGeometry)"/>, at a given vector width (tests run every width).</summary>
+    public static unsafe void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g, SimdWidth width)
     {
         g.AssertSpans(input.Length, weight.Length, output.Length);
-        int k = g.Kernel;
-        for (int n = 0; n < g.Batch; n++)
+        var plan = new ConvImagePlan(g);
+
+        // The spans are pinned for the whole (blocking) call, so the worker threads can read them through pointers.
+        fixed (float* pInput = input, pWeight = weight, pBias = bias, pOutput = output)
         {
-            ReadOnlySpan<float> image = input.Slice(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
-            for (int o = 0; o < g.OutChannels; o++)
+            var job = new Job(plan, width, pInput, pWeight, weight.Length, pBias, bias.Length, pOutput);
+            Parallelism.For(g.Batch, job.Image);
+        }
+    }
+
+    /// <summary>One image [C,H,W] → [O,OH,OW]: pad, im2col when strided, GEMM, copy the valid pixels out.</summary>
+    public static void Image(
+        ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
+        ConvImagePlan plan, SimdWidth width, Span<float> padded, Span<float> columns, Span<float> gemm)
+    {
+        ConvGeometry g = plan.Geometry;
+        ConvImageKernel.Pad(image, padded, plan);
+        ReadOnlySpan<float> source = padded;
+        if (plan.UsesColumns)
+        {
+            ConvImageKernel.Im2Col(padded, columns, plan);
+            source = columns;
+        }
+
+        ConvImageKernel.Gemm<Identity>(width, weight, bias, plan.Offsets, source, gemm, plan.Pixels);
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            for (int y = 0; y < g.OutHeight; y++)
             {
-                Span<float> plane = output.Slice(((n * g.OutChannels) + o) * g.OutPlane, g.OutPlane);
-                plane.Fill(bias.IsEmpty ? 0f : bias[o]);
-                for (int c = 0; c < g.InChannels; c++)
-                {
-                    ReadOnlySpan<float> channel = image.Slice(c * g.InPlane, g.InPlane);
-                    ReadOnlySpan<float> taps = weight.Slice(((o * g.InChannels) + c) * k * k, k * k);
-                    for (int kh = 0; kh < k; kh++)
-                    {
-                        (int ohStart, int ohEnd) = g.ValidRange(kh, g.Height, g.OutHeight);
-                        for (int kw = 0; kw < k; kw++)
-                        {
-                            (int owStart, int owEnd) = g.ValidRange(kw, g.Width, g.OutWidth);
-                            if (owStart < owEnd)
-                            {
-                                AccumulateTap(channel, plane, taps[(kh * k) + kw], kh, kw, ohStart, ohEnd, owStart, owEnd, g);
-                            }
-                        }
-                    }
-                }
+                gemm.Slice((o * plan.Pixels) + (y * plan.RowStride), g.OutWidth)
+                    .CopyTo(output.Slice((((o * g.OutHeight) + y) * g.OutWidth), g.OutWidth));
             }
         }
     }
 
-    /// <summary>plane[oh, ow] += w · channel[oh·s − p + kh, ow·s − p + kw] over the rows and columns that read real pixels.</summary>
-    private static void AccumulateTap(
-        ReadOnlySpan<float> channel, Span<float> plane, float w, int kh, int kw,
-        int ohStart, int ohEnd, int owStart, int owEnd, in ConvGeometry g)
+    /// <summary>The pinned operands of one call and the per-image work, for <see cref="Parallelism.For"/>.</summary>
+    private sealed unsafe class Job(ConvImagePlan plan, SimdWidth width, float* input, float* weight, int weightLength, float* bias, int biasLength, float* output)
     {
-        int count = owEnd - owStart;
-        for (int oh = ohStart; oh < ohEnd; oh++)
+        public void Image(int n)
         {
-            int ih = (oh * g.Stride) - g.Padding + kh;
-            int iw = (owStart * g.Stride) - g.Padding + kw;
-            Span<float> outRow = plane.Slice((oh * g.OutWidth) + owStart, count);
-            ReadOnlySpan<float> inRow = channel.Slice(ih * g.Width, g.Width);
-            if (g.Stride == 1)
+            ConvGeometry g = plan.Geometry;
+            int inLength = g.InChannels * g.InPlane;
+            int outLength = g.OutChannels * g.OutPlane;
+            float[] padded = ArrayPool<float>.Shared.Rent(plan.SourceLength);
+            float[] columns = ArrayPool<float>.Shared.Rent(plan.ColumnsLength);
+            float[] gemm = ArrayPool<float>.Shared.Rent(plan.OutputLength);
+            try
             {
-                // Contiguous input columns: one fused multiply-add over the row, vectorized by TensorPrimitives.
-                TensorPrimitives.MultiplyAdd(inRow.Slice(iw, count), w, outRow, outRow);
+                Conv2dKernel.Image(
+                    new ReadOnlySpan<float>(input + ((long)n * inLength), inLength),
+                    new ReadOnlySpan<float>(weight, weightLength),
+                    new ReadOnlySpan<float>(bias, biasLength),
+                    new Span<float>(output + ((long)n * outLength), outLength),
+                    plan, width, padded, columns, gemm);
             }
-            else
+            finally
             {
-                for (int i = 0; i < count; i++)
-                {
-                    outRow[i] += w * inRow[iw + (i * g.Stride)];
-                }
+                ArrayPool<float>.Shared.Return(gemm);
+                ArrayPool<float>.Shared.Return(columns);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
     }

@@ -1,0 +1,9 @@
+namespace LeNet.Inference;
+
+/// <summary>The activation a stage applies in its epilogue.</summary>
+internal enum ActivationKind
+{
+    None,
+    Sigmoid,
+    Relu,
+}

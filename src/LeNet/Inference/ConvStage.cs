@@ -1,0 +1,224 @@
+using System.Runtime.Intrinsics;
+using LeNet.Kernels;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Pooling;
+using LeNet.Kernels.Simd;
+using LeNet.Kernels.Tiles;
+using LeNet.Layers;
+
+namespace LeNet.Inference;
+
+/// <summary>A convolution with its activation and, when a 2×2 stride-2 pool follows, that pool fused into its epilogue.</summary>
+internal sealed class ConvStage : Stage
+{
+    private readonly ConvImagePlan _plan;
+    private readonly float[] _weight;
+    private readonly float[] _packed;
+    private readonly float[] _bias;
+    private readonly ActivationKind _activation;
+    private readonly Pool2d? _pool;
+    private readonly int _kernel;
+    private readonly int _stride;
+    private readonly float[] _channelsPacked;
+    private readonly float[] _channelsBias;
+
+    /// <summary>Snapshots <paramref name="conv"/>'s weights; <paramref name="pool"/> is a 2×2, stride-2 pool after the activation, or null.</summary>
+    public ConvStage(Conv2d conv, ActivationKind activation, Pool2d? pool, TileMap input, TileMap output, int inputIndex, int outputIndex, ConvImagePlan plan)
+        : base(input, output, inputIndex, outputIndex)
+    {
+        _plan = plan;
+        _weight = conv.Weight.Value.ToArray();
+        _packed = ConvTileKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.KernelSize);
+        _bias = conv.Bias?.Value.ToArray() ?? new float[conv.OutChannels];
+        _activation = activation;
+        _pool = pool;
+        _kernel = conv.KernelSize;
+        _stride = conv.Stride;
+        _channelsPacked = ConvChannelsKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.KernelSize);
+        _channelsBias = new float[ConvChannelsKernel.PaddedChannels(conv.OutChannels)];
+        _bias.CopyTo(_channelsBias, 0);
+    }
+
+    public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
+    {
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                Tile<Vector512Ops, Vector512<float>>(workspace, laneGroups);
+                break;
+            case SimdWidth.Vector256:
+                Tile<Vector256Ops, Vector256<float>>(workspace, laneGroups);
+                break;
+            case SimdWidth.Vector128:
+                Tile<Vector128Ops, Vector128<float>>(workspace, laneGroups);
+                break;
+            default:
+                Tile<ScalarOps, float>(workspace, laneGroups);
+                break;
+        }
+    }
+
+    public override void RunImage(Workspace workspace, SimdWidth width)
+    {
+        ConvGeometry g = _plan.Geometry;
+        if (_pool is not null && VectorizeOverChannels(width))
+        {
+            switch (width)
+            {
+                case SimdWidth.Vector512:
+                    Channels<Vector512Ops, Vector512<float>>(workspace);
+                    break;
+                case SimdWidth.Vector256:
+                    Channels<Vector256Ops, Vector256<float>>(workspace);
+                    break;
+                case SimdWidth.Vector128:
+                    Channels<Vector128Ops, Vector128<float>>(workspace);
+                    break;
+                default:
+                    Channels<ScalarOps, float>(workspace);
+                    break;
+            }
+
+            return;
+        }
+
+        ReadOnlySpan<float> source = workspace.Images[Input];
+        if (_plan.UsesColumns)
+        {
+            ConvImageKernel.Im2Col(source, workspace.Columns, _plan);
+            source = workspace.Columns;
+        }
+
+        switch (_activation)
+        {
+            case ActivationKind.Sigmoid:
+                ConvImageKernel.Gemm<SigmoidActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                break;
+            case ActivationKind.Relu:
+                ConvImageKernel.Gemm<ReluActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                break;
+            default:
+                ConvImageKernel.Gemm<Identity>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                break;
+        }
+
+        TileMap o = OutputMap;
+        Span<float> output = workspace.Images[Output];
+        if (_pool is null)
+        {
+            for (int c = 0; c < g.OutChannels; c++)
+            {
+                for (int y = 0; y < g.OutHeight; y++)
+                {
+                    workspace.Gemm.AsSpan((c * _plan.Pixels) + (y * _plan.RowStride), g.OutWidth).CopyTo(output[ImageOffset(o, c, y, 0)..]);
+                }
+            }
+
+            return;
+        }
+
+        Span<float> interior = output[ImageOffset(o, 0, 0, 0)..];
+        int outRow = o.PaddedWidth, outPlane = o.PaddedHeight * o.PaddedWidth;
+        if (_pool is MaxPool2d)
+        {
+            PoolKernel.Planes<MaxPool>(width, workspace.Gemm, _plan.RowStride, _plan.Pixels, interior, outRow, outPlane, g.OutChannels, 2, 2, o.Height, o.Width, workspace.Row);
+        }
+        else
+        {
+            PoolKernel.Planes<AveragePool>(width, workspace.Gemm, _plan.RowStride, _plan.Pixels, interior, outRow, outPlane, g.OutChannels, 2, 2, o.Height, o.Width, workspace.Row);
+        }
+    }
+
+    /// <summary>
+    /// A single image fills more lanes vectorized over output channels than over output pixels when the
+    /// channels fill the vectors better than the output rows fill the padded rows (LeNet's conv2: 16 of
+    /// 16 lanes against 10 of 14 columns; conv1: 6 of 8 or 16 lanes against 28 of 32 columns).
+    /// </summary>
+    private bool VectorizeOverChannels(SimdWidth width)
+    {
+        ConvGeometry g = _plan.Geometry;
+        int lanes = (int)width;
+        double channels = g.OutChannels / (double)((g.OutChannels + lanes - 1) / lanes * lanes);
+        double pixels = g.OutWidth / (double)_plan.RowStride;
+        return channels > pixels;
+    }
+
+    private void Channels<TOps, TVec>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        switch (_activation)
+        {
+            case ActivationKind.Sigmoid:
+                Channels<TOps, TVec, SigmoidActivation>(workspace);
+                break;
+            case ActivationKind.Relu:
+                Channels<TOps, TVec, ReluActivation>(workspace);
+                break;
+            default:
+                Channels<TOps, TVec, Identity>(workspace);
+                break;
+        }
+    }
+
+    private void Channels<TOps, TVec, TAct>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        ConvGeometry g = _plan.Geometry;
+        TileMap o = OutputMap;
+        Span<float> output = workspace.Images[Output].AsSpan(ImageOffset(o, 0, 0, 0));
+        int outRow = o.PaddedWidth, outPlane = o.PaddedHeight * o.PaddedWidth;
+        if (_pool is MaxPool2d)
+        {
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, MaxPool>(workspace.Images[Input], _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, o.Height, o.Width, output, outRow, outPlane, workspace.Row);
+        }
+        else
+        {
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, AveragePool>(workspace.Images[Input], _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, o.Height, o.Width, output, outRow, outPlane, workspace.Row);
+        }
+    }
+
+    private void Tile<TOps, TVec>(Workspace workspace, int laneGroups)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        switch (_activation)
+        {
+            case ActivationKind.Sigmoid:
+                Tile<TOps, TVec, SigmoidActivation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Relu:
+                Tile<TOps, TVec, ReluActivation>(workspace, laneGroups);
+                break;
+            default:
+                Tile<TOps, TVec, Identity>(workspace, laneGroups);
+                break;
+        }
+    }
+
+    private void Tile<TOps, TVec, TAct>(Workspace workspace, int laneGroups)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        float[] input = workspace.Tiles[Input], output = workspace.Tiles[Output];
+        for (int group = 0; group < laneGroups; group++)
+        {
+            int lane = group * TOps.Count;
+            if (_pool is null)
+            {
+                ConvTileKernel.Plain<TOps, TVec, TAct>(input, InputMap, _packed, _bias, output, OutputMap, _kernel, _stride, lane);
+            }
+            else if (_pool is MaxPool2d)
+            {
+                ConvTileKernel.Pooled<TOps, TVec, TAct, MaxPool>(input, InputMap, _packed, _bias, output, OutputMap, _kernel, _stride, lane);
+            }
+            else
+            {
+                ConvTileKernel.Pooled<TOps, TVec, TAct, AveragePool>(input, InputMap, _packed, _bias, output, OutputMap, _kernel, _stride, lane);
+            }
+        }
+    }
+}

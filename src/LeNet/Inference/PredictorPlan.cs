@@ -1,0 +1,155 @@
+using LeNet.Kernels;
+using LeNet.Kernels.Tiles;
+using LeNet.Layers;
+
+namespace LeNet.Inference;
+
+/// <summary>
+/// A <see cref="Sequential"/> compiled for <see cref="Predictor"/>: its layers grouped into stages
+/// (convolution + activation + 2×2 pool fused; dense layer + activation fused; Flatten is free in the
+/// batch-inner layout), the feature maps between them with the zero padding their consumers need, and
+/// the scratch sizes of a <see cref="Workspace"/>.
+/// </summary>
+internal sealed class PredictorPlan
+{
+    public PredictorPlan(Sequential model, int[] imageShape)
+    {
+        // Let the layers report a shape that does not fit, with their own messages.
+        int[] outputShape = model.GetOutputShape([1, .. imageShape]);
+        OutputShape = outputShape[1..];
+        var shapes = new List<(int C, int H, int W, int Pad)>
+        {
+            imageShape.Length == 3 ? (imageShape[0], imageShape[1], imageShape[2], 0) : (imageShape[0], 1, 1, 0),
+        };
+        var specs = new List<Func<TileMap[], Stage>>();
+        var convPlans = new List<(int Map, ConvImagePlan Plan)>();
+        List<(ILayer Layer, int Index)> layers = Leaves(model);
+        bool flat = imageShape.Length == 1;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            (ILayer layer, int _) = layers[l];
+            int current = shapes.Count - 1;
+            (int c, int h, int w, _) = shapes[current];
+            switch (layer)
+            {
+                case Conv2d conv when !flat:
+                    {
+                        ActivationKind activation = ActivationAt(layers, l + 1);
+                        l += activation == ActivationKind.None ? 0 : 1;
+                        int[] convShape = conv.GetOutputShape([1, c, h, w]);
+                        Pool2d? pool = l + 1 < layers.Count && layers[l + 1].Layer is Pool2d { KernelSize: 2, Stride: 2 } p
+                            && convShape[2] >= 2 && convShape[3] >= 2 ? p : null;
+                        l += pool is null ? 0 : 1;
+                        int[] outShape = pool?.GetOutputShape(convShape) ?? convShape;
+                        shapes[current] = (c, h, w, conv.Padding);
+                        shapes.Add((outShape[1], outShape[2], outShape[3], 0));
+                        var plan = new ConvImagePlan(new ConvGeometry(1, c, h, w, conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding, convShape[2], convShape[3]));
+                        convPlans.Add((current, plan));
+                        specs.Add(maps => new ConvStage(conv, activation, pool, maps[current], maps[current + 1], current, current + 1, plan));
+                        break;
+                    }
+
+                case Pool2d pool when !flat:
+                    {
+                        int[] outShape = pool.GetOutputShape([1, c, h, w]);
+                        shapes.Add((outShape[1], outShape[2], outShape[3], 0));
+                        specs.Add(maps => new PoolStage(pool, maps[current], maps[current + 1], current, current + 1));
+                        RowLength = Math.Max(RowLength, PoolKernel.RowLength(pool.KernelSize, pool.Stride, outShape[3]));
+                        break;
+                    }
+
+                case Sigmoid or ReLU:
+                    {
+                        ActivationKind activation = ActivationAt(layers, l);
+                        specs.Add(maps => new ActivationStage(activation, maps[current], current));
+                        break;
+                    }
+
+                case Flatten:
+                    flat = true;
+                    break;
+
+                case Linear linear when flat || (h == 1 && w == 1):
+                    {
+                        ActivationKind activation = ActivationAt(layers, l + 1);
+                        l += activation == ActivationKind.None ? 0 : 1;
+                        shapes.Add((linear.OutFeatures, 1, 1, 0));
+                        flat = true;
+                        specs.Add(maps => new LinearStage(linear, activation, maps[current], maps[current + 1], current, current + 1));
+                        break;
+                    }
+
+                default:
+                    throw new NotSupportedException(
+                        $"Predictor: layer {layers[l].Index} ({layer}) is not supported here; a predictor compiles Conv2d, AvgPool2d, MaxPool2d, Sigmoid, ReLU, Flatten and Linear " +
+                        "(convolutions and pools before Flatten, dense layers after it). Sequential.Forward runs any model.");
+            }
+        }
+
+        Maps = [.. shapes.Select(s => new TileMap(s.C, s.H, s.W, s.Pad))];
+        ImageLengths = [.. Maps.Select(m => m.Channels * m.PaddedHeight * m.PaddedWidth)];
+        foreach ((int map, ConvImagePlan plan) in convPlans)
+        {
+            ImageLengths[map] = Math.Max(ImageLengths[map], plan.SourceLength);
+            GemmLength = Math.Max(GemmLength, plan.OutputLength);
+            ColumnsLength = Math.Max(ColumnsLength, plan.ColumnsLength);
+            RowLength = Math.Max(RowLength, PoolKernel.RowLength(2, 2, Math.Max(1, plan.Geometry.OutWidth / 2)));
+        }
+
+        // The channel-vectorized convolution scatters one vector of channels through this row.
+        RowLength = Math.Max(RowLength, ConvChannelsKernel.ChannelAlign);
+        Stages = [.. specs.Select(spec => spec(Maps))];
+        InputLength = Maps[0].Features;
+        OutputLength = Maps[^1].Features;
+    }
+
+    public TileMap[] Maps { get; }
+
+    /// <summary>Length of each map's single-image buffer, including the slack a convolution reads past it.</summary>
+    public int[] ImageLengths { get; }
+
+    public Stage[] Stages { get; }
+
+    public int GemmLength { get; }
+
+    public int ColumnsLength { get; }
+
+    public int RowLength { get; }
+
+    /// <summary>Floats per input image.</summary>
+    public int InputLength { get; }
+
+    /// <summary>Floats per output.</summary>
+    public int OutputLength { get; }
+
+    /// <summary>One output's shape (the model's output shape without the batch).</summary>
+    public int[] OutputShape { get; }
+
+    private static ActivationKind ActivationAt(List<(ILayer Layer, int Index)> layers, int index) =>
+        index >= layers.Count ? ActivationKind.None
+        : layers[index].Layer switch
+        {
+            Sigmoid => ActivationKind.Sigmoid,
+            ReLU => ActivationKind.Relu,
+            _ => ActivationKind.None,
+        };
+
+    /// <summary>The leaves of nested Sequentials, in order, with their index in the top-level model.</summary>
+    private static List<(ILayer Layer, int Index)> Leaves(Sequential model)
+    {
+        var leaves = new List<(ILayer, int)>();
+        for (int i = 0; i < model.Count; i++)
+        {
+            if (model[i] is Sequential nested)
+            {
+                leaves.AddRange(Leaves(nested).Select(leaf => (leaf.Layer, i)));
+            }
+            else
+            {
+                leaves.Add((model[i], i));
+            }
+        }
+
+        return leaves;
+    }
+}

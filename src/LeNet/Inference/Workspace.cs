@@ -1,0 +1,35 @@
+namespace LeNet.Inference;
+
+/// <summary>One worker's buffers: every feature map in the tile layout and in the single-image layout, plus kernel scratch. Allocated once, zeroed once (the zero padding borders are never written).</summary>
+internal sealed class Workspace
+{
+    public Workspace(PredictorPlan plan)
+    {
+        Tiles = new float[plan.Maps.Length][];
+        Images = new float[plan.Maps.Length][];
+        for (int m = 0; m < plan.Maps.Length; m++)
+        {
+            Tiles[m] = new float[plan.Maps[m].Length];
+            Images[m] = new float[plan.ImageLengths[m]];
+        }
+
+        Gemm = new float[plan.GemmLength];
+        Columns = new float[plan.ColumnsLength];
+        Row = new float[plan.RowLength];
+    }
+
+    /// <summary>Map m of the current tile, [C, Hp, Wp, 16].</summary>
+    public float[][] Tiles { get; }
+
+    /// <summary>Map m of the current single image, [C, Hp, Wp] plus the slack the convolution reads past it.</summary>
+    public float[][] Images { get; }
+
+    /// <summary>The single-image convolution's full-resolution output, [O, pixels].</summary>
+    public float[] Gemm { get; }
+
+    /// <summary>The single-image im2col matrix of strided convolutions.</summary>
+    public float[] Columns { get; }
+
+    /// <summary>The single-image pooling's row.</summary>
+    public float[] Row { get; }
+}

@@ -1,0 +1,13 @@
+using System.Runtime.CompilerServices;
+using LeNet.Kernels.Simd;
+
+namespace LeNet.Kernels.Activations;
+
+/// <summary>No activation: the value is stored as accumulated.</summary>
+internal readonly struct Identity : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Apply<TOps, TVec>(TVec x)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct => x;
+}

@@ -1,0 +1,13 @@
+using System.Runtime.CompilerServices;
+using LeNet.Kernels.Simd;
+
+namespace LeNet.Kernels.Activations;
+
+/// <summary>σ(x) = 1 / (1 + e^−x), as <c>torch.sigmoid</c>.</summary>
+internal readonly struct SigmoidActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Apply<TOps, TVec>(TVec x)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct => TOps.Sigmoid(x);
+}

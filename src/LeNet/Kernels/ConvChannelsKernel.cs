@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Pooling;
+using LeNet.Kernels.Simd;
+
+namespace LeNet.Kernels;
+
+/// <summary>
+/// One image's convolution vectorized over output channels, with a fused 2×2, stride-2 pool: for
+/// layers with many output channels and small maps (LeNet's conv2: 16 channels, 10×10), where
+/// vectorizing over pixels would waste lanes on short rows. Input pixels are broadcast; the weights are
+/// packed by <see cref="PackWeights"/> as [C, K, K, O'] (O' = O rounded up to 16) so a tap's output
+/// channels are one contiguous vector.
+/// </summary>
+/// <remarks>
+/// Register block: two (pool window, channel vector) jobs × the window's 4 positions = 8 accumulators
+/// (two windows of 16 channels with Vector512, one window's two halves with Vector256); 2 weight loads
+/// and 8 broadcasts per 8 FMAs. The bias, activation and pool run in registers, and the pooled channel
+/// vector is scattered into the output planes.
+/// </remarks>
+internal static class ConvChannelsKernel
+{
+    /// <summary>Output channels are padded to a multiple of this (every vector width divides it).</summary>
+    public const int ChannelAlign = 16;
+
+    public static int PaddedChannels(int outChannels) => (outChannels + ChannelAlign - 1) / ChannelAlign * ChannelAlign;
+
+    /// <summary>Packs weight [O, C, K, K] as [C, K, K, O'], the channels past O zero.</summary>
+    public static float[] PackWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int k)
+    {
+        int padded = PaddedChannels(outChannels);
+        int taps = inChannels * k * k;
+        var packed = new float[taps * padded];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int r = 0; r < taps; r++)
+            {
+                packed[(r * padded) + o] = weight[(o * taps) + r];
+            }
+        }
+
+        return packed;
+    }
+
+    /// <summary>
+    /// output[o, py, px] = pool over the 2×2 window at (2py, 2px) of act(bias[o] + conv(input)[o]):
+    /// input padded planes [C, Hp, Wp] (the convolution's padding already in them), bias padded to O';
+    /// output planes at the given strides; <paramref name="lanes"/> is scratch of 16 floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Pooled<TOps, TVec, TAct, TPool>(
+        ReadOnlySpan<float> input, int paddedHeight, int paddedWidth, int inChannels, int k, int stride,
+        ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, int outChannels, int pooledHeight, int pooledWidth,
+        Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        int vl = TOps.Count;
+        int padded = PaddedChannels(outChannels);
+        int vectors = padded / vl;
+        int jobs = pooledHeight * pooledWidth * vectors;
+        Debug.Assert(packed.Length == inChannels * k * k * padded && bias.Length == padded && lanes.Length >= vl);
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float w = ref MemoryMarshal.GetReference(packed);
+        ref float b = ref MemoryMarshal.GetReference(bias);
+
+        // Offsets of the window's 4 conv positions from its top-left input pixel.
+        nint right = stride, down = (nint)stride * paddedWidth;
+        for (int job = 0; job < jobs; job += 2)
+        {
+            int other = Math.Min(job + 1, jobs - 1);
+            (int window0, int vector0) = Math.DivRem(job, vectors);
+            (int window1, int vector1) = Math.DivRem(other, vectors);
+            (int py0, int px0) = Math.DivRem(window0, pooledWidth);
+            (int py1, int px1) = Math.DivRem(window1, pooledWidth);
+            ref float origin0 = ref Unsafe.Add(ref x, (2 * py0 * stride * paddedWidth) + (2 * px0 * stride));
+            ref float origin1 = ref Unsafe.Add(ref x, (2 * py1 * stride * paddedWidth) + (2 * px1 * stride));
+            TVec bias0 = TOps.Load(ref b, vector0 * vl), bias1 = TOps.Load(ref b, vector1 * vl);
+            TVec init0 = TPool.Averages ? bias0 : TOps.Zero, init1 = TPool.Averages ? bias1 : TOps.Zero;
+            TVec a0 = init0, a1 = init0, a2 = init0, a3 = init0;
+            TVec c0 = init1, c1 = init1, c2 = init1, c3 = init1;
+            ref float tap = ref w;
+            for (int c = 0; c < inChannels; c++)
+            {
+                for (int i = 0; i < k; i++)
+                {
+                    nint row = (((nint)c * paddedHeight) + i) * paddedWidth;
+                    ref float p0 = ref Unsafe.Add(ref origin0, row);
+                    ref float p1 = ref Unsafe.Add(ref origin1, row);
+                    for (int j = 0; j < k; j++)
+                    {
+                        TVec w0 = TOps.Load(ref tap, vector0 * vl);
+                        TVec w1 = TOps.Load(ref tap, vector1 * vl);
+                        a0 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p0, j)), w0, a0);
+                        a1 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p0, j + right)), w0, a1);
+                        a2 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p0, j + down)), w0, a2);
+                        a3 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p0, j + down + right)), w0, a3);
+                        c0 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p1, j)), w1, c0);
+                        c1 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p1, j + right)), w1, c1);
+                        c2 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p1, j + down)), w1, c2);
+                        c3 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref p1, j + down + right)), w1, c3);
+                        tap = ref Unsafe.Add(ref tap, padded);
+                    }
+                }
+            }
+
+            Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(c0, c1, c2, c3, bias1), vector1, py1, px1, outChannels, output, outRowStride, outPlaneStride, lanes);
+            Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(a0, a1, a2, a3, bias0), vector0, py0, px0, outChannels, output, outRowStride, outPlaneStride, lanes);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Epilogue<TOps, TVec, TAct, TPool>(TVec v0, TVec v1, TVec v2, TVec v3, TVec bias)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        // As in the tile kernel: averaging activates each value (the bias is already in); the max commutes
+        // with the monotonic activation and the bias, which are applied once.
+        if (TPool.Averages)
+        {
+            TVec sum = TOps.Add(
+                TOps.Add(TAct.Apply<TOps, TVec>(v0), TAct.Apply<TOps, TVec>(v1)),
+                TOps.Add(TAct.Apply<TOps, TVec>(v2), TAct.Apply<TOps, TVec>(v3)));
+            return TOps.Multiply(sum, TOps.Create(0.25f));
+        }
+
+        return TAct.Apply<TOps, TVec>(TOps.Add(TOps.Max(TOps.Max(v0, v1), TOps.Max(v2, v3)), bias));
+    }
+
+    /// <summary>Writes the channel vector of pooled pixel (py, px) into the channel planes.</summary>
+    private static void Scatter<TOps, TVec>(TVec value, int vector, int py, int px, int outChannels, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        TOps.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
+        int first = vector * TOps.Count;
+        int count = Math.Min(TOps.Count, outChannels - first);
+        int offset = (py * outRowStride) + px;
+        for (int l = 0; l < count; l++)
+        {
+            output[((first + l) * outPlaneStride) + offset] = lanes[l];
+        }
+    }
+}

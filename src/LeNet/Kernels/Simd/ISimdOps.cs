@@ -1,0 +1,53 @@
+namespace LeNet.Kernels.Simd;
+
+/// <summary>
+/// The operations the kernels need from one vector width, as static members: a kernel is written once
+/// as a generic method over <c>TOps</c> and the JIT compiles it into straight-line code for each width
+/// (generic methods over structs are specialized, and these one-liners are inlined). Implemented by
+/// <see cref="Vector512Ops"/>, <see cref="Vector256Ops"/>, <see cref="Vector128Ops"/> and <see cref="ScalarOps"/>.
+/// </summary>
+/// <remarks>
+/// The kernels' loops are marked <see cref="System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization"/>:
+/// compiled fully optimized on their first call, so the first predictions do not run tier-0 code (10×
+/// slower) or wait for on-stack replacement; what tiering's profile would add here is nothing.
+/// </remarks>
+/// <typeparam name="TVec">The register type: <c>Vector512&lt;float&gt;</c> … or <c>float</c> itself.</typeparam>
+internal interface ISimdOps<TVec>
+    where TVec : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+
+    static abstract TVec Zero { get; }
+
+    /// <summary>Broadcasts <paramref name="value"/> to every lane.</summary>
+    static abstract TVec Create(float value);
+
+    /// <summary>Loads <see cref="Count"/> floats from <c>source + offset</c> (no bounds check: callers assert).</summary>
+    static abstract TVec Load(ref float source, nint offset);
+
+    /// <summary>Stores <see cref="Count"/> floats at <c>destination + offset</c> (no bounds check: callers assert).</summary>
+    static abstract void Store(TVec value, ref float destination, nint offset);
+
+    static abstract TVec Add(TVec left, TVec right);
+
+    static abstract TVec Multiply(TVec left, TVec right);
+
+    /// <summary><c>left · right + addend</c>, fused where the hardware has FMA.</summary>
+    static abstract TVec MultiplyAdd(TVec left, TVec right, TVec addend);
+
+    /// <summary>IEEE maximum per lane: a NaN in either operand gives NaN (as <c>torch.maximum</c>).</summary>
+    static abstract TVec Max(TVec left, TVec right);
+
+    /// <summary>σ(x) = 1 / (1 + e^−x) per lane, to a few ulp; NaN stays NaN.</summary>
+    static abstract TVec Sigmoid(TVec x);
+
+    /// <summary>The even-indexed lanes of the concatenation [left, right]: (l0, l2, …, r0, r2, …).</summary>
+    static abstract TVec Evens(TVec left, TVec right);
+
+    /// <summary>The odd-indexed lanes of the concatenation [left, right]: (l1, l3, …, r1, r3, …).</summary>
+    static abstract TVec Odds(TVec left, TVec right);
+
+    /// <summary>The sum of the lanes, always in the same order.</summary>
+    static abstract float Sum(TVec value);
+}

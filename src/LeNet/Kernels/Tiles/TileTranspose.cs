@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LeNet.Kernels.Tiles;
+
+/// <summary>Moves images between the caller's layout ([n, C·H·W], image-major) and a tile (<see cref="TileMap"/>, image-innermost).</summary>
+internal static class TileTranspose
+{
+    /// <summary>
+    /// Writes <paramref name="count"/> images (each [C, H, W]) into the interior of the tile; lanes past
+    /// <paramref name="count"/> get zeros, so a partial tile computes on defined values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void In(ReadOnlySpan<float> images, int count, Span<float> tile, TileMap map)
+    {
+        const int L = TileMap.Lanes;
+        int features = map.Features;
+        Debug.Assert(images.Length >= count * features && count <= L && tile.Length >= map.Length);
+        int width = map.Width;
+        for (int c = 0; c < map.Channels; c++)
+        {
+            for (int y = 0; y < map.Height; y++)
+            {
+                Span<float> row = tile.Slice(map.Offset(c, y, 0), width * L);
+                int source = ((c * map.Height) + y) * width;
+
+                // Full tiles move 8 pixels × 8 images at a time through an in-register transpose.
+                int done = count == L && Avx.IsSupported ? Transpose8x8(images[source..], features, width, row) : 0;
+                for (int t = 0; t < count; t++)
+                {
+                    ReadOnlySpan<float> imageRow = images.Slice((t * features) + source, width);
+                    for (int x = done; x < width; x++)
+                    {
+                        row[(x * L) + t] = imageRow[x];
+                    }
+                }
+
+                for (int t = count; t < L; t++)
+                {
+                    for (int x = 0; x < width; x++)
+                    {
+                        row[(x * L) + t] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// row[x·16 + t] = images[t·features + x] for all 16 images and the first ⌊width/8⌋·8 pixels, by 8×8
+    /// blocks transposed in registers (unpack, shuffle, lane permute: 24 shuffles for 64 floats instead
+    /// of 64 scalar stores); returns the pixels done.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Transpose8x8(ReadOnlySpan<float> images, int features, int width, Span<float> row)
+    {
+        const int L = TileMap.Lanes;
+        ref float src = ref MemoryMarshal.GetReference(images);
+        ref float dst = ref MemoryMarshal.GetReference(row);
+        int x = 0;
+        for (; x + 8 <= width; x += 8)
+        {
+            for (int t0 = 0; t0 < L; t0 += 8)
+            {
+                ref float s = ref Unsafe.Add(ref src, (t0 * features) + x);
+                Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)features);
+                Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * features)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * features));
+                Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * features)), r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * features));
+                Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * features)), r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * features));
+                Vector256<float> t0a = Avx.UnpackLow(r0, r1), t1a = Avx.UnpackHigh(r0, r1), t2a = Avx.UnpackLow(r2, r3), t3a = Avx.UnpackHigh(r2, r3);
+                Vector256<float> t4a = Avx.UnpackLow(r4, r5), t5a = Avx.UnpackHigh(r4, r5), t6a = Avx.UnpackLow(r6, r7), t7a = Avx.UnpackHigh(r6, r7);
+                Vector256<float> s0 = Avx.Shuffle(t0a, t2a, 0x44), s1 = Avx.Shuffle(t0a, t2a, 0xEE), s2 = Avx.Shuffle(t1a, t3a, 0x44), s3 = Avx.Shuffle(t1a, t3a, 0xEE);
+                Vector256<float> s4 = Avx.Shuffle(t4a, t6a, 0x44), s5 = Avx.Shuffle(t4a, t6a, 0xEE), s6 = Avx.Shuffle(t5a, t7a, 0x44), s7 = Avx.Shuffle(t5a, t7a, 0xEE);
+                ref float d = ref Unsafe.Add(ref dst, (x * L) + t0);
+                Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref d);
+                Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref d, L);
+                Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref d, 2 * L);
+                Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref d, 3 * L);
+                Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref d, 4 * L);
+                Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref d, 5 * L);
+                Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref d, 6 * L);
+                Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref d, 7 * L);
+            }
+        }
+
+        return x;
+    }
+
+    /// <summary>Reads the first <paramref name="count"/> lanes of an unpadded tile map [F, Lanes] into <paramref name="outputs"/> [count, F].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Out(ReadOnlySpan<float> tile, TileMap map, Span<float> outputs, int count)
+    {
+        const int L = TileMap.Lanes;
+        int features = map.Features;
+        Debug.Assert(map.Pad == 0 && tile.Length >= map.Length && outputs.Length >= count * features);
+        for (int t = 0; t < count; t++)
+        {
+            Span<float> image = outputs.Slice(t * features, features);
+            for (int f = 0; f < features; f++)
+            {
+                image[f] = tile[(f * L) + t];
+            }
+        }
+    }
+}

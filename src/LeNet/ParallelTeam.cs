@@ -1,0 +1,160 @@
+using System.Runtime.ExceptionServices;
+
+namespace LeNet;
+
+/// <summary>
+/// Runs chunks on the calling thread plus up to <see cref="Parallelism.MaxDegreeOfParallelism"/> − 1
+/// thread-pool helpers without allocating in steady state (unlike <see cref="Parallel.For(int, int, Action{int})"/>,
+/// which allocates its closures, options and tasks every call): the helper work items are created once
+/// and re-queued. Chunks are claimed from a shared counter, so which worker runs which chunk varies, but
+/// a chunk's arithmetic never depends on it. One owner, one call at a time.
+/// </summary>
+internal sealed class ParallelTeam
+{
+    private readonly object _gate = new();
+    private Helper[] _helpers = [];
+    private IChunkWork? _work;
+    private int _chunks;
+    private int _next;
+    private int _pending;
+    private ExceptionDispatchInfo? _error;
+
+    /// <summary>Runs <c>work.Run(i, worker)</c> for every i in [0, <paramref name="chunks"/>) and returns when all are done.</summary>
+    public void Run(int chunks, IChunkWork work)
+    {
+        int threads = Math.Min(chunks, Parallelism.MaxDegreeOfParallelism);
+        if (threads <= 1)
+        {
+            for (int i = 0; i < chunks; i++)
+            {
+                work.Run(i, 0);
+            }
+
+            return;
+        }
+
+        if (_helpers.Length < threads - 1)
+        {
+            Grow(threads - 1);
+        }
+
+        _work = work;
+        _chunks = chunks;
+        _next = 0;
+        _error = null;
+        Volatile.Write(ref _pending, threads - 1);
+        for (int h = 0; h < threads - 1; h++)
+        {
+            _helpers[h].Start();
+        }
+
+        Work(0);
+
+        // Helpers the pool has not started yet are not waited for: the chunks are all claimed already.
+        for (int h = 0; h < threads - 1; h++)
+        {
+            if (_helpers[h].TryCancel())
+            {
+                HelperDone();
+            }
+        }
+
+        // The last chunks finish within microseconds of each other: spin briefly before sleeping.
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _pending) != 0 && !spin.NextSpinWillYield)
+        {
+            spin.SpinOnce();
+        }
+
+        if (Volatile.Read(ref _pending) != 0)
+        {
+            lock (_gate)
+            {
+                while (Volatile.Read(ref _pending) != 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+        }
+
+        _work = null;
+        _error?.Throw();
+    }
+
+    private void Grow(int count)
+    {
+        var helpers = new Helper[count];
+        _helpers.CopyTo(helpers, 0);
+        for (int h = _helpers.Length; h < count; h++)
+        {
+            helpers[h] = new Helper(this, h + 1);
+        }
+
+        _helpers = helpers;
+    }
+
+    private void Work(int worker)
+    {
+        try
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref _next) - 1) < _chunks)
+            {
+                _work!.Run(i, worker);
+            }
+        }
+#pragma warning disable CA1031 // A helper's exception is handed to the caller, which rethrows it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+            Volatile.Write(ref _next, _chunks);
+        }
+    }
+
+    private void HelperDone()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            lock (_gate)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One reusable thread-pool work item. States: 0 idle, 1 started (queued), 2 running. A queue entry
+    /// left over from an earlier call, cancelled before it ran, serves the next call instead of a new one.
+    /// </summary>
+    private sealed class Helper(ParallelTeam team, int worker) : IThreadPoolWorkItem
+    {
+        private int _state;
+        private int _queued;
+
+        public void Start()
+        {
+            Volatile.Write(ref _state, 1);
+            if (Interlocked.Exchange(ref _queued, 1) == 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+        }
+
+        /// <summary>Cancels a helper that has not started: true when it will now never run this call.</summary>
+        public bool TryCancel() => Interlocked.CompareExchange(ref _state, 0, 1) == 1;
+
+        public void Execute()
+        {
+            Volatile.Write(ref _queued, 0);
+            if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+            {
+                return;
+            }
+
+            team.Work(worker);
+            Volatile.Write(ref _state, 0);
+            team.HelperDone();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using LeNet.Inference;
+using LeNet.Kernels.Simd;
+using LeNet.Layers;
+using LeNet.Models;
+using LeNet.Tests.Kernels;
+using LeNet.Tests.Reference;
+
+namespace LeNet.Tests.Inference;
+
+public class PredictorTests
+{
+    // Batch sizes: one image (the single-image kernels), partial tiles of every lane-group count, full
+    // tiles, several tiles with a partial last one.
+    private static readonly int[] Batches = [1, 2, 3, 5, 8, 9, 15, 16, 17, 31, 33];
+
+    public static IEnumerable<object[]> LeNets => KernelWidths.Cross([[false], [true]]);
+
+    [Theory]
+    [MemberData(nameof(LeNets))]
+    public void Predict_LeNetEveryBatchSize_MatchesForward(int width, bool modern)
+    {
+        Sequential net = modern ? LeNetFactory.CreateModern(seed: 3) : LeNetFactory.Create(seed: 3);
+        var predictor = new Predictor(net, [1, 28, 28], (SimdWidth)width);
+        var random = new Random(17);
+        foreach (int n in Batches)
+        {
+            Tensor images = Arrays.Random(random, n, 1, 28, 28);
+            var logits = new float[n * 10];
+
+            predictor.Predict(images.AsSpan(), logits);
+
+            logits.Should().BeCloseTo(net.Forward(images).ToArray(), atol: 1e-5, because: $"batch {n}");
+        }
+    }
+
+    // Shapes beyond LeNet: strides through im2col, odd channel counts, pools the convolution cannot fuse
+    // (3×3, stride 1), a conv without activation or pool, an activation after a pool, a 2×2 pool over an
+    // odd map, a model starting with a dense layer.
+    public static IEnumerable<object[]> Models => KernelWidths.Cross(
+    [
+        ["strided", new[] { 3, 11, 9 }],
+        ["unfused", new[] { 2, 9, 10 }],
+        ["odd", new[] { 1, 7, 7 }],
+        ["dense", new[] { 37 }],
+    ]);
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Predict_OtherShapes_MatchForward(int width, string name, int[] imageShape)
+    {
+        var random = new Random(name.Length);
+        Sequential net = name switch
+        {
+            "strided" => new Sequential(
+                new Conv2d(3, 5, 3, stride: 2, padding: 1, random: random), new ReLU(), new MaxPool2d(2),
+                new Conv2d(5, 4, 2, stride: 1, padding: 1, random: random), new Sigmoid(),
+                new Flatten(), new Linear(4 * 4 * 3, 3, random: random)),
+            "unfused" => new Sequential(
+                new Conv2d(2, 3, 3, padding: 2, random: random), new Sigmoid(), new AvgPool2d(3, stride: 1),
+                new Conv2d(3, 17, 1, random: random), new MaxPool2d(3, stride: 2), new ReLU(),
+                new Flatten(), new Linear(17 * 4 * 4, 9, random: random), new Sigmoid()),
+            "odd" => new Sequential(
+                new Conv2d(1, 7, 2, random: random), new AvgPool2d(2), new Sigmoid(),
+                new Flatten(), new Linear(7 * 3 * 3, 5, bias: false, random: random), new ReLU(), new Linear(5, 2, random: random)),
+            _ => new Sequential(new Linear(37, 19, random: random), new Sigmoid(), new Linear(19, 4, random: random)),
+        };
+        var predictor = new Predictor(net, imageShape, (SimdWidth)width);
+        foreach (int n in new[] { 1, 2, 7, 16, 21 })
+        {
+            Tensor images = Arrays.Random(random, [n, .. imageShape]);
+
+            Tensor outputs = predictor.Predict(images);
+
+            outputs.Shape.ToArray().Should().Equal(net.GetOutputShape(images.Shape));
+            outputs.ToArray().Should().BeCloseTo(net.Forward(images).ToArray(), atol: 1e-5, because: $"{name}, batch {n}");
+        }
+    }
+
+    [Fact]
+    public void Predict_WrongLengths_ThrowNamingTheSizes()
+    {
+        var predictor = new Predictor(LeNetFactory.Create(), 1, 28, 28);
+
+        Action partialImage = () => predictor.Predict(new float[784 + 1], new float[10]);
+        Action wrongOutputs = () => predictor.Predict(new float[2 * 784], new float[10]);
+
+        partialImage.Should().Throw<ArgumentException>().WithMessage("*785 floats*784*");
+        wrongOutputs.Should().Throw<ArgumentException>().WithMessage("*2 images need 20 output floats*got 10*");
+    }
+
+    [Fact]
+    public void Constructor_UnsupportedLayer_ThrowsNotSupportedNamingIt()
+    {
+        var net = new Sequential(new Linear(4, 4), new Sequential(new Flatten(), new PassThrough()));
+
+        Action act = () => _ = new Predictor(net, 4);
+
+        act.Should().Throw<NotSupportedException>().WithMessage("*layer 1 (PassThrough)*");
+    }
+
+    [Fact]
+    public void Constructor_ShapeThatDoesNotFit_ThrowsTheLayersMessage()
+    {
+        Action act = () => _ = new Predictor(LeNetFactory.Create(), 3, 28, 28);
+
+        act.Should().Throw<ArgumentException>().WithMessage("Conv2d(1→6, k=5, padding=2): expected 1 input channel, got 3*");
+    }
+
+    /// <summary>A layer the predictor does not know.</summary>
+    private sealed class PassThrough : ILayer
+    {
+        public string Name => nameof(PassThrough);
+
+        public Tensor Forward(Tensor input) => input;
+
+        public int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+        public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+
+        public override string ToString() => Name;
+    }
+}

@@ -1,0 +1,91 @@
+using LeNet.Inference;
+using LeNet.Layers;
+using LeNet.Models;
+using LeNet.Tests.Reference;
+
+namespace LeNet.Tests.Inference;
+
+[Collection(SerialTestGroup.Name)]
+public class ThreadCountTests
+{
+    private static readonly int[] ThreadCounts = [1, 2, 3, 7];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Forward_AnyThreadCount_BitIdentical(bool modern)
+    {
+        Sequential net = modern ? LeNetFactory.CreateModern(seed: 5) : LeNetFactory.Create(seed: 5);
+        Tensor images = Arrays.Random(new Random(8), 70, 1, 28, 28);
+
+        List<float[]> results = ForEachThreadCount(() => net.Forward(images).ToArray());
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Predict_AnyThreadCount_BitIdentical(bool modern)
+    {
+        var predictor = new Predictor(modern ? LeNetFactory.CreateModern(seed: 5) : LeNetFactory.Create(seed: 5), 1, 28, 28);
+        Tensor images = Arrays.Random(new Random(8), 70, 1, 28, 28);
+
+        List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Predict_SteadyState_AllocatesNothing(int threads)
+    {
+        int previous = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            Parallelism.MaxDegreeOfParallelism = threads;
+            var predictor = new Predictor(LeNetFactory.Create(), 1, 28, 28);
+            var images = new float[40 * 784];
+            var logits = new float[40 * 10];
+            for (int warmUp = 0; warmUp < 3; warmUp++)
+            {
+                predictor.Predict(images, logits);
+                predictor.Predict(images.AsSpan(0, 784), logits.AsSpan(0, 10));
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int call = 0; call < 20; call++)
+            {
+                predictor.Predict(images, logits);
+                predictor.Predict(images.AsSpan(0, 784), logits.AsSpan(0, 10));
+            }
+
+            (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = previous;
+        }
+    }
+
+    private static List<float[]> ForEachThreadCount(Func<float[]> run)
+    {
+        int previous = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            var results = new List<float[]>();
+            foreach (int threads in ThreadCounts)
+            {
+                Parallelism.MaxDegreeOfParallelism = threads;
+                results.Add(run());
+            }
+
+            return results;
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = previous;
+        }
+    }
+}
