@@ -51,9 +51,8 @@ internal static class Conv2dBackwardKernel
 
                 if (inGrad is not null)
                 {
-                    // dcol[q, p] = Σ_o W[o, q] · dY[o, p], then each column entry goes back to the pixel it came from.
-                    colGrad.Clear();
-                    Gemm.AddProducts(weight, 1, taps, dy, colGrad, taps, g.OutChannels, g.OutPlane);
+                    // dcol[q, p] = Σ_o W[o, q] · dY[o, p] (overwritten), then each entry goes back to the pixel it came from.
+                    Gemm.AddProducts(weight, 1, taps, dy, colGrad, taps, g.OutChannels, g.OutPlane, accumulate: false);
                     Span<float> dx = inGrad.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
                     dx.Clear();
                     Col2Im(colGrad, dx, g);

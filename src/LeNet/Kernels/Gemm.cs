@@ -14,10 +14,11 @@ internal static class Gemm
 {
     /// <summary>
     /// "axpy form": C[i, j] += Σ_t A(i, t) · B[t, j] with A(i, t) = a[i·aRowStride + t·aColStride], so A or
-    /// Aᵀ can be read in place. C is [m × n], B is [k × n].
+    /// Aᵀ can be read in place. C is [m × n], B is [k × n]. With <paramref name="accumulate"/> false, C is
+    /// overwritten instead (C = A·B), which spares the caller clearing it first.
     /// Vectorized over j (a row of B and C); four rows of C share each load of B.
     /// </summary>
-    public static void AddProducts(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+    public static void AddProducts(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = true)
     {
         Debug.Assert(b.Length >= k * n && c.Length >= m * n);
         Debug.Assert(m == 0 || k == 0 || ((m - 1) * aRowStride) + ((k - 1) * aColStride) < a.Length);
@@ -32,10 +33,10 @@ internal static class Gemm
             for (; j + width <= n; j += width)
             {
                 ref float c0 = ref Unsafe.Add(ref cRef, (i * n) + j);
-                Vector<float> acc0 = Load(ref c0);
-                Vector<float> acc1 = Load(ref Unsafe.Add(ref c0, n));
-                Vector<float> acc2 = Load(ref Unsafe.Add(ref c0, 2 * n));
-                Vector<float> acc3 = Load(ref Unsafe.Add(ref c0, 3 * n));
+                Vector<float> acc0 = accumulate ? Load(ref c0) : Vector<float>.Zero;
+                Vector<float> acc1 = accumulate ? Load(ref Unsafe.Add(ref c0, n)) : Vector<float>.Zero;
+                Vector<float> acc2 = accumulate ? Load(ref Unsafe.Add(ref c0, 2 * n)) : Vector<float>.Zero;
+                Vector<float> acc3 = accumulate ? Load(ref Unsafe.Add(ref c0, 3 * n)) : Vector<float>.Zero;
                 for (int t = 0; t < k; t++)
                 {
                     Vector<float> bv = Load(ref Unsafe.Add(ref bRef, (t * n) + j));
@@ -54,7 +55,7 @@ internal static class Gemm
 
             for (int r = i; r < i + 4; r++)
             {
-                AddProductsScalar(ref aRef, aRowStride, aColStride, ref bRef, ref cRef, r, k, n, j);
+                AddProductsScalar(ref aRef, aRowStride, aColStride, ref bRef, ref cRef, r, k, n, j, accumulate);
             }
         }
 
@@ -64,7 +65,7 @@ internal static class Gemm
             for (; j + width <= n; j += width)
             {
                 ref float ci = ref Unsafe.Add(ref cRef, (i * n) + j);
-                Vector<float> acc = Load(ref ci);
+                Vector<float> acc = accumulate ? Load(ref ci) : Vector<float>.Zero;
                 for (int t = 0; t < k; t++)
                 {
                     float coef = Unsafe.Add(ref aRef, (i * aRowStride) + (t * aColStride));
@@ -74,7 +75,7 @@ internal static class Gemm
                 Store(acc, ref ci);
             }
 
-            AddProductsScalar(ref aRef, aRowStride, aColStride, ref bRef, ref cRef, i, k, n, j);
+            AddProductsScalar(ref aRef, aRowStride, aColStride, ref bRef, ref cRef, i, k, n, j, accumulate);
         }
     }
 
@@ -116,11 +117,11 @@ internal static class Gemm
         }
     }
 
-    private static void AddProductsScalar(ref float aRef, int aRowStride, int aColStride, ref float bRef, ref float cRef, int i, int k, int n, int jStart)
+    private static void AddProductsScalar(ref float aRef, int aRowStride, int aColStride, ref float bRef, ref float cRef, int i, int k, int n, int jStart, bool accumulate)
     {
         for (int j = jStart; j < n; j++)
         {
-            float sum = Unsafe.Add(ref cRef, (i * n) + j);
+            float sum = accumulate ? Unsafe.Add(ref cRef, (i * n) + j) : 0f;
             for (int t = 0; t < k; t++)
             {
                 sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref aRef, (i * aRowStride) + (t * aColStride)), Unsafe.Add(ref bRef, (t * n) + j), sum);

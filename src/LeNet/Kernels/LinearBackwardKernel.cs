@@ -25,8 +25,7 @@ internal static class LinearBackwardKernel
                 int first = chunk * RowsPerChunk;
                 int count = Math.Min(RowsPerChunk, rows - first);
                 Span<float> dx = inGrad.AsSpan(first * inFeatures, count * inFeatures);
-                dx.Clear();
-                Gemm.AddProducts(outGrad.AsSpan(first * outFeatures), outFeatures, 1, weight, dx, count, outFeatures, inFeatures);
+                Gemm.AddProducts(outGrad.AsSpan(first * outFeatures), outFeatures, 1, weight, dx, count, outFeatures, inFeatures, accumulate: false);
             });
         }
 

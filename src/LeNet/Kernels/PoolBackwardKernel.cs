@@ -10,9 +10,30 @@ internal static class PoolBackwardKernel
     public static void AverageBackward(ReadOnlySpan<float> outGrad, Span<float> inGrad, in ConvGeometry g)
     {
         g.AssertSpans(inGrad.Length, -1, outGrad.Length);
-        inGrad.Clear();
         int k = g.Kernel;
         float scale = 1f / (k * k);
+        if (Tiles(g))
+        {
+            // Windows tile the plane exactly: every input gets one share, written rather than added.
+            for (int p = 0; p < g.Batch * g.InChannels; p++)
+            {
+                ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
+                Span<float> dx = inGrad.Slice(p * g.InPlane, g.InPlane);
+                for (int y = 0; y < g.Height; y++)
+                {
+                    ReadOnlySpan<float> dyRow = dy.Slice(y / k * g.OutWidth, g.OutWidth);
+                    Span<float> dxRow = dx.Slice(y * g.Width, g.Width);
+                    for (int x = 0; x < g.Width; x++)
+                    {
+                        dxRow[x] = dyRow[x / k] * scale;
+                    }
+                }
+            }
+
+            return;
+        }
+
+        inGrad.Clear();
         for (int p = 0; p < g.Batch * g.InChannels; p++)
         {
             ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
@@ -42,14 +63,19 @@ internal static class PoolBackwardKernel
     public static void MaxBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outGrad, Span<float> inGrad, in ConvGeometry g)
     {
         g.AssertSpans(input.Length, -1, outGrad.Length);
-        inGrad.Clear();
         int k = g.Kernel;
+        bool tiles = Tiles(g);
+        if (!(tiles && k == 2))
+        {
+            inGrad.Clear();
+        }
+
         for (int p = 0; p < g.Batch * g.InChannels; p++)
         {
             ReadOnlySpan<float> x = input.Slice(p * g.InPlane, g.InPlane);
             ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
             Span<float> dx = inGrad.Slice(p * g.InPlane, g.InPlane);
-            if (k == 2 && g.Stride == 2)
+            if (tiles && k == 2)
             {
                 MaxBackward2x2(x, dy, dx, g);
                 continue;
@@ -66,7 +92,14 @@ internal static class PoolBackwardKernel
         }
     }
 
-    /// <summary>LeNet's pool (2×2, stride 2) without the general loop: the four candidates compared in row-major order.</summary>
+    /// <summary>Whether the windows tile the input exactly (stride = kernel, sizes multiples of it): each input in one window.</summary>
+    private static bool Tiles(in ConvGeometry g) =>
+        g.Stride == g.Kernel && g.Height == g.OutHeight * g.Kernel && g.Width == g.OutWidth * g.Kernel;
+
+    /// <summary>
+    /// LeNet's pool (2×2, stride 2, tiling the plane) without the general loop: the four candidates compared
+    /// in row-major order; all four inputs are written (the gradient or 0), so nothing needs clearing first.
+    /// </summary>
     private static void MaxBackward2x2(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, in ConvGeometry g)
     {
         int w = g.Width;
@@ -95,7 +128,8 @@ internal static class PoolBackwardKernel
                     }
                 }
 
-                dx[best] += dy[(oy * g.OutWidth) + ox];
+                dx[at] = dx[at + 1] = dx[at + w] = dx[at + w + 1] = 0f;
+                dx[best] = dy[(oy * g.OutWidth) + ox];
             }
         }
     }

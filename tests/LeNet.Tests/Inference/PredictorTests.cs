@@ -107,15 +107,15 @@ public class PredictorTests
     }
 
     /// <summary>A layer the predictor does not know.</summary>
-    private sealed class PassThrough : ILayer
+    private sealed class PassThrough : Layer
     {
-        public string Name => nameof(PassThrough);
+        public override string Name => nameof(PassThrough);
 
-        public Tensor Forward(Tensor input) => input;
+        public override Tensor Forward(Tensor input) => input;
 
-        public int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+        public override Tensor Backward(Tensor outputGradient) => outputGradient;
 
-        public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+        public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
         public override string ToString() => Name;
     }

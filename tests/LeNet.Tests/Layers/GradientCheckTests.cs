@@ -223,6 +223,36 @@ public class GradientCheckTests
         sigmoid.Forward(x).Should().NotBeSameAs(sigmoid.Forward(x));
     }
 
+    public static TheoryData<string> ReusableLayers => new() { "conv", "avgpool", "maxpool", "linear" };
+
+    [Theory]
+    [MemberData(nameof(ReusableLayers))]
+    public void Backward_WithReusedBuffers_SecondCallEqualsAFreshLayer(string kind)
+    {
+        // Layers that overwrite (rather than clear and add into) their reused buffers must leave nothing
+        // of the previous call behind.
+        Func<Layer> create = kind switch
+        {
+            "conv" => () => new Conv2d(2, 3, 3, padding: 1, random: new Random(1)),
+            "avgpool" => () => new AvgPool2d(2),
+            "maxpool" => () => new MaxPool2d(2),
+            _ => () => new Linear(36, 5, random: new Random(1)),
+        };
+        int[] inShape = kind == "linear" ? [4, 36] : [4, 2, 6, 6];
+        Layer reused = create(), fresh = create();
+        reused.SetReuseBuffers(true);
+        Tensor x1 = Arrays.Random(new Random(2), inShape), x2 = Arrays.Random(new Random(3), inShape);
+        Tensor y1 = reused.Forward(x1);
+        reused.Backward(Arrays.Random(new Random(4), y1.Shape.ToArray()));
+
+        reused.Forward(x2);
+        fresh.Forward(x2);
+        Tensor g = Arrays.Random(new Random(5), y1.Shape.ToArray());
+        float[] second = reused.Backward(g).ToArray();
+
+        second.Should().Equal(fresh.Backward(g).ToArray());
+    }
+
     [Fact]
     public void Backward_Twice_AccumulatesAndZeroGradClears()
     {
