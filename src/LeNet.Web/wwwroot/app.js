@@ -62,7 +62,12 @@
       return;
     }
     event.preventDefault();
-    canvas.setPointerCapture(event.pointerId);
+    canvas.focus({ preventScroll: true });        // so Escape or Delete clears what was just drawn
+    try {
+      canvas.setPointerCapture(event.pointerId);   // keep the stroke when the pointer leaves the canvas
+    } catch {
+      // A pointer that is no longer active (or a synthetic one) cannot be captured: draw without.
+    }
     const point = toCanvas(event);
     drawing = { id: event.pointerId, ...point };
     dot(point);
