@@ -60,9 +60,14 @@ public class BrowserTests(KestrelAppFactory factory) : IClassFixture<KestrelAppF
         ILocator top = page.Locator("#probabilities li.top");
         await Expect(prediction).ToHaveTextAsync("");
 
-        // A 0 with the mouse, as a person draws it: the answer and the chart follow the drawing.
-        await DrawAsync(page, Zero);
+        // A 0 with the mouse at a person's pace (192 moves over a few seconds): answers come while drawing,
+        // at most one per 120 ms, not one per move.
+        var drawing = System.Diagnostics.Stopwatch.StartNew();
+        await DrawAsync(page, Zero, pauseMilliseconds: 10);
+        drawing.Stop();
         await Expect(prediction).ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        int predictions = requested.Count(url => url.Contains("/api/predict", StringComparison.Ordinal));
+        predictions.Should().BeInRange(4, 2 + (int)(drawing.ElapsedMilliseconds / 120), $"the page asks while the user draws ({drawing.ElapsedMilliseconds} ms), throttled");
         await Expect(top).ToHaveAttributeAsync("data-digit", "0");
         await page.ScreenshotAsync(new() { Path = Artifact("web-app-0.png"), Animations = ScreenshotAnimations.Disabled });
 
@@ -92,7 +97,7 @@ public class BrowserTests(KestrelAppFactory factory) : IClassFixture<KestrelAppF
         await Expect(prediction).ToHaveTextAsync("1", new() { Timeout = 15_000 });
         await page.ScreenshotAsync(new() { Path = Artifact("web-app-1-pen.png"), Animations = ScreenshotAnimations.Disabled });
 
-        // Drawing focused the canvas: Escape clears it.
+        // Escape clears too.
         await page.Keyboard.PressAsync("Escape");
         await Expect(prediction).ToHaveTextAsync("");
         (await InkPixelsAsync(page)).Should().Be(0, "Escape on the canvas wipes it");
@@ -102,8 +107,8 @@ public class BrowserTests(KestrelAppFactory factory) : IClassFixture<KestrelAppF
         errors.Should().BeEmpty();
     }
 
-    /// <summary>Mouse strokes: move to the first point, press, move through the others, release.</summary>
-    private static async Task DrawAsync(IPage page, (double X, double Y)[][] strokes)
+    /// <summary>Mouse strokes: move to the first point, press, move through the others (pausing at each), release.</summary>
+    private static async Task DrawAsync(IPage page, (double X, double Y)[][] strokes, int pauseMilliseconds = 0)
     {
         LocatorBoundingBoxResult box = (await page.Locator("#digit-canvas").BoundingBoxAsync())!;
         foreach ((double X, double Y)[] stroke in strokes)
@@ -113,6 +118,10 @@ public class BrowserTests(KestrelAppFactory factory) : IClassFixture<KestrelAppF
             foreach ((double x, double y) in stroke.Skip(1))
             {
                 await page.Mouse.MoveAsync((float)(box.X + (x * box.Width)), (float)(box.Y + (y * box.Height)), new() { Steps = 4 });
+                if (pauseMilliseconds > 0)
+                {
+                    await Task.Delay(pauseMilliseconds);
+                }
             }
 
             await page.Mouse.UpAsync();

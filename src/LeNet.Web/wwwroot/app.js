@@ -62,7 +62,6 @@
       return;
     }
     event.preventDefault();
-    canvas.focus({ preventScroll: true });        // so Escape or Delete clears what was just drawn
     try {
       canvas.setPointerCapture(event.pointerId);   // keep the stroke when the pointer leaves the canvas
     } catch {
@@ -112,8 +111,9 @@
   }
 
   clearButton.addEventListener("click", clear);
-  canvas.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" || event.key === "Delete" || event.key === "Backspace") {
+  // Escape, Delete or Backspace anywhere on the page clears too (it has no text field to type in).
+  document.addEventListener("keydown", (event) => {
+    if ((event.key === "Escape" || event.key === "Delete" || event.key === "Backspace") && !event.altKey && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
       clear();
     }
