@@ -96,6 +96,40 @@ public class BadInputTests(WebAppFactory factory) : IClassFixture<WebAppFactory>
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
     }
 
+    [Theory]
+    [InlineData("drawn-7.png", "image/png")]
+    [InlineData("mnist-test-1-label-2.jpg", "image/jpeg")]
+    [InlineData("mnist-test-2-label-1.pgm", "image/x-portable-graymap")]
+    public async Task Predict_CorruptedPictures_NeverA500(string file, string contentType)
+    {
+        // 150 copies of a good picture with 1 to 8 random bytes overwritten, or cut short (seeded).
+        byte[] original = TestData.Digit(file);
+        var random = new Random(9);
+        using HttpClient client = factory.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 150; i++)
+        {
+            byte[] corrupt = random.Next(4) == 0 ? original[..random.Next(1, original.Length)] : (byte[])original.Clone();
+            for (int k = random.Next(1, 9); k > 0 && corrupt.Length > 0; k--)
+            {
+                corrupt[random.Next(corrupt.Length)] = (byte)random.Next(256);
+            }
+
+            var content = new ByteArrayContent(corrupt);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            using HttpResponseMessage response = await client.PostAsync("/api/predict", content);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+            }
+        }
+
+        statuses.Should().OnlyContain(s => s == HttpStatusCode.OK || s == HttpStatusCode.BadRequest || s == HttpStatusCode.RequestEntityTooLarge);
+        statuses.Should().Contain(HttpStatusCode.BadRequest, "some corruptions are detected");
+        await ShouldStillServeAsync(client, $"corrupted {file}");
+    }
+
     private static async Task ShouldStillServeAsync(HttpClient client, string after)
     {
         using HttpResponseMessage response = await client.PostAsync("/api/predict", new StringContent(TestData.PixelsJson(TestData.MnistPixels(0)), Encoding.UTF8, "application/json"));
