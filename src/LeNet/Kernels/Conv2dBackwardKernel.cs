@@ -85,16 +85,19 @@ internal static class Conv2dBackwardKernel
                 {
                     (int xStart, int xEnd) = g.ValidRange(j, g.Width, g.OutWidth);
                     Span<float> row = col.Slice((((c * k) + i) * k + j) * g.OutPlane, g.OutPlane);
-                    if (yStart > 0 || yEnd < g.OutHeight || xStart > 0 || xEnd < g.OutWidth)
-                    {
-                        row.Clear();
-                    }
 
+                    // Zero only what reads padding: whole rows above and below, and the columns outside
+                    // [xStart, xEnd) of the others (clearing every row cost a fifth of a training step).
+                    row[..(yStart * g.OutWidth)].Clear();
+                    row[(yEnd * g.OutWidth)..].Clear();
                     for (int y = yStart; y < yEnd; y++)
                     {
                         int iy = (y * g.Stride) - g.Padding + i;
                         int ix = (xStart * g.Stride) - g.Padding + j;
-                        Span<float> dst = row.Slice((y * g.OutWidth) + xStart, xEnd - xStart);
+                        Span<float> outRow = row.Slice(y * g.OutWidth, g.OutWidth);
+                        outRow[..xStart].Clear();
+                        outRow[xEnd..].Clear();
+                        Span<float> dst = outRow[xStart..xEnd];
                         if (g.Stride == 1)
                         {
                             channel.Slice((iy * g.Width) + ix, dst.Length).CopyTo(dst);

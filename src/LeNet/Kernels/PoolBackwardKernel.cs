@@ -19,13 +19,19 @@ internal static class PoolBackwardKernel
             {
                 ReadOnlySpan<float> dy = outGrad.Slice(p * g.OutPlane, g.OutPlane);
                 Span<float> dx = inGrad.Slice(p * g.InPlane, g.InPlane);
-                for (int y = 0; y < g.Height; y++)
+                for (int oy = 0; oy < g.OutHeight; oy++)
                 {
-                    ReadOnlySpan<float> dyRow = dy.Slice(y / k * g.OutWidth, g.OutWidth);
-                    Span<float> dxRow = dx.Slice(y * g.Width, g.Width);
-                    for (int x = 0; x < g.Width; x++)
+                    ReadOnlySpan<float> dyRow = dy.Slice(oy * g.OutWidth, g.OutWidth);
+                    Span<float> first = dx.Slice(oy * k * g.Width, g.Width);
+                    for (int ox = 0; ox < g.OutWidth; ox++)
                     {
-                        dxRow[x] = dyRow[x / k] * scale;
+                        first.Slice(ox * k, k).Fill(dyRow[ox] * scale);
+                    }
+
+                    // The window's other rows repeat the first.
+                    for (int i = 1; i < k; i++)
+                    {
+                        first.CopyTo(dx.Slice(((oy * k) + i) * g.Width, g.Width));
                     }
                 }
             }

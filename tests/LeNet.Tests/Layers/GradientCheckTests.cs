@@ -245,12 +245,17 @@ public class GradientCheckTests
         Tensor y1 = reused.Forward(x1);
         reused.Backward(Arrays.Random(new Random(4), y1.Shape.ToArray()));
 
+        reused.ZeroGrad();
         reused.Forward(x2);
         fresh.Forward(x2);
         Tensor g = Arrays.Random(new Random(5), y1.Shape.ToArray());
         float[] second = reused.Backward(g).ToArray();
 
         second.Should().Equal(fresh.Backward(g).ToArray());
+        foreach (((string name, Parameter a), (_, Parameter b)) in reused.NamedParameters().Zip(fresh.NamedParameters()))
+        {
+            a.Gradient.ToArray().Should().Equal(b.Gradient.ToArray(), name);
+        }
     }
 
     [Fact]
