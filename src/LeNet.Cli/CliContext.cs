@@ -20,6 +20,11 @@ internal sealed class CliContext
             ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = isTerminal ? InteractionSupport.Yes : InteractionSupport.No,
         });
+        if (!isTerminal)
+        {
+            // Pipes and files have no width: never wrap a table row (scripts read one row per line).
+            Console.Profile.Width = 240;
+        }
     }
 
     public TextWriter Output { get; }
