@@ -54,6 +54,7 @@ internal sealed class ActivationStage(ActivationKind activation, TileMap map, in
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run<TOps, TVec, TAct>(Span<float> buffer, int stride, int count)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -9,6 +9,7 @@ namespace LeNet.Kernels;
 internal static class ActivationKernel
 {
     /// <summary>values[i] = act(values[i]): whole vectors, then the scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOps, TVec, TAct>(Span<float> values)
         where TOps : ISimdOps<TVec>
         where TVec : struct

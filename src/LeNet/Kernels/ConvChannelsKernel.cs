@@ -49,6 +49,7 @@ internal static class ConvChannelsKernel
     /// input padded planes [C, Hp, Wp] (the convolution's padding already in them), bias padded to O';
     /// output planes at the given strides; <paramref name="lanes"/> is scratch of 16 floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pooled<TOps, TVec, TAct, TPool>(
         ReadOnlySpan<float> input, int paddedHeight, int paddedWidth, int inChannels, int k, int stride,
         ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, int outChannels, int pooledHeight, int pooledWidth,

@@ -19,6 +19,7 @@ namespace LeNet.Kernels;
 internal static class ConvImageKernel
 {
     /// <summary>Copies image [C, H, W] into the interior of <paramref name="padded"/> [C, Hp, Wp] and zeroes the rest (borders and slack).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pad(ReadOnlySpan<float> image, Span<float> padded, ConvImagePlan plan)
     {
         ConvGeometry g = plan.Geometry;
@@ -36,6 +37,7 @@ internal static class ConvImageKernel
     }
 
     /// <summary>im2col for strides &gt; 1: columns[r, y·OW + x] = padded[c, y·s + i, x·s + j]; the pixels past OH·OW are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2Col(ReadOnlySpan<float> padded, Span<float> columns, ConvImagePlan plan)
     {
         ConvGeometry g = plan.Geometry;
@@ -88,6 +90,7 @@ internal static class ConvImageKernel
     /// weight [O, R], bias [O] or empty, offsets [R]; source holds every tap's run of
     /// <paramref name="pixels"/> floats; output [O, pixels]. <paramref name="pixels"/> is a multiple of the vector width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gemm<TOps, TVec, TAct>(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<int> offsets, ReadOnlySpan<float> source, Span<float> output, int pixels)
         where TOps : ISimdOps<TVec>
         where TVec : struct
@@ -128,6 +131,7 @@ internal static class ConvImageKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block2x4<TOps, TVec, TAct>(ref float w0, ref float w1, ref int off, int taps, ref float src, ref float d0, ref float d1, TVec b0, TVec b1)
         where TOps : ISimdOps<TVec>
         where TVec : struct
@@ -166,6 +170,7 @@ internal static class ConvImageKernel
         TOps.Store(TAct.Apply<TOps, TVec>(a03), ref d0, 3 * vl);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block2x1<TOps, TVec, TAct>(ref float w0, ref float w1, ref int off, int taps, ref float src, ref float d0, ref float d1, TVec b0, TVec b1)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -67,6 +67,7 @@ internal static class LinearKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<TOps, TVec, TAct>(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, int rows, int inFeatures, int outFeatures)
         where TOps : ISimdOps<TVec>
         where TVec : struct
@@ -104,6 +105,7 @@ internal static class LinearKernel
     }
 
     /// <summary>Rows n, n+1 × outputs o..o+3; past the last output the block recomputes (and re-stores) the last one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block2x4<TOps, TVec>(ref float x0, ref float w, ref float b, bool hasBias, ref float y0, int o, int inFeatures, int outFeatures)
         where TOps : ISimdOps<TVec>
         where TVec : struct
@@ -149,6 +151,7 @@ internal static class LinearKernel
     }
 
     /// <summary>One row × outputs o..o+7 (a lone row has only 1 load of the input per 8 FMAs to share).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block1x8<TOps, TVec>(ref float x0, ref float w, ref float b, bool hasBias, ref float y0, int o, int inFeatures, int outFeatures)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -75,6 +75,7 @@ internal static class PoolKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Planes<TOps, TVec, TPool>(
         ReadOnlySpan<float> input, int inRowStride, int inPlaneStride,
         Span<float> output, int outRowStride, int outPlaneStride,

@@ -6,6 +6,11 @@ namespace LeNet.Kernels.Simd;
 /// (generic methods over structs are specialized, and these one-liners are inlined). Implemented by
 /// <see cref="Vector512Ops"/>, <see cref="Vector256Ops"/>, <see cref="Vector128Ops"/> and <see cref="ScalarOps"/>.
 /// </summary>
+/// <remarks>
+/// The kernels' loops are marked <see cref="System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization"/>:
+/// compiled fully optimized on their first call, so the first predictions do not run tier-0 code (10×
+/// slower) or wait for on-stack replacement; what tiering's profile would add here is nothing.
+/// </remarks>
 /// <typeparam name="TVec">The register type: <c>Vector512&lt;float&gt;</c> … or <c>float</c> itself.</typeparam>
 internal interface ISimdOps<TVec>
     where TVec : struct

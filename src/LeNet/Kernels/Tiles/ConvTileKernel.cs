@@ -42,6 +42,7 @@ internal static class ConvTileKernel
     /// out = pool2x2(act(conv(in) + bias)) for lanes [lane, lane + Count) of the tile: in [C, H, W] padded
     /// by the conv's padding, out [O, ⌊OH/2⌋, ⌊OW/2⌋] (any padding of its own).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pooled<TOps, TVec, TAct, TPool>(
         ReadOnlySpan<float> input, TileMap inMap, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
         Span<float> output, TileMap outMap, int k, int stride, int lane)
@@ -86,6 +87,7 @@ internal static class ConvTileKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Window<TOps, TVec, TAct, TPool>(
         ref float origin, ref float wPair, int channels, int k, int stride, int rowStride, int planeStride,
         float bias0, float bias1, ref float out0, ref float out1, bool second)
@@ -172,6 +174,7 @@ internal static class ConvTileKernel
     /// of each of the 2 rows are loaded once and every address is a constant offset (the generic loop
     /// spends as many instructions on indexing and register moves as on FMAs).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Window5<TOps, TVec, TAct, TPool>(
         ref float origin, ref float wPair, int channels, nint rowStride, nint planeStride,
         float bias0, float bias1, ref float out0, ref float out1, bool second)
@@ -262,6 +265,7 @@ internal static class ConvTileKernel
     /// padding, out [O, OH, OW]. Blocks of 4 positions along a row; past the row's end a block recomputes
     /// (and re-stores) the last position.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Plain<TOps, TVec, TAct>(
         ReadOnlySpan<float> input, TileMap inMap, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
         Span<float> output, TileMap outMap, int k, int stride, int lane)

@@ -34,6 +34,7 @@ internal static class LinearTileKernel
     }
 
     /// <summary>out[o] = act(bias[o] + Σ_i W[o, i] · in[i]) for lanes [lane, lane + Count); bias has ⌈Out/8⌉·8 entries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<TOps, TVec, TAct>(ReadOnlySpan<float> input, int inFeatures, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output, int outFeatures, int lane)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -10,6 +10,7 @@ namespace LeNet.Kernels.Tiles;
 internal static class PoolTileKernel
 {
     /// <summary>out[c, y, x] = reduce of the K×K window at (y·s, x·s) of in[c], for lanes [lane, lane + Count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<TOps, TVec, TPool>(ReadOnlySpan<float> input, TileMap inMap, Span<float> output, TileMap outMap, int k, int stride, int lane)
         where TOps : ISimdOps<TVec>
         where TVec : struct

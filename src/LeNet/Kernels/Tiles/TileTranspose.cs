@@ -13,6 +13,7 @@ internal static class TileTranspose
     /// Writes <paramref name="count"/> images (each [C, H, W]) into the interior of the tile; lanes past
     /// <paramref name="count"/> get zeros, so a partial tile computes on defined values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void In(ReadOnlySpan<float> images, int count, Span<float> tile, TileMap map)
     {
         const int L = TileMap.Lanes;
@@ -53,6 +54,7 @@ internal static class TileTranspose
     /// blocks transposed in registers (unpack, shuffle, lane permute: 24 shuffles for 64 floats instead
     /// of 64 scalar stores); returns the pixels done.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Transpose8x8(ReadOnlySpan<float> images, int features, int width, Span<float> row)
     {
         const int L = TileMap.Lanes;
@@ -88,6 +90,7 @@ internal static class TileTranspose
     }
 
     /// <summary>Reads the first <paramref name="count"/> lanes of an unpadded tile map [F, Lanes] into <paramref name="outputs"/> [count, F].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Out(ReadOnlySpan<float> tile, TileMap map, Span<float> outputs, int count)
     {
         const int L = TileMap.Lanes;
