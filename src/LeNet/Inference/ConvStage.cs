@@ -82,6 +82,27 @@ internal sealed class ConvStage : Stage
             return;
         }
 
+        if (_pool is not null && !_plan.UsesColumns)
+        {
+            switch (width)
+            {
+                case SimdWidth.Vector512:
+                    PooledPixels<Vector512Ops, Vector512<float>>(workspace);
+                    break;
+                case SimdWidth.Vector256:
+                    PooledPixels<Vector256Ops, Vector256<float>>(workspace);
+                    break;
+                case SimdWidth.Vector128:
+                    PooledPixels<Vector128Ops, Vector128<float>>(workspace);
+                    break;
+                default:
+                    PooledPixels<ScalarOps, float>(workspace);
+                    break;
+            }
+
+            return;
+        }
+
         ReadOnlySpan<float> source = workspace.Images[Input];
         if (_plan.UsesColumns)
         {
@@ -141,6 +162,42 @@ internal sealed class ConvStage : Stage
         double channels = g.OutChannels / (double)((g.OutChannels + lanes - 1) / lanes * lanes);
         double pixels = g.OutWidth / (double)_plan.RowStride;
         return channels > pixels;
+    }
+
+    private void PooledPixels<TOps, TVec>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        switch (_activation)
+        {
+            case ActivationKind.Sigmoid:
+                PooledPixels<TOps, TVec, SigmoidActivation>(workspace);
+                break;
+            case ActivationKind.Relu:
+                PooledPixels<TOps, TVec, ReluActivation>(workspace);
+                break;
+            default:
+                PooledPixels<TOps, TVec, Identity>(workspace);
+                break;
+        }
+    }
+
+    private void PooledPixels<TOps, TVec, TAct>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        TileMap o = OutputMap;
+        Span<float> output = workspace.Images[Output].AsSpan(ImageOffset(o, 0, 0, 0));
+        int outRow = o.PaddedWidth, outPlane = o.PaddedHeight * o.PaddedWidth;
+        if (_pool is MaxPool2d)
+        {
+            ConvImageKernel.Pooled<TOps, TVec, TAct, MaxPool>(_weight, _bias, _plan.Offsets, workspace.Images[Input], _plan.RowStride, output, outRow, outPlane, o.Height, o.Width, workspace.Row);
+        }
+        else
+        {
+            ConvImageKernel.Pooled<TOps, TVec, TAct, AveragePool>(_weight, _bias, _plan.Offsets, workspace.Images[Input], _plan.RowStride, output, outRow, outPlane, o.Height, o.Width, workspace.Row);
+        }
     }
 
     private void Channels<TOps, TVec>(Workspace workspace)

@@ -14,6 +14,8 @@ internal sealed class LinearStage : Stage
     private readonly float[] _bias;
     private readonly float[] _packed;
     private readonly float[] _packedBias;
+    private readonly float[] _rowPacked;
+    private readonly float[] _rowBias;
     private readonly ActivationKind _activation;
     private readonly int _in;
     private readonly int _out;
@@ -29,6 +31,9 @@ internal sealed class LinearStage : Stage
         _packedBias = new float[(_packed.Length / _in)];
         _bias.CopyTo(_packedBias, 0);
         _activation = activation;
+        _rowPacked = DenseRowKernel.PackWeights(_weight, _out, _in);
+        _rowBias = new float[DenseRowKernel.PaddedOutputs(_out)];
+        _bias.CopyTo(_rowBias, 0);
     }
 
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
@@ -56,18 +61,40 @@ internal sealed class LinearStage : Stage
 
     public override void RunImage(Workspace workspace, SimdWidth width)
     {
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                Image<Vector512Ops, Vector512<float>>(workspace);
+                break;
+            case SimdWidth.Vector256:
+                Image<Vector256Ops, Vector256<float>>(workspace);
+                break;
+            case SimdWidth.Vector128:
+                Image<Vector128Ops, Vector128<float>>(workspace);
+                break;
+            default:
+                Image<ScalarOps, float>(workspace);
+                break;
+        }
+    }
+
+    /// <summary>One image: vectorized over the outputs; the output map's buffer has room for the padded outputs.</summary>
+    private void Image<TOps, TVec>(Workspace workspace)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
         ReadOnlySpan<float> input = workspace.Images[Input].AsSpan(0, _in);
-        Span<float> output = workspace.Images[Output].AsSpan(0, _out);
+        Span<float> output = workspace.Images[Output];
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                LinearKernel.Rows<SigmoidActivation>(width, input, _weight, _bias, output, 1, _in, _out);
+                DenseRowKernel.Forward<TOps, TVec, SigmoidActivation>(input, _rowPacked, _rowBias, output);
                 break;
             case ActivationKind.Relu:
-                LinearKernel.Rows<ReluActivation>(width, input, _weight, _bias, output, 1, _in, _out);
+                DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, _rowPacked, _rowBias, output);
                 break;
             default:
-                LinearKernel.Rows<Identity>(width, input, _weight, _bias, output, 1, _in, _out);
+                DenseRowKernel.Forward<TOps, TVec, Identity>(input, _rowPacked, _rowBias, output);
                 break;
         }
     }

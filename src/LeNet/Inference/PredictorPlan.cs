@@ -96,6 +96,15 @@ internal sealed class PredictorPlan
             RowLength = Math.Max(RowLength, PoolKernel.RowLength(2, 2, Math.Max(1, plan.Geometry.OutWidth / 2)));
         }
 
+        // A dense layer's single-image kernel stores its outputs padded to whole vectors.
+        for (int m = 1; m < Maps.Length; m++)
+        {
+            if (Maps[m].Height == 1 && Maps[m].Width == 1)
+            {
+                ImageLengths[m] = Math.Max(ImageLengths[m], DenseRowKernel.PaddedOutputs(Maps[m].Channels));
+            }
+        }
+
         // The channel-vectorized convolution scatters one vector of channels through this row.
         RowLength = Math.Max(RowLength, ConvChannelsKernel.ChannelAlign);
         Stages = [.. specs.Select(spec => spec(Maps))];

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LeNet.Kernels.Activations;
+using LeNet.Kernels.Pooling;
 using LeNet.Kernels.Simd;
 
 namespace LeNet.Kernels;
@@ -186,5 +187,107 @@ internal static class ConvImageKernel
 
         TOps.Store(TAct.Apply<TOps, TVec>(a1), ref d1, 0);
         TOps.Store(TAct.Apply<TOps, TVec>(a0), ref d0, 0);
+    }
+
+    /// <summary>
+    /// Stride 1 with a 2×2, stride-2 pool fused: output[o, py, px] = pool over the window at (2py, 2px)
+    /// of act(bias[o] + conv[o]), computed as the implicit GEMM does but blocked on a pair of conv rows:
+    /// 2 channels × 2 rows × 2 vectors = 8 accumulators; the pool's column pairs come from an even/odd
+    /// de-interleave in registers, so the full-resolution map is never stored. Output planes at the
+    /// given strides; <paramref name="lanes"/> is scratch of 16 floats for a row's partial last vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Pooled<TOps, TVec, TAct, TPool>(
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<int> offsets, ReadOnlySpan<float> source, int rowStride,
+        Span<float> output, int outRowStride, int outPlaneStride, int pooledHeight, int pooledWidth, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        int taps = offsets.Length;
+        int channels = weight.Length / taps;
+        nint vl = TOps.Count;
+        Debug.Assert(bias.Length == channels && lanes.Length >= vl);
+        ref float w = ref MemoryMarshal.GetReference(weight);
+        ref int off = ref MemoryMarshal.GetReference(offsets);
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref float dst = ref MemoryMarshal.GetReference(output);
+        nint down = rowStride;
+        for (int o = 0; o < channels; o += 2)
+        {
+            int o1 = Math.Min(o + 1, channels - 1);
+            ref float w0 = ref Unsafe.Add(ref w, o * taps);
+            ref float w1 = ref Unsafe.Add(ref w, o1 * taps);
+            TVec init0 = TPool.Averages ? TOps.Create(bias[o]) : TOps.Zero, init1 = TPool.Averages ? TOps.Create(bias[o1]) : TOps.Zero;
+            for (int py = 0; py < pooledHeight; py++)
+            {
+                for (int px = 0; px < pooledWidth; px += (int)vl)
+                {
+                    ref float corner = ref Unsafe.Add(ref src, (2 * py * rowStride) + (2 * px));
+                    TVec a0 = init0, a1 = init0, a2 = init0, a3 = init0;
+                    TVec c0 = init1, c1 = init1, c2 = init1, c3 = init1;
+                    for (int r = 0; r < taps; r++)
+                    {
+                        ref float t = ref Unsafe.Add(ref corner, Unsafe.Add(ref off, r));
+                        TVec x0 = TOps.Load(ref t, 0), x1 = TOps.Load(ref t, vl), x2 = TOps.Load(ref t, down), x3 = TOps.Load(ref t, down + vl);
+                        TVec k = TOps.Create(Unsafe.Add(ref w0, r));
+                        a0 = TOps.MultiplyAdd(k, x0, a0);
+                        a1 = TOps.MultiplyAdd(k, x1, a1);
+                        a2 = TOps.MultiplyAdd(k, x2, a2);
+                        a3 = TOps.MultiplyAdd(k, x3, a3);
+                        k = TOps.Create(Unsafe.Add(ref w1, r));
+                        c0 = TOps.MultiplyAdd(k, x0, c0);
+                        c1 = TOps.MultiplyAdd(k, x1, c1);
+                        c2 = TOps.MultiplyAdd(k, x2, c2);
+                        c3 = TOps.MultiplyAdd(k, x3, c3);
+                    }
+
+                    int count = Math.Min((int)vl, pooledWidth - px);
+                    int at = (py * outRowStride) + px;
+                    StorePooled<TOps, TVec>(PoolRows<TOps, TVec, TAct, TPool>(c0, c1, c2, c3, bias[o1]), ref Unsafe.Add(ref dst, (o1 * outPlaneStride) + at), count, lanes);
+                    StorePooled<TOps, TVec>(PoolRows<TOps, TVec, TAct, TPool>(a0, a1, a2, a3, bias[o]), ref Unsafe.Add(ref dst, (o * outPlaneStride) + at), count, lanes);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows (r0 = [left, right], r1 = [left, right]) of conv outputs → one vector of pooled columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec PoolRows<TOps, TVec, TAct, TPool>(TVec top0, TVec top1, TVec bottom0, TVec bottom1, float bias)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        if (TPool.Averages)
+        {
+            TVec left = TOps.Add(TAct.Apply<TOps, TVec>(top0), TAct.Apply<TOps, TVec>(bottom0));
+            TVec right = TOps.Add(TAct.Apply<TOps, TVec>(top1), TAct.Apply<TOps, TVec>(bottom1));
+            return TOps.Multiply(TOps.Add(TOps.Evens(left, right), TOps.Odds(left, right)), TOps.Create(0.25f));
+        }
+
+        // The max commutes with the monotonic activation and with the bias: both applied once.
+        TVec l = TOps.Max(top0, bottom0), h = TOps.Max(top1, bottom1);
+        return TAct.Apply<TOps, TVec>(TOps.Add(TOps.Max(TOps.Evens(l, h), TOps.Odds(l, h)), TOps.Create(bias)));
+    }
+
+    /// <summary>Stores <paramref name="count"/> lanes: the whole vector when it fits, else through <paramref name="lanes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePooled<TOps, TVec>(TVec value, ref float destination, int count, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        if (count == TOps.Count)
+        {
+            TOps.Store(value, ref destination, 0);
+            return;
+        }
+
+        TOps.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
+        for (int l = 0; l < count; l++)
+        {
+            Unsafe.Add(ref destination, l) = lanes[l];
+        }
     }
 }

@@ -39,8 +39,9 @@ internal sealed class ConvImagePlan
                 }
             }
 
-            // The last tap reads Pixels elements past its offset: keep them inside the buffer.
-            SourceLength = Math.Max(PaddedLength, Offsets[^1] + Pixels);
+            // The last tap reads Pixels elements past its offset, and the pooled kernel whole vectors of
+            // column pairs (up to 2·16 past the last pair's start): keep them inside the buffer.
+            SourceLength = Math.Max(PaddedLength, Offsets[^1] + Math.Max(Pixels, ((g.OutHeight - 1) * PaddedWidth) + (2 * RoundUp(Math.Max(1, g.OutWidth / 2)))));
         }
         else
         {

@@ -34,13 +34,14 @@ public class PredictorTests
     }
 
     // Shapes beyond LeNet: strides through im2col, odd channel counts, pools the convolution cannot fuse
-    // (3×3, stride 1), a conv without activation or pool, an activation after a pool, a 2×2 pool over an
-    // odd map, a model starting with a dense layer.
+    // (3×3, stride 1), a conv without activation or pool, an activation after a pool, 2×2 pools over
+    // odd maps, a model starting with a dense layer.
     public static IEnumerable<object[]> Models => KernelWidths.Cross(
     [
         ["strided", new[] { 3, 11, 9 }],
         ["unfused", new[] { 2, 9, 10 }],
         ["odd", new[] { 1, 7, 7 }],
+        ["oddpool", new[] { 2, 8, 10 }],
         ["dense", new[] { 37 }],
     ]);
 
@@ -62,6 +63,10 @@ public class PredictorTests
             "odd" => new Sequential(
                 new Conv2d(1, 7, 2, random: random), new AvgPool2d(2), new Sigmoid(),
                 new Flatten(), new Linear(7 * 3 * 3, 5, bias: false, random: random), new ReLU(), new Linear(5, 2, random: random)),
+            "oddpool" => new Sequential(
+                new Conv2d(2, 3, 2, random: random), new ReLU(), new MaxPool2d(2),
+                new Conv2d(3, 16, 2, padding: 1, random: random), new Sigmoid(), new AvgPool2d(2),
+                new Flatten(), new Linear(16 * 2 * 2, 3, random: random)),
             _ => new Sequential(new Linear(37, 19, random: random), new Sigmoid(), new Linear(19, 4, random: random)),
         };
         var predictor = new Predictor(net, imageShape, (SimdWidth)width);

@@ -48,20 +48,22 @@ public class ThreadCountTests
             var predictor = new Predictor(LeNetFactory.Create(), 1, 28, 28);
             var images = new float[40 * 784];
             var logits = new float[40 * 10];
-            for (int warmUp = 0; warmUp < 3; warmUp++)
+            // Steady state: the runtime itself may allocate on this thread for a while (tiered
+            // compilation promoting methods), so windows of 20 calls are measured until one is clean.
+            long allocated = -1;
+            for (int window = 0; window < 10 && allocated != 0; window++)
             {
-                predictor.Predict(images, logits);
-                predictor.Predict(images.AsSpan(0, 784), logits.AsSpan(0, 10));
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int call = 0; call < 20; call++)
+                {
+                    predictor.Predict(images, logits);
+                    predictor.Predict(images.AsSpan(0, 784), logits.AsSpan(0, 10));
+                }
+
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int call = 0; call < 20; call++)
-            {
-                predictor.Predict(images, logits);
-                predictor.Predict(images.AsSpan(0, 784), logits.AsSpan(0, 10));
-            }
-
-            (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+            allocated.Should().Be(0);
         }
         finally
         {
