@@ -4,7 +4,8 @@ using System.Numerics.Tensors;
 namespace LeNet.Kernels;
 
 /// <summary>
-/// Conv2d's backward pass over NCHW arrays, by im2col and the two <see cref="Gemm"/> products.
+/// Conv2d's backward pass over NCHW arrays, by the two <see cref="Gemm"/> products: dW as dot products
+/// of the output gradient with shifted runs of the input, dX through dcol = Wᵀ·dY and col2im.
 /// input [N,C,H,W], weight [O,C,K,K], outGrad [N,O,OH,OW] → inGrad [N,C,H,W] (optional),
 /// weightGrad [O,C,K,K] and biasGrad [O] (optional), both accumulated.
 /// </summary>
@@ -25,13 +26,16 @@ internal static class Conv2dBackwardKernel
         Debug.Assert(inGrad is null || inGrad.Length == input.Length);
         int chunks = (g.Batch + ImagesPerChunk - 1) / ImagesPerChunk;
         int taps = g.InChannels * g.Kernel * g.Kernel;
-        workspace.Ensure(chunks, g.OutChannels * taps, g.OutChannels, taps * g.OutPlane);
+        workspace.Ensure(chunks, g);
+        bool wide = g.Stride == 1;
+        int wideRow = g.Width + (2 * g.Padding);
 
         Parallelism.For(chunks, chunk =>
         {
             Span<float> partialWeight = workspace.WeightGrad[chunk];
             Span<float> partialBias = workspace.BiasGrad[chunk];
             Span<float> col = workspace.Columns[chunk];
+            Span<float> wideGrad = workspace.WideGrad[chunk];
             Span<float> colGrad = workspace.ColumnGrad[chunk];
             partialWeight.Clear();
             partialBias.Clear();
@@ -40,10 +44,21 @@ internal static class Conv2dBackwardKernel
             {
                 ReadOnlySpan<float> x = input.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
                 ReadOnlySpan<float> dy = outGrad.AsSpan(n * g.OutChannels * g.OutPlane, g.OutChannels * g.OutPlane);
-                Im2Col(x, col, g);
-
                 // dW[o, q] += Σ_p dY[o, p] · col[q, p]   (forward: Y[o, p] = Σ_q W[o, q] · col[q, p] + b[o])
-                Gemm.AddDotProducts(dy, col, partialWeight, g.OutChannels, taps, g.OutPlane);
+                if (wide)
+                {
+                    // Stride 1 needs no im2col: with the input zero-padded to rows of W+2p and dY's rows widened
+                    // to the same length (extra columns 0), tap (c, i, j)'s column is one contiguous run of the
+                    // padded image starting at (i, j); the widened columns multiply by 0.
+                    PadInto(x, col, g.InChannels, g.Height, g.Width, g.Padding);
+                    Widen(dy, wideGrad, g.OutChannels, g.OutHeight, g.OutWidth, wideRow);
+                    Gemm.AddDotProducts(wideGrad, g.OutHeight * wideRow, col, workspace.TapStarts, partialWeight, g.OutChannels, taps, g.OutHeight * wideRow);
+                }
+                else
+                {
+                    Im2Col(x, col, g);
+                    Gemm.AddDotProducts(dy, g.OutPlane, col, workspace.TapStarts, partialWeight, g.OutChannels, taps, g.OutPlane);
+                }
                 for (int o = 0; o < g.OutChannels; o++)
                 {
                     partialBias[o] += TensorPrimitives.Sum(dy.Slice(o * g.OutPlane, g.OutPlane));
@@ -67,6 +82,31 @@ internal static class Conv2dBackwardKernel
             if (biasGrad is not null)
             {
                 TensorPrimitives.Add(biasGrad, workspace.BiasGrad[chunk], biasGrad);
+            }
+        }
+    }
+
+    /// <summary>Copies each channel into the interior of its zero-bordered [H+2p, W+2p] plane (the border is never written: it stays 0).</summary>
+    private static void PadInto(ReadOnlySpan<float> image, Span<float> padded, int channels, int height, int width, int padding)
+    {
+        int paddedWidth = width + (2 * padding), paddedPlane = (height + (2 * padding)) * paddedWidth;
+        for (int c = 0; c < channels; c++)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                image.Slice(((c * height) + y) * width, width).CopyTo(padded.Slice((c * paddedPlane) + ((y + padding) * paddedWidth) + padding, width));
+            }
+        }
+    }
+
+    /// <summary>Copies each [OH, OW] plane into rows of <paramref name="wideRow"/>; the extra columns are never written (they stay 0).</summary>
+    private static void Widen(ReadOnlySpan<float> planes, Span<float> wide, int count, int height, int width, int wideRow)
+    {
+        for (int o = 0; o < count; o++)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                planes.Slice(((o * height) + y) * width, width).CopyTo(wide.Slice(((o * height) + y) * wideRow, width));
             }
         }
     }

@@ -80,21 +80,27 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// "dot form": C[i, j] += Σ_t A[i, t] · B[j, t], with A [m × k], B [n × k], C [m × n]: every output is a
-    /// dot product of two contiguous rows. Vectorized over t; a 2×2 block of outputs shares each load.
+    /// "dot form": C[i, j] += Σ_t A[i, t] · B[j, t], every output a dot product of two contiguous runs of
+    /// length k: A's rows start every <paramref name="aStride"/> elements, B's rows at
+    /// <paramref name="bStarts"/> (they may overlap: a convolution reads shifted windows of one image).
+    /// C is [m × n]. Vectorized over t; a 2×2 block of outputs shares each load.
     /// </summary>
-    public static void AddDotProducts(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
+    public static void AddDotProducts(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k)
     {
-        Debug.Assert(a.Length >= m * k && b.Length >= n * k && c.Length >= m * n);
+        Debug.Assert(m == 0 || ((m - 1) * aStride) + k <= a.Length);
+        Debug.Assert(bStarts.Length >= n && c.Length >= m * n);
         ref float aRef = ref MemoryMarshal.GetReference(a);
         ref float bRef = ref MemoryMarshal.GetReference(b);
         int i = 0;
         for (; i + 2 <= m; i += 2)
         {
+            ref float a0 = ref Unsafe.Add(ref aRef, i * aStride);
+            ref float a1 = ref Unsafe.Add(ref aRef, (i + 1) * aStride);
             int j = 0;
             for (; j + 2 <= n; j += 2)
             {
-                Dot2x2(ref Unsafe.Add(ref aRef, i * k), ref Unsafe.Add(ref bRef, j * k), k, out float s00, out float s01, out float s10, out float s11);
+                Debug.Assert(bStarts[j] + k <= b.Length && bStarts[j + 1] + k <= b.Length);
+                Dot2x2(ref a0, ref a1, ref Unsafe.Add(ref bRef, bStarts[j]), ref Unsafe.Add(ref bRef, bStarts[j + 1]), k, out float s00, out float s01, out float s10, out float s11);
                 c[(i * n) + j] += s00;
                 c[(i * n) + j + 1] += s01;
                 c[((i + 1) * n) + j] += s10;
@@ -103,8 +109,8 @@ internal static class Gemm
 
             for (; j < n; j++)
             {
-                c[(i * n) + j] += Dot(ref Unsafe.Add(ref aRef, i * k), ref Unsafe.Add(ref bRef, j * k), k);
-                c[((i + 1) * n) + j] += Dot(ref Unsafe.Add(ref aRef, (i + 1) * k), ref Unsafe.Add(ref bRef, j * k), k);
+                c[(i * n) + j] += Dot(ref a0, ref Unsafe.Add(ref bRef, bStarts[j]), k);
+                c[((i + 1) * n) + j] += Dot(ref a1, ref Unsafe.Add(ref bRef, bStarts[j]), k);
             }
         }
 
@@ -112,7 +118,7 @@ internal static class Gemm
         {
             for (int j = 0; j < n; j++)
             {
-                c[(i * n) + j] += Dot(ref Unsafe.Add(ref aRef, i * k), ref Unsafe.Add(ref bRef, j * k), k);
+                c[(i * n) + j] += Dot(ref Unsafe.Add(ref aRef, i * aStride), ref Unsafe.Add(ref bRef, bStarts[j]), k);
             }
         }
     }
@@ -131,10 +137,8 @@ internal static class Gemm
         }
     }
 
-    private static void Dot2x2(ref float a0, ref float b0, int k, out float s00, out float s01, out float s10, out float s11)
+    private static void Dot2x2(ref float a0, ref float a1, ref float b0, ref float b1, int k, out float s00, out float s01, out float s10, out float s11)
     {
-        ref float a1 = ref Unsafe.Add(ref a0, k);
-        ref float b1 = ref Unsafe.Add(ref b0, k);
         Vector<float> v00 = Vector<float>.Zero, v01 = Vector<float>.Zero, v10 = Vector<float>.Zero, v11 = Vector<float>.Zero;
         int width = Vector<float>.Count;
         int t = 0;
