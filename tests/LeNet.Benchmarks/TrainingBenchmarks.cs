@@ -29,7 +29,7 @@ public class TrainingBenchmarks
     [Params("d2l", "modern")]
     public string Recipe { get; set; } = "d2l";
 
-    [Params(2)]
+    [Params(1, 2)]
     public int Threads { get; set; }
 
     private int BatchSize => Recipe == "d2l" ? 256 : 128;
