@@ -4,8 +4,8 @@
 //
 // Any BenchmarkDotNet option passes through (--filter '*Forward*', --list flat, --job default, …). After the
 // run, a summary table gives medians, ratios to ONNX Runtime and TorchSharp and the fraction of the FMA
-// peak measured by FmaPeakBenchmarks in the same run. DOTNET_EnableAVX512F=0 before the command measures
-// the Vector256 path.
+// peak measured by FmaPeakBenchmarks in the same run. DOTNET_EnableAVX512=0 before the command measures
+// the Vector256 path as an AVX2-only CPU runs it (.NET 10 ignores DOTNET_EnableAVX512F).
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
