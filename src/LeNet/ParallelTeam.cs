@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace LeNet;
@@ -126,16 +127,25 @@ internal sealed class ParallelTeam
     /// <summary>
     /// One reusable thread-pool work item. States: 0 idle, 1 started (queued), 2 running. A queue entry
     /// left over from an earlier call, cancelled before it ran, serves the next call instead of a new one.
+    /// After its work a helper keeps its thread for <see cref="LingerTicks"/>, spinning, so that
+    /// back-to-back calls (a batch loop, a benchmark) find it awake instead of paying the thread pool's
+    /// wake-up latency every call (ONNX Runtime's and OpenMP's workers spin the same way).
     /// </summary>
     private sealed class Helper(ParallelTeam team, int worker) : IThreadPoolWorkItem
     {
+        /// <summary>About 100 µs.</summary>
+        private static readonly long LingerTicks = Stopwatch.Frequency / 10_000;
+
         private int _state;
         private int _queued;
+        private int _lingering;
 
         public void Start()
         {
-            Volatile.Write(ref _state, 1);
-            if (Interlocked.Exchange(ref _queued, 1) == 0)
+            Interlocked.Exchange(ref _state, 1);
+
+            // A lingering helper picks the call up itself; otherwise (or if it is just leaving) queue one.
+            if (Volatile.Read(ref _lingering) == 0 && Interlocked.Exchange(ref _queued, 1) == 0)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
@@ -147,14 +157,31 @@ internal sealed class ParallelTeam
         public void Execute()
         {
             Volatile.Write(ref _queued, 0);
-            if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+            while (Interlocked.CompareExchange(ref _state, 2, 1) == 1)
             {
-                return;
+                team.Work(worker);
+                Volatile.Write(ref _state, 0);
+                team.HelperDone();
+                if (!Linger())
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Spins until the next call starts this helper (true) or the linger time is over (false).</summary>
+        private bool Linger()
+        {
+            Interlocked.Exchange(ref _lingering, 1);
+            long end = Stopwatch.GetTimestamp() + LingerTicks;
+            while (Volatile.Read(ref _state) != 1 && Stopwatch.GetTimestamp() < end)
+            {
+                Thread.SpinWait(20);
             }
 
-            team.Work(worker);
-            Volatile.Write(ref _state, 0);
-            team.HelperDone();
+            // Leave, then look once more: a call that saw us lingering did not queue an item.
+            Interlocked.Exchange(ref _lingering, 0);
+            return Volatile.Read(ref _state) == 1;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using LeNet.Kernels;
 using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
@@ -38,24 +39,30 @@ internal sealed class LinearStage : Stage
 
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
     {
+        // Without AVX-512, two vectors of images per block (LinearTileKernel.ForwardPair) need half the
+        // broadcasts; with it, a broadcast is a free FMA operand and one vector per block is best.
+        bool pairs = !Avx512F.IsSupported;
         for (int group = 0; group < laneGroups; group++)
         {
             int lane = group * (int)width;
+            bool pair = pairs && group + 1 < laneGroups;
             switch (width)
             {
                 case SimdWidth.Vector512:
-                    Tile<Vector512Ops, Vector512<float>>(workspace, lane);
+                    Tile<Vector512Ops, Vector512<float>>(workspace, lane, pair);
                     break;
                 case SimdWidth.Vector256:
-                    Tile<Vector256Ops, Vector256<float>>(workspace, lane);
+                    Tile<Vector256Ops, Vector256<float>>(workspace, lane, pair);
                     break;
                 case SimdWidth.Vector128:
-                    Tile<Vector128Ops, Vector128<float>>(workspace, lane);
+                    Tile<Vector128Ops, Vector128<float>>(workspace, lane, pair);
                     break;
                 default:
-                    Tile<ScalarOps, float>(workspace, lane);
+                    Tile<ScalarOps, float>(workspace, lane, pair);
                     break;
             }
+
+            group += pair ? 1 : 0;
         }
     }
 
@@ -99,22 +106,37 @@ internal sealed class LinearStage : Stage
         }
     }
 
-    private void Tile<TOps, TVec>(Workspace workspace, int lane)
+    private void Tile<TOps, TVec>(Workspace workspace, int lane, bool pair)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
-        float[] input = workspace.Tiles[Input], output = workspace.Tiles[Output];
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                LinearTileKernel.Forward<TOps, TVec, SigmoidActivation>(input, _in, _packed, _packedBias, output, _out, lane);
+                Tile<TOps, TVec, SigmoidActivation>(workspace, lane, pair);
                 break;
             case ActivationKind.Relu:
-                LinearTileKernel.Forward<TOps, TVec, ReluActivation>(input, _in, _packed, _packedBias, output, _out, lane);
+                Tile<TOps, TVec, ReluActivation>(workspace, lane, pair);
                 break;
             default:
-                LinearTileKernel.Forward<TOps, TVec, Identity>(input, _in, _packed, _packedBias, output, _out, lane);
+                Tile<TOps, TVec, Identity>(workspace, lane, pair);
                 break;
+        }
+    }
+
+    private void Tile<TOps, TVec, TAct>(Workspace workspace, int lane, bool pair)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        float[] input = workspace.Tiles[Input], output = workspace.Tiles[Output];
+        if (pair)
+        {
+            LinearTileKernel.ForwardPair<TOps, TVec, TAct>(input, _in, _packed, _packedBias, output, _out, lane);
+        }
+        else
+        {
+            LinearTileKernel.Forward<TOps, TVec, TAct>(input, _in, _packed, _packedBias, output, _out, lane);
         }
     }
 }

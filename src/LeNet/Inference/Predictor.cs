@@ -17,9 +17,10 @@ namespace LeNet.Inference;
 /// <see cref="Flatten"/> and <see cref="Linear"/>, such as <see cref="Models.LeNetFactory.Create"/> and
 /// <see cref="Models.LeNetFactory.CreateModern"/>. Batches are cut into tiles of 16 images laid out
 /// image-innermost, so every layer vectorizes across images; a convolution, its activation and a 2×2
-/// pool run as one fused kernel. A single image takes a kernel vectorized over pixels instead. The
-/// results match <see cref="Sequential.Forward"/> to about 1e-6 (a different summation order and a
-/// single-precision exponential) and are bit-identical whatever the thread count.
+/// pool run as one fused kernel. A single image (or a small partial tile) takes kernels vectorized
+/// over pixels or output channels instead. The results match <see cref="Sequential.Forward"/> within
+/// 1e-6 (2e-7 on LeNet's logits: another summation order and a single-precision exponential) and are
+/// bit-identical whatever the thread count.
 /// </para>
 /// <para>
 /// <b>Weights</b> are copied when the predictor is created: after training or loading a state dict,

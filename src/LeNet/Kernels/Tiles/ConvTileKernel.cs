@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using LeNet.Kernels.Activations;
 using LeNet.Kernels.Pooling;
 using LeNet.Kernels.Simd;
@@ -61,6 +62,7 @@ internal static class ConvTileKernel
         ref float w = ref MemoryMarshal.GetReference(packed);
         ref float y = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), lane);
         int tapsPerPair = channels * k * k * 2;
+        Span<float> spill = stackalloc float[6 * L];
         for (int o = 0; o < outChannels; o += 2)
         {
             ref float wPair = ref Unsafe.Add(ref w, (o / 2) * tapsPerPair);
@@ -76,7 +78,7 @@ internal static class ConvTileKernel
                     ref float out1 = ref Unsafe.Add(ref y, outMap.Offset(second ? o + 1 : o, py, px));
                     if (k == 5 && stride == 1)
                     {
-                        Window5<TOps, TVec, TAct, TPool>(ref origin, ref wPair, channels, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second);
+                        Window5<TOps, TVec, TAct, TPool>(ref origin, ref wPair, channels, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second, spill);
                     }
                     else
                     {
@@ -177,7 +179,7 @@ internal static class ConvTileKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Window5<TOps, TVec, TAct, TPool>(
         ref float origin, ref float wPair, int channels, nint rowStride, nint planeStride,
-        float bias0, float bias1, ref float out0, ref float out1, bool second)
+        float bias0, float bias1, ref float out0, ref float out1, bool second, Span<float> spill)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -215,12 +217,35 @@ internal static class ConvTileKernel
             }
         }
 
-        if (second)
+        if (Avx512F.IsSupported)
         {
-            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(d00, d01, d10, d11, bias1), ref out1, 0);
+            if (second)
+            {
+                TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(d00, d01, d10, d11, bias1), ref out1, 0);
+            }
+
+            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(c00, c01, c10, c11, bias0), ref out0, 0);
+            return;
         }
 
-        TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(c00, c01, c10, c11, bias0), ref out0, 0);
+        // 16 registers cannot hold 8 accumulators and the sigmoid's constants: park the accumulators in
+        // the output cells (stores are cheap; spilled temporaries on the sigmoid's dependency chains
+        // are not), then run the epilogue on one channel at a time.
+        TOps.Store(d00, ref out1, 0);
+        TOps.Store(c00, ref out0, 0);
+        ref float parked = ref MemoryMarshal.GetReference(spill);
+        TOps.Store(c01, ref parked, 0);
+        TOps.Store(c10, ref parked, TOps.Count);
+        TOps.Store(c11, ref parked, 2 * TOps.Count);
+        TOps.Store(d01, ref parked, 3 * TOps.Count);
+        TOps.Store(d10, ref parked, 4 * TOps.Count);
+        TOps.Store(d11, ref parked, 5 * TOps.Count);
+        if (second)
+        {
+            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(TOps.Load(ref out1, 0), TOps.Load(ref parked, 3 * TOps.Count), TOps.Load(ref parked, 4 * TOps.Count), TOps.Load(ref parked, 5 * TOps.Count), bias1), ref out1, 0);
+        }
+
+        TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(TOps.Load(ref out0, 0), TOps.Load(ref parked, 0), TOps.Load(ref parked, TOps.Count), TOps.Load(ref parked, 2 * TOps.Count), bias0), ref out0, 0);
 
         // One tap for both channels: columns (left, right) of rows A and B; weights at wTap[w], wTap[w + 1].
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
