@@ -44,4 +44,15 @@ public static class Parallelism
 
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, count) over [0, <paramref name="length"/>) in ranges of
+    /// <paramref name="rangeLength"/> elements (the last may be shorter), in parallel as <see cref="For"/>
+    /// does: for element-wise work large enough to be worth the threads.
+    /// </summary>
+    internal static void ForRanges(int length, int rangeLength, Action<int, int> body)
+    {
+        int ranges = (length + rangeLength - 1) / rangeLength;
+        For(ranges, r => body(r * rangeLength, Math.Min(rangeLength, length - (r * rangeLength))));
+    }
 }

@@ -67,7 +67,13 @@ public abstract class Pool2d : Layer
     {
         CheckBackward(_input, outputGradient, _outputShape);
         Tensor inputGradient = InputGradientTensor(_input.Shape);
-        PoolBackward(_input.AsSpan(), outputGradient.AsSpan(), inputGradient.AsSpan(), Geometry(_input.Shape, _outputShape));
+        ConvGeometry g = Geometry(_input.Shape, _outputShape);
+        float[] x = _input.Data, dy = outputGradient.Data, dx = inputGradient.Data;
+        int inImage = g.InChannels * g.InPlane, outImage = g.InChannels * g.OutPlane;
+
+        // Images are independent: ranges of 16 run in parallel.
+        Parallelism.ForRanges(g.Batch, 16, (start, count) => PoolBackward(
+            x.AsSpan(start * inImage, count * inImage), dy.AsSpan(start * outImage, count * outImage), dx.AsSpan(start * inImage, count * inImage), g with { Batch = count }));
         return inputGradient;
     }
 

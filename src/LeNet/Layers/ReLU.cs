@@ -21,7 +21,8 @@ public sealed class ReLU : Layer
     {
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
-        TensorPrimitives.Max(input.AsSpan(), 0f, output.AsSpan());
+        float[] x = input.Data, y = output.Data;
+        Parallelism.ForRanges(x.Length, Sigmoid.ElementsPerThread, (start, count) => TensorPrimitives.Max(x.AsSpan(start, count), 0f, y.AsSpan(start, count)));
         if (IsTraining)
         {
             _output = output;
@@ -39,9 +40,14 @@ public sealed class ReLU : Layer
     {
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
         Tensor inputGradient = InputGradientTensor(_output.Shape);
-        ReadOnlySpan<float> y = _output.AsSpan();
-        ReadOnlySpan<float> dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
+        float[] y = _output.Data, dy = outputGradient.Data, dx = inputGradient.Data;
+        Parallelism.ForRanges(y.Length, Sigmoid.ElementsPerThread, (start, count) => Mask(y.AsSpan(start, count), dy.AsSpan(start, count), dx.AsSpan(start, count)));
+        return inputGradient;
+    }
+
+    /// <summary>dx = dy where y &gt; 0, else 0.</summary>
+    private static void Mask(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
         int i = 0;
         for (; i + Vector<float>.Count <= y.Length; i += Vector<float>.Count)
         {
@@ -53,8 +59,6 @@ public sealed class ReLU : Layer
         {
             dx[i] = y[i] > 0f ? dy[i] : 0f;
         }
-
-        return inputGradient;
     }
 
     /// <summary>Returns <c>ReLU()</c>.</summary>

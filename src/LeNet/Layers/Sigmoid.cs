@@ -6,6 +6,9 @@ namespace LeNet.Layers;
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
 public sealed class Sigmoid : Layer
 {
+    /// <summary>Element-wise work is split across threads in ranges of this many elements (≈ 128 KB).</summary>
+    internal const int ElementsPerThread = 32 * 1024;
+
     private Tensor? _output;
 
     /// <inheritdoc/>
@@ -20,7 +23,8 @@ public sealed class Sigmoid : Layer
     {
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
-        TensorPrimitives.Sigmoid(input.AsSpan(), output.AsSpan());
+        float[] x = input.Data, y = output.Data;
+        Parallelism.ForRanges(x.Length, ElementsPerThread, (start, count) => TensorPrimitives.Sigmoid(x.AsSpan(start, count), y.AsSpan(start, count)));
         if (IsTraining)
         {
             _output = output;
@@ -35,11 +39,15 @@ public sealed class Sigmoid : Layer
     {
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
         Tensor inputGradient = InputGradientTensor(_output.Shape);
-        Span<float> dx = inputGradient.AsSpan();
-        ReadOnlySpan<float> y = _output.AsSpan();
-        TensorPrimitives.Subtract(1f, y, dx);                 // 1 − y
-        TensorPrimitives.Multiply(dx, y, dx);                 // y · (1 − y)
-        TensorPrimitives.Multiply(dx, outputGradient.AsSpan(), dx);
+        float[] y = _output.Data, dy = outputGradient.Data, dxAll = inputGradient.Data;
+        Parallelism.ForRanges(y.Length, ElementsPerThread, (start, count) =>
+        {
+            Span<float> dx = dxAll.AsSpan(start, count);
+            ReadOnlySpan<float> yRange = y.AsSpan(start, count);
+            TensorPrimitives.Subtract(1f, yRange, dx);                // 1 − y
+            TensorPrimitives.Multiply(dx, yRange, dx);                // y · (1 − y)
+            TensorPrimitives.Multiply(dx, dy.AsSpan(start, count), dx);
+        });
         return inputGradient;
     }
 

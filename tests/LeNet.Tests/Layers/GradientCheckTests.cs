@@ -142,6 +142,25 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void Activations_LargerThanOneThreadRange_MatchTheFormulaEverywhere()
+    {
+        // 16 × 6 × 28 × 28 = 75,264 values: three of the 32,768-element ranges the work is split into, the last partial.
+        Tensor x = Arrays.Random(new Random(12), 16, 6, 28, 28);
+        Tensor dy = Arrays.Random(new Random(13), 16, 6, 28, 28);
+        var sigmoid = new Sigmoid();
+        var relu = new ReLU();
+
+        float[] s = sigmoid.Forward(x).ToArray(), ds = sigmoid.Backward(dy).ToArray();
+        float[] r = relu.Forward(x).ToArray(), dr = relu.Backward(dy).ToArray();
+
+        float[] xs = x.ToArray(), dys = dy.ToArray();
+        s.Should().BeCloseTo(xs.Select(NaiveLayers.Sigmoid).ToArray(), atol: 1e-7, rtol: 1e-6);
+        ds.Should().BeCloseTo(xs.Select((v, i) => dys[i] * NaiveLayers.Sigmoid(v) * (1 - NaiveLayers.Sigmoid(v))).ToArray(), atol: 1e-7, rtol: 1e-5);
+        r.Should().Equal(xs.Select(v => Math.Max(v, 0f)));
+        dr.Should().Equal(xs.Select((v, i) => v > 0 ? dys[i] : 0f));
+    }
+
+    [Fact]
     public void Flatten_Backward_RestoresTheInputShape()
     {
         var flatten = new Flatten();
