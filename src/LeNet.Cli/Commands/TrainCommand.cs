@@ -122,7 +122,7 @@ internal static class TrainCommand
                 {
                     task.Value = ((report.Epoch - 1.0) * report.BatchesPerEpoch) + report.Batch;
                     task.Description = report.EpochCompleted is { } done
-                        ? Markup.Escape(EpochLines.Describe(done, options.Epochs))
+                        ? Markup.Escape($"{done.Epoch}/{options.Epochs} epochs done")
                         : Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{options.Epochs} · batch {report.Batch}/{report.BatchesPerEpoch} · loss {report.Loss:F4} · acc {report.Accuracy:P1} · {report.ImagesPerSecond:N0} img/s"));
                     if (report.EpochCompleted is { } epoch)
                     {
