@@ -1,5 +1,4 @@
 using System.CommandLine;
-using LeNet.IO;
 using LeNet.Layers;
 using LeNet.Models;
 
@@ -44,7 +43,7 @@ internal static class CommonOptions
 
         try
         {
-            model.LoadStateDict(SafeTensors.Read(weightsPath));
+            model.Load(weightsPath);
         }
         catch (InvalidDataException e)
         {

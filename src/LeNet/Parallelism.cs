@@ -45,6 +45,9 @@ public static class Parallelism
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
+    /// <summary>Element-wise work (activations) is split across threads in ranges of this many elements (≈ 128 KB).</summary>
+    internal const int ElementwiseRange = 32 * 1024;
+
     /// <summary>
     /// Runs <paramref name="body"/>(start, count) over [0, <paramref name="length"/>) in ranges of
     /// <paramref name="rangeLength"/> elements (the last may be shorter), in parallel as <see cref="For"/>

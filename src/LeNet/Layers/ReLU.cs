@@ -22,7 +22,7 @@ public sealed class ReLU : Layer
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
         float[] x = input.Data, y = output.Data;
-        Parallelism.ForRanges(x.Length, Sigmoid.ElementsPerThread, (start, count) => TensorPrimitives.Max(x.AsSpan(start, count), 0f, y.AsSpan(start, count)));
+        Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) => TensorPrimitives.Max(x.AsSpan(start, count), 0f, y.AsSpan(start, count)));
         if (IsTraining)
         {
             _output = output;
@@ -41,7 +41,7 @@ public sealed class ReLU : Layer
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
         Tensor inputGradient = InputGradientTensor(_output.Shape);
         float[] y = _output.Data, dy = outputGradient.Data, dx = inputGradient.Data;
-        Parallelism.ForRanges(y.Length, Sigmoid.ElementsPerThread, (start, count) => Mask(y.AsSpan(start, count), dy.AsSpan(start, count), dx.AsSpan(start, count)));
+        Parallelism.ForRanges(y.Length, Parallelism.ElementwiseRange, (start, count) => Mask(y.AsSpan(start, count), dy.AsSpan(start, count), dx.AsSpan(start, count)));
         return inputGradient;
     }
 

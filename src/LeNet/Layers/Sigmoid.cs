@@ -6,9 +6,6 @@ namespace LeNet.Layers;
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
 public sealed class Sigmoid : Layer
 {
-    /// <summary>Element-wise work is split across threads in ranges of this many elements (≈ 128 KB).</summary>
-    internal const int ElementsPerThread = 32 * 1024;
-
     private Tensor? _output;
 
     /// <inheritdoc/>
@@ -24,7 +21,7 @@ public sealed class Sigmoid : Layer
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
         float[] x = input.Data, y = output.Data;
-        Parallelism.ForRanges(x.Length, ElementsPerThread, (start, count) => TensorPrimitives.Sigmoid(x.AsSpan(start, count), y.AsSpan(start, count)));
+        Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) => TensorPrimitives.Sigmoid(x.AsSpan(start, count), y.AsSpan(start, count)));
         if (IsTraining)
         {
             _output = output;
@@ -40,7 +37,7 @@ public sealed class Sigmoid : Layer
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
         Tensor inputGradient = InputGradientTensor(_output.Shape);
         float[] y = _output.Data, dy = outputGradient.Data, dxAll = inputGradient.Data;
-        Parallelism.ForRanges(y.Length, ElementsPerThread, (start, count) =>
+        Parallelism.ForRanges(y.Length, Parallelism.ElementwiseRange, (start, count) =>
         {
             Span<float> dx = dxAll.AsSpan(start, count);
             ReadOnlySpan<float> yRange = y.AsSpan(start, count);

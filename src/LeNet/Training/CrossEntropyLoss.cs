@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace LeNet.Training;
 
 /// <summary>
@@ -61,14 +63,7 @@ public sealed class CrossEntropyLoss
             }
 
             ReadOnlySpan<float> row = z.Slice(r * classes, classes);
-            int argMax = 0;
-            for (int j = 1; j < classes; j++)
-            {
-                if (row[j] > row[argMax])
-                {
-                    argMax = j;
-                }
-            }
+            int argMax = TensorPrimitives.IndexOfMax(row);
 
             double max = row[argMax];
             double sum = 0;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using LeNet.Layers;
 
 namespace LeNet.Training;
@@ -180,7 +181,7 @@ public sealed class Trainer
                 ReadOnlySpan<float> z = logits.AsSpan();
                 for (int i = 0; i < n; i++)
                 {
-                    confusion[labels[i], ArgMax(z.Slice(i * classes, classes))]++;
+                    confusion[labels[i], TensorPrimitives.IndexOfMax(z.Slice(i * classes, classes))]++;
                 }
             }
 
@@ -214,20 +215,6 @@ public sealed class Trainer
         }
 
         return outputShape[1];
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int j = 1; j < row.Length; j++)
-        {
-            if (row[j] > row[best])
-            {
-                best = j;
-            }
-        }
-
-        return best;
     }
 
     /// <summary>Batch buffers reused from batch to batch; a separate tensor for the smaller last batch.</summary>
