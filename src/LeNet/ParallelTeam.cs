@@ -10,8 +10,13 @@ namespace LeNet;
 /// and re-queued. Chunks are claimed from a shared counter, so which worker runs which chunk varies, but
 /// a chunk's arithmetic never depends on it. One owner, one call at a time.
 /// </summary>
-internal sealed class ParallelTeam
+internal sealed class ParallelTeam(TimeSpan? linger = null)
 {
+    /// <summary>How long a helper spins for the next call by default: about 100 µs.</summary>
+    public static readonly TimeSpan DefaultLinger = TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond / 10);
+
+    /// <summary>How long a helper spins after its work, waiting for the next call, in <see cref="Stopwatch"/> ticks.</summary>
+    private readonly long _lingerTicks = (long)((linger ?? DefaultLinger).TotalSeconds * Stopwatch.Frequency);
     private readonly object _gate = new();
     private Helper[] _helpers = [];
     private IChunkWork? _work;
@@ -127,15 +132,12 @@ internal sealed class ParallelTeam
     /// <summary>
     /// One reusable thread-pool work item. States: 0 idle, 1 started (queued), 2 running. A queue entry
     /// left over from an earlier call, cancelled before it ran, serves the next call instead of a new one.
-    /// After its work a helper keeps its thread for <see cref="LingerTicks"/>, spinning, so that
+    /// After its work a helper keeps its thread for the team's linger time, spinning, so that
     /// back-to-back calls (a batch loop, a benchmark) find it awake instead of paying the thread pool's
     /// wake-up latency every call (ONNX Runtime's and OpenMP's workers spin the same way).
     /// </summary>
     private sealed class Helper(ParallelTeam team, int worker) : IThreadPoolWorkItem
     {
-        /// <summary>About 100 µs.</summary>
-        private static readonly long LingerTicks = Stopwatch.Frequency / 10_000;
-
         private int _state;
         private int _queued;
         private int _lingering;
@@ -173,7 +175,7 @@ internal sealed class ParallelTeam
         private bool Linger()
         {
             Interlocked.Exchange(ref _lingering, 1);
-            long end = Stopwatch.GetTimestamp() + LingerTicks;
+            long end = Stopwatch.GetTimestamp() + team._lingerTicks;
             while (Volatile.Read(ref _state) != 1 && Stopwatch.GetTimestamp() < end)
             {
                 Thread.SpinWait(20);

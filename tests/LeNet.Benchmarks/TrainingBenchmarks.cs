@@ -14,6 +14,12 @@ namespace LeNet.Benchmarks;
 /// (TorchSharp) with the same recipe, batch size and thread count. Seconds per epoch =
 /// time / Steps × ⌈60000 / batch⌉. libtorch is the baseline of Ratio.
 /// </summary>
+/// <remarks>
+/// Every invocation starts from the same weights (copied back in at its start, a few microseconds): both
+/// engines then time the same arithmetic every time. Without it each model trains on from invocation to
+/// invocation, and libtorch's d2l one-thread time moved between 420 and 690 ms from run to run
+/// (steady within a run): the time of a step depends on the weights it starts from.
+/// </remarks>
 public class TrainingBenchmarks
 {
     private const int Steps = 20;
@@ -24,6 +30,9 @@ public class TrainingBenchmarks
     private torch.optim.Optimizer _torchOptimizer = null!;
     private float[] _images = null!;
     private long[] _labels = null!;
+    private float[][] _initial = null!;
+    private Parameter[] _parameters = null!;
+    private (TorchSharp.Modules.Parameter Parameter, torch.Tensor Initial)[] _torchInitial = null!;
 
     /// <summary>d2l: sigmoid LeNet, SGD lr 0.9, batch 256; modern: ReLU/MaxPool LeNet, Adam lr 1e-3, batch 128.</summary>
     [Params("d2l", "modern")]
@@ -57,20 +66,39 @@ public class TrainingBenchmarks
         _trainer = new Trainer(net, Recipe == "d2l" ? new Sgd(net.Parameters(), 0.9f) : new Adam(net.Parameters(), 1e-3f));
         _options = new TrainerOptions { Epochs = 1, BatchSize = BatchSize, Seed = 0 };
 
+        _parameters = [.. net.Parameters()];
+        _initial = [.. _parameters.Select(p => p.Value.ToArray())];
         _torch = TorchLeNet.Create(net, modern: Recipe == "modern");
         _torch.train();
+        _torchInitial = [.. _torch.parameters().Select(p => (p, p.detach().clone()))];
         _torchOptimizer = Recipe == "d2l"
             ? torch.optim.SGD(_torch.parameters(), 0.9)
             : torch.optim.Adam(_torch.parameters(), 1e-3);
     }
 
     [Benchmark(Description = "LeNet Trainer")]
-    public void LeNet() => _trainer.Fit(_data, null, _options);
+    public void LeNet()
+    {
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            _initial[i].CopyTo(_parameters[i].Value.AsSpan());
+        }
+
+        _trainer.Fit(_data, null, _options);
+    }
 
     /// <summary>The same steps in libtorch; every batch is copied from the caller's arrays into torch tensors, as a .NET caller would.</summary>
     [Benchmark(Baseline = true, Description = "TorchSharp (libtorch)")]
     public void TorchSharp()
     {
+        using (torch.no_grad())
+        {
+            foreach ((TorchSharp.Modules.Parameter parameter, torch.Tensor initial) in _torchInitial)
+            {
+                parameter.copy_(initial);
+            }
+        }
+
         for (int step = 0; step < Steps; step++)
         {
             using var scope = torch.NewDisposeScope();

@@ -144,7 +144,7 @@ internal sealed class PredictorPlan
         };
 
     /// <summary>The leaves of nested Sequentials, in order, with their index in the top-level model.</summary>
-    private static List<(ILayer Layer, int Index)> Leaves(Sequential model)
+    internal static List<(ILayer Layer, int Index)> Leaves(Sequential model)
     {
         var leaves = new List<(ILayer, int)>();
         for (int i = 0; i < model.Count; i++)

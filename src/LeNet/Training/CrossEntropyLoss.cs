@@ -62,31 +62,41 @@ public sealed class CrossEntropyLoss
                 throw new ArgumentException($"CrossEntropyLoss: target {t} of row {r} is outside [0, {classes}).", nameof(targets));
             }
 
-            ReadOnlySpan<float> row = z.Slice(r * classes, classes);
-            int argMax = TensorPrimitives.IndexOfMax(row);
-
-            double max = row[argMax];
-            double sum = 0;
-            for (int j = 0; j < classes; j++)
-            {
-                sum += Math.Exp(row[j] - max);
-            }
-
-            // −Σ_j q_j·log p_j with log p_j = z_j − logsumexp(z) and Σ_j q_j = 1.
-            double logSum = max + Math.Log(sum);
-            double smooth = LabelSmoothing / (double)classes;
-            double expectedLogit = 0;
-            for (int j = 0; j < classes; j++)
-            {
-                double q = smooth + (j == t ? 1.0 - LabelSmoothing : 0.0);
-                expectedLogit += q * row[j];
-                dz[(r * classes) + j] = (float)((Math.Exp(row[j] - logSum) - q) / rows);
-            }
-
-            total += logSum - expectedLogit;
-            correct += argMax == t ? 1 : 0;
+            total += Row(z.Slice(r * classes, classes), t, rows, dz.Slice(r * classes, classes), out bool right);
+            correct += right ? 1 : 0;
         }
 
         return new LossResult((float)(total / rows), gradient, correct);
+    }
+
+    /// <summary>
+    /// One row's loss (in double; the batch loss is the mean of these in row order) and its gradient
+    /// (softmax(z) − q) / <paramref name="rows"/>; <paramref name="correct"/> tells whether the argmax is
+    /// the target. <paramref name="target"/> must be in range.
+    /// </summary>
+    internal double Row(ReadOnlySpan<float> row, int target, int rows, Span<float> gradient, out bool correct)
+    {
+        int classes = row.Length;
+        int argMax = TensorPrimitives.IndexOfMax(row);
+        double max = row[argMax];
+        double sum = 0;
+        for (int j = 0; j < classes; j++)
+        {
+            sum += Math.Exp(row[j] - max);
+        }
+
+        // −Σ_j q_j·log p_j with log p_j = z_j − logsumexp(z) and Σ_j q_j = 1.
+        double logSum = max + Math.Log(sum);
+        double smooth = LabelSmoothing / (double)classes;
+        double expectedLogit = 0;
+        for (int j = 0; j < classes; j++)
+        {
+            double q = smooth + (j == target ? 1.0 - LabelSmoothing : 0.0);
+            expectedLogit += q * row[j];
+            gradient[j] = (float)((Math.Exp(row[j] - logSum) - q) / rows);
+        }
+
+        correct = argMax == target;
+        return logSum - expectedLogit;
     }
 }

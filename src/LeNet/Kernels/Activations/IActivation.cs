@@ -13,4 +13,12 @@ internal interface IActivation
     static abstract TVec Apply<TOps, TVec>(TVec x)
         where TOps : ISimdOps<TVec>
         where TVec : struct;
+
+    /// <summary>
+    /// The input gradient from the output <paramref name="y"/> = Apply(x) and the output gradient
+    /// <paramref name="dy"/>, as PyTorch computes it from the saved output.
+    /// </summary>
+    static abstract TVec Backward<TOps, TVec>(TVec y, TVec dy)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct;
 }

@@ -10,4 +10,10 @@ internal readonly struct Identity : IActivation
     public static TVec Apply<TOps, TVec>(TVec x)
         where TOps : ISimdOps<TVec>
         where TVec : struct => x;
+
+    /// <summary>dx = dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Backward<TOps, TVec>(TVec y, TVec dy)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct => dy;
 }

@@ -50,4 +50,18 @@ internal interface ISimdOps<TVec>
 
     /// <summary>The sum of the lanes, always in the same order.</summary>
     static abstract float Sum(TVec value);
+
+    static abstract TVec Subtract(TVec left, TVec right);
+
+    /// <summary>A mask per lane: all bits set where <paramref name="left"/> == <paramref name="right"/>, else zero.</summary>
+    static abstract TVec Equal(TVec left, TVec right);
+
+    /// <summary>A mask per lane: all bits set where <paramref name="left"/> &gt; <paramref name="right"/>, else zero.</summary>
+    static abstract TVec GreaterThan(TVec left, TVec right);
+
+    /// <summary>Bitwise <c>left &amp; right</c> (with a mask: the value where the mask is set, else +0).</summary>
+    static abstract TVec And(TVec left, TVec right);
+
+    /// <summary>Bitwise <c>left &amp; ~right</c>.</summary>
+    static abstract TVec AndNot(TVec left, TVec right);
 }

@@ -45,4 +45,24 @@ internal readonly struct ScalarOps : ISimdOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Subtract(float left, float right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Equal(float left, float right) => left == right ? AllBits : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GreaterThan(float left, float right) => left > right ? AllBits : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float And(float left, float right) =>
+        BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(left) & BitConverter.SingleToInt32Bits(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float AndNot(float left, float right) =>
+        BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(left) & ~BitConverter.SingleToInt32Bits(right));
+
+    /// <summary>A mask lane with every bit set (a NaN as a float: only ever combined bitwise).</summary>
+    private static float AllBits => BitConverter.Int32BitsToSingle(-1);
 }

@@ -11,7 +11,7 @@ namespace LeNet.Kernels.Tiles;
 /// <summary>
 /// Convolution of one tile in the batch-inner layout (<see cref="TileMap"/>), vectorized across images:
 /// each tap is one broadcast weight times one vector of images. Weights are packed by
-/// <see cref="PackWeights"/> as [O/2, C, K, K, 2] so a tap's two output channels sit side by side.
+/// <see cref="PackWeights(ReadOnlySpan{float}, int, int, int)"/> as [O/2, C, K, K, 2] so a tap's two output channels sit side by side.
 /// </summary>
 /// <remarks>
 /// Register block: 2 output channels × 4 output positions = 8 accumulators. When a 2×2, stride-2 pool
@@ -25,9 +25,18 @@ internal static class ConvTileKernel
     /// <summary>Packs weight [O, C, K, K] as [⌈O/2⌉, C, K, K, 2]; an odd last channel is paired with zeros.</summary>
     public static float[] PackWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int k)
     {
-        int pairs = (outChannels + 1) / 2;
+        var packed = new float[PackedLength(outChannels, inChannels, k)];
+        PackWeights(weight, outChannels, inChannels, k, packed);
+        return packed;
+    }
+
+    /// <summary>Floats of the packed weights: ⌈O/2⌉·C·K·K·2.</summary>
+    public static int PackedLength(int outChannels, int inChannels, int k) => (outChannels + 1) / 2 * inChannels * k * k * 2;
+
+    /// <summary>Packs weight [O, C, K, K] into <paramref name="packed"/> (an odd last channel's partner slots left as they are: zeros).</summary>
+    public static void PackWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int k, Span<float> packed)
+    {
         int taps = inChannels * k * k;
-        var packed = new float[pairs * taps * 2];
         for (int o = 0; o < outChannels; o++)
         {
             for (int r = 0; r < taps; r++)
@@ -35,24 +44,49 @@ internal static class ConvTileKernel
                 packed[((((o / 2) * taps) + r) * 2) + (o % 2)] = weight[(o * taps) + r];
             }
         }
-
-        return packed;
     }
 
     /// <summary>
     /// out = pool2x2(act(conv(in) + bias)) for lanes [lane, lane + Count) of the tile: in [C, H, W] padded
     /// by the conv's padding, out [O, ⌊OH/2⌋, ⌊OW/2⌋] (any padding of its own).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pooled<TOps, TVec, TAct, TPool>(
         ReadOnlySpan<float> input, TileMap inMap, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
         Span<float> output, TileMap outMap, int k, int stride, int lane)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
+        where TPool : IPoolReduction =>
+        Pooled<TOps, TVec, TAct, TPool, Discard>(input, inMap, packed, bias, output, outMap, k, stride, lane, [], default);
+
+    /// <summary>
+    /// <see cref="Pooled{TOps, TVec, TAct, TPool}"/> for training: the activations of every pooled window are
+    /// also stored in <paramref name="keep"/> ([O, OH, OW]), which the backward pass needs.
+    /// </summary>
+    public static void PooledKeeping<TOps, TVec, TAct, TPool>(
+        ReadOnlySpan<float> input, TileMap inMap, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
+        Span<float> output, TileMap outMap, int k, int stride, int lane, Span<float> keep, TileMap keepMap)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction =>
+        Pooled<TOps, TVec, TAct, TPool, Keep>(input, inMap, packed, bias, output, outMap, k, stride, lane, keep, keepMap);
+
+    /// <summary>The two above; <typeparamref name="TKeep"/> makes keeping a compile-time choice, so inference code has no trace of it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pooled<TOps, TVec, TAct, TPool, TKeep>(
+        ReadOnlySpan<float> input, TileMap inMap, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
+        Span<float> output, TileMap outMap, int k, int stride, int lane, Span<float> keep, TileMap keepMap)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
         where TPool : IPoolReduction
+        where TKeep : IKeepMode
     {
         Debug.Assert(input.Length >= inMap.Length && output.Length >= outMap.Length);
+        Debug.Assert(!TKeep.Enabled || (keep.Length >= keepMap.Length && keepMap.Channels == outMap.Channels && keepMap.Height >= 2 * outMap.Height && keepMap.Width >= 2 * outMap.Width));
+        ref float kept = ref Unsafe.Add(ref MemoryMarshal.GetReference(keep), lane);
+        nint keepRow = keepMap.PaddedWidth * TileMap.Lanes;
         const int L = TileMap.Lanes;
         int channels = inMap.Channels;
         int outChannels = outMap.Channels;
@@ -76,13 +110,14 @@ internal static class ConvTileKernel
                     ref float origin = ref Unsafe.Add(ref x, (2 * py * stride * rowStride) + (2 * px * stride * L));
                     ref float out0 = ref Unsafe.Add(ref y, outMap.Offset(o, py, px));
                     ref float out1 = ref Unsafe.Add(ref y, outMap.Offset(second ? o + 1 : o, py, px));
+                    var window = TKeep.Enabled ? new Kept(ref Unsafe.Add(ref kept, keepMap.Offset(o, 2 * py, 2 * px)), keepMap.Offset(1, 0, 0) - keepMap.Offset(0, 0, 0), keepRow) : default;
                     if (k == 5 && stride == 1)
                     {
-                        Window5<TOps, TVec, TAct, TPool>(ref origin, ref wPair, channels, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second, spill);
+                        Window5<TOps, TVec, TAct, TPool, TKeep>(ref origin, ref wPair, channels, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second, spill, window);
                     }
                     else
                     {
-                        Window<TOps, TVec, TAct, TPool>(ref origin, ref wPair, channels, k, stride, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second);
+                        Window<TOps, TVec, TAct, TPool, TKeep>(ref origin, ref wPair, channels, k, stride, rowStride, planeStride, bias0, bias1, ref out0, ref out1, second, window);
                     }
                 }
             }
@@ -90,13 +125,14 @@ internal static class ConvTileKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Window<TOps, TVec, TAct, TPool>(
+    private static void Window<TOps, TVec, TAct, TPool, TKeep>(
         ref float origin, ref float wPair, int channels, int k, int stride, int rowStride, int planeStride,
-        float bias0, float bias1, ref float out0, ref float out1, bool second)
+        float bias0, float bias1, ref float out0, ref float out1, bool second, Kept kept)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
         where TPool : IPoolReduction
+        where TKeep : IKeepMode
     {
         const int L = TileMap.Lanes;
 
@@ -165,10 +201,10 @@ internal static class ConvTileKernel
 
         if (second)
         {
-            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(d00, d01, d10, d11, bias1), ref out1, 0);
+            TOps.Store(Epilogue<TOps, TVec, TAct, TPool, TKeep>(d00, d01, d10, d11, bias1, kept, 1), ref out1, 0);
         }
 
-        TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(c00, c01, c10, c11, bias0), ref out0, 0);
+        TOps.Store(Epilogue<TOps, TVec, TAct, TPool, TKeep>(c00, c01, c10, c11, bias0, kept, 0), ref out0, 0);
     }
 
     /// <summary>
@@ -177,13 +213,14 @@ internal static class ConvTileKernel
     /// spends as many instructions on indexing and register moves as on FMAs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Window5<TOps, TVec, TAct, TPool>(
+    private static void Window5<TOps, TVec, TAct, TPool, TKeep>(
         ref float origin, ref float wPair, int channels, nint rowStride, nint planeStride,
-        float bias0, float bias1, ref float out0, ref float out1, bool second, Span<float> spill)
+        float bias0, float bias1, ref float out0, ref float out1, bool second, Span<float> spill, Kept kept)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
         where TPool : IPoolReduction
+        where TKeep : IKeepMode
     {
         const int L = TileMap.Lanes;
         TVec init0 = TPool.Averages ? TOps.Create(bias0) : TOps.Zero;
@@ -221,10 +258,10 @@ internal static class ConvTileKernel
         {
             if (second)
             {
-                TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(d00, d01, d10, d11, bias1), ref out1, 0);
+                TOps.Store(Epilogue<TOps, TVec, TAct, TPool, TKeep>(d00, d01, d10, d11, bias1, kept, 1), ref out1, 0);
             }
 
-            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(c00, c01, c10, c11, bias0), ref out0, 0);
+            TOps.Store(Epilogue<TOps, TVec, TAct, TPool, TKeep>(c00, c01, c10, c11, bias0, kept, 0), ref out0, 0);
             return;
         }
 
@@ -242,10 +279,10 @@ internal static class ConvTileKernel
         TOps.Store(d11, ref parked, 5 * TOps.Count);
         if (second)
         {
-            TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(TOps.Load(ref out1, 0), TOps.Load(ref parked, 3 * TOps.Count), TOps.Load(ref parked, 4 * TOps.Count), TOps.Load(ref parked, 5 * TOps.Count), bias1), ref out1, 0);
+            TOps.Store(Epilogue<TOps, TVec, TAct, TPool, TKeep>(TOps.Load(ref out1, 0), TOps.Load(ref parked, 3 * TOps.Count), TOps.Load(ref parked, 4 * TOps.Count), TOps.Load(ref parked, 5 * TOps.Count), bias1, kept, 1), ref out1, 0);
         }
 
-        TOps.Store(Epilogue<TOps, TVec, TAct, TPool>(TOps.Load(ref out0, 0), TOps.Load(ref parked, 0), TOps.Load(ref parked, TOps.Count), TOps.Load(ref parked, 2 * TOps.Count), bias0), ref out0, 0);
+        TOps.Store(Epilogue<TOps, TVec, TAct, TPool, TKeep>(TOps.Load(ref out0, 0), TOps.Load(ref parked, 0), TOps.Load(ref parked, TOps.Count), TOps.Load(ref parked, 2 * TOps.Count), bias0, kept, 0), ref out0, 0);
 
         // One tap for both channels: columns (left, right) of rows A and B; weights at wTap[w], wTap[w + 1].
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -267,12 +304,18 @@ internal static class ConvTileKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Epilogue<TOps, TVec, TAct, TPool>(TVec v00, TVec v01, TVec v10, TVec v11, float bias)
+    private static TVec Epilogue<TOps, TVec, TAct, TPool, TKeep>(TVec v00, TVec v01, TVec v10, TVec v11, float bias, Kept kept, int channel)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
         where TPool : IPoolReduction
+        where TKeep : IKeepMode
     {
+        if (TKeep.Enabled)
+        {
+            return KeepingEpilogue<TOps, TVec, TAct, TPool, TKeep>(v00, v01, v10, v11, bias, ref Unsafe.Add(ref kept.Origin, channel * kept.ChannelStride), kept.RowStride);
+        }
+
         if (TPool.Averages)
         {
             TVec sum = TOps.Add(
@@ -283,6 +326,34 @@ internal static class ConvTileKernel
 
         TVec max = TOps.Max(TOps.Max(v00, v01), TOps.Max(v10, v11));
         return TAct.Apply<TOps, TVec>(TOps.Add(max, TOps.Create(bias)));
+    }
+
+    /// <summary>
+    /// The epilogue of a training forward pass: the window's four activations are stored (row-major at
+    /// <paramref name="keep"/>) for the backward pass, then pooled. The pooled value is the same as
+    /// <see cref="Epilogue"/>'s: the same sums for the mean, and the max of the activations equals the
+    /// activation of the max plus bias (both are monotonic and rounding is too).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec KeepingEpilogue<TOps, TVec, TAct, TPool, TKeep>(TVec v00, TVec v01, TVec v10, TVec v11, float bias, ref float keep, nint keepRow)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        const int L = TileMap.Lanes;
+        TVec b = TPool.Averages ? TOps.Zero : TOps.Create(bias);
+        TVec a00 = TAct.Apply<TOps, TVec>(TPool.Averages ? v00 : TOps.Add(v00, b));
+        TVec a01 = TAct.Apply<TOps, TVec>(TPool.Averages ? v01 : TOps.Add(v01, b));
+        TVec a10 = TAct.Apply<TOps, TVec>(TPool.Averages ? v10 : TOps.Add(v10, b));
+        TVec a11 = TAct.Apply<TOps, TVec>(TPool.Averages ? v11 : TOps.Add(v11, b));
+        TOps.Store(a00, ref keep, 0);
+        TOps.Store(a01, ref keep, L);
+        TOps.Store(a10, ref keep, keepRow);
+        TOps.Store(a11, ref keep, keepRow + L);
+        return TPool.Averages
+            ? TOps.Multiply(TOps.Add(TOps.Add(a00, a01), TOps.Add(a10, a11)), TOps.Create(0.25f))
+            : TOps.Max(TOps.Max(a00, a01), TOps.Max(a10, a11));
     }
 
     /// <summary>
@@ -360,5 +431,29 @@ internal static class ConvTileKernel
                 }
             }
         }
+    }
+
+    /// <summary>Where a window's activations are kept in training (unused in inference).</summary>
+    private readonly ref struct Kept(ref float origin, nint channelStride, nint rowStride)
+    {
+        public readonly ref float Origin = ref origin;
+        public readonly nint ChannelStride = channelStride;
+        public readonly nint RowStride = rowStride;
+    }
+
+    /// <summary>Whether a pooled convolution keeps its activations: a type, so each choice compiles to its own code.</summary>
+    private interface IKeepMode
+    {
+        static abstract bool Enabled { get; }
+    }
+
+    private readonly struct Keep : IKeepMode
+    {
+        public static bool Enabled => true;
+    }
+
+    private readonly struct Discard : IKeepMode
+    {
+        public static bool Enabled => false;
     }
 }

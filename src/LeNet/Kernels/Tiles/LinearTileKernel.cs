@@ -8,7 +8,7 @@ namespace LeNet.Kernels.Tiles;
 
 /// <summary>
 /// A dense layer on one tile in the batch-inner layout: in [In, Lanes] → out [Out, Lanes], vectorized
-/// across images. Weights are packed by <see cref="PackWeights"/> as [⌈Out/8⌉, In, 8] so one block's
+/// across images. Weights are packed by <see cref="PackWeights(ReadOnlySpan{float}, int, int)"/> as [⌈Out/8⌉, In, 8] so one block's
 /// 8 weights of a feature are adjacent; 8 outputs × 1 vector of images = 8 accumulators, 1 load and 8
 /// broadcasts per 8 FMAs, and the bias and activation are applied before storing.
 /// </summary>
@@ -22,6 +22,13 @@ internal static class LinearTileKernel
     {
         int blocks = (outFeatures + Block - 1) / Block;
         var packed = new float[blocks * inFeatures * Block];
+        PackWeights(weight, outFeatures, inFeatures, packed);
+        return packed;
+    }
+
+    /// <summary>Packs weight [Out, In] into <paramref name="packed"/> ([⌈Out/8⌉, In, 8], zeros left as they are).</summary>
+    public static void PackWeights(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, Span<float> packed)
+    {
         for (int o = 0; o < outFeatures; o++)
         {
             for (int i = 0; i < inFeatures; i++)
@@ -29,8 +36,6 @@ internal static class LinearTileKernel
                 packed[((((o / Block) * inFeatures) + i) * Block) + (o % Block)] = weight[(o * inFeatures) + i];
             }
         }
-
-        return packed;
     }
 
     /// <summary>out[o] = act(bias[o] + Σ_i W[o, i] · in[i]) for lanes [lane, lane + Count); bias has ⌈Out/8⌉·8 entries.</summary>
