@@ -15,10 +15,9 @@ namespace LeNet.Benchmarks;
 /// time / Steps × ⌈60000 / batch⌉. libtorch is the baseline of Ratio.
 /// </summary>
 /// <remarks>
-/// Every invocation starts from the same weights (copied back in at its start, a few microseconds): both
-/// engines then time the same arithmetic every time. Without it each model trains on from invocation to
-/// invocation, and libtorch's d2l one-thread time moved between 420 and 690 ms from run to run
-/// (steady within a run): the time of a step depends on the weights it starts from.
+/// Every invocation starts from the same weights (copied back in at its start, a few microseconds), so
+/// both engines time the same arithmetic every time instead of each training its model further by
+/// however many invocations the harness happened to run.
 /// </remarks>
 public class TrainingBenchmarks
 {
