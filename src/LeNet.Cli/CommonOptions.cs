@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LeNet.IO;
 using LeNet.Layers;
 using LeNet.Models;
 
@@ -18,6 +19,20 @@ internal static class CommonOptions
         return model;
     }
 
+    /// <summary>
+    /// --model for commands that load a weights file: without it, the network is the one the file's
+    /// metadata names (<c>lenet train</c> records its recipe), else lenet.
+    /// </summary>
+    public static Option<string?> ModelOfWeights()
+    {
+        var model = new Option<string?>("--model")
+        {
+            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d) or modern (ReLU, MaxPool2d). Default: the recipe recorded in the weights file by `lenet train`, else lenet.",
+        };
+        model.AcceptOnlyFromAmong("lenet", "modern");
+        return model;
+    }
+
     public static Option<string> Weights(bool required = true) => new("--weights")
     {
         Description = "A safetensors file with the model's state dict (PyTorch names: 0.weight, 0.bias, ...).",
@@ -32,27 +47,59 @@ internal static class CommonOptions
     public static Sequential Create(string modelName, int seed = 0) =>
         modelName == "modern" ? LeNetFactory.CreateModern(seed) : LeNetFactory.Create(seed);
 
-    /// <summary>Creates the model and loads <paramref name="weightsPath"/> into it (strict), in evaluation mode.</summary>
-    public static Sequential Load(string modelName, string weightsPath)
+    /// <summary>
+    /// Creates the model and loads <paramref name="weightsPath"/> into it (strict), in evaluation mode. The
+    /// network is <paramref name="modelName"/>, or when that is null the one the file's <c>recipe</c>
+    /// metadata names (modern → modern; d2l, classic → lenet), else lenet. A given name that contradicts
+    /// the metadata is obeyed, with a warning on standard error.
+    /// </summary>
+    public static Sequential Load(CliContext context, string? modelName, string weightsPath) => Load(context, modelName, weightsPath, out _);
+
+    /// <summary>As <see cref="Load(CliContext, string?, string)"/>, telling which network it used (lenet or modern) in <paramref name="network"/>.</summary>
+    /// <param name="context">Where the warning goes.</param>
+    /// <param name="modelName">lenet, modern, or null for the file's recipe.</param>
+    /// <param name="weightsPath">The safetensors file.</param>
+    /// <param name="network">The network used: lenet or modern.</param>
+    /// <returns>The model with the weights, in evaluation mode.</returns>
+    public static Sequential Load(CliContext context, string? modelName, string weightsPath, out string network)
     {
-        Sequential model = Create(modelName);
         if (!File.Exists(weightsPath))
         {
             throw new CliException(ExitCodes.InputNotFound, $"weights file '{weightsPath}' not found");
         }
 
+        SafeTensorsFile file;
         try
         {
-            model.Load(weightsPath);
+            file = SafeTensors.Read(weightsPath);
         }
         catch (InvalidDataException e)
         {
             throw new CliException(ExitCodes.InvalidInput, e.Message, e);
         }
+
+        string? recipe = file.Metadata.GetValueOrDefault("recipe");
+        string? recorded = recipe switch
+        {
+            "modern" => "modern",
+            "d2l" or "classic" => "lenet",
+            _ => null,
+        };
+        if (modelName is not null && recorded is not null && modelName != recorded)
+        {
+            context.Error.WriteLine($"lenet: warning: '{weightsPath}' was trained with the {recipe} recipe ({recorded} network); loading it into the {modelName} network as asked");
+        }
+
+        network = modelName ?? recorded ?? "lenet";
+        Sequential model = Create(network);
+        try
+        {
+            model.LoadStateDict(file);
+        }
         catch (ArgumentException e)
         {
             string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
-            throw new CliException(ExitCodes.WeightsMismatch, $"the weights in '{weightsPath}' do not fit the {modelName} model: {message}", e);
+            throw new CliException(ExitCodes.WeightsMismatch, $"the weights in '{weightsPath}' do not fit the {network} model: {message}", e);
         }
 
         model.Eval();

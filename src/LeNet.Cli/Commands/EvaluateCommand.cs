@@ -14,7 +14,7 @@ internal static class EvaluateCommand
     public static Command Create(CliContext context)
     {
         Option<string> weights = CommonOptions.Weights();
-        Option<string> model = CommonOptions.Model();
+        Option<string?> model = CommonOptions.ModelOfWeights();
         Option<string?> data = CommonOptions.Data();
         var command = new Command("evaluate", "Evaluate trained weights on the 10,000 MNIST test images: accuracy, per-class precision/recall, confusion matrix.")
         {
@@ -22,7 +22,7 @@ internal static class EvaluateCommand
         };
         command.SetAction(parse => CommandRunner.Run(context, "evaluate", () =>
         {
-            Sequential net = CommonOptions.Load(parse.GetValue(model)!, parse.GetValue(weights)!);
+            Sequential net = CommonOptions.Load(context, parse.GetValue(model), parse.GetValue(weights)!);
             Mnist mnist = DataLoading.Load(context, parse.GetValue(data));
             EvaluationResult result = Trainer.Evaluate(net, mnist.Test);
             Print(context, result, parse.GetValue(weights)!);

@@ -18,7 +18,7 @@ internal static class ExportCommand
             Description = "The ONNX file to write (replaced atomically if it exists).",
             Required = true,
         };
-        Option<string> model = CommonOptions.Model();
+        Option<string?> model = CommonOptions.ModelOfWeights();
 
         var command = new Command("export", "Load LeNet weights from a safetensors file and export the network as ONNX (input [N, 1, 28, 28]).")
         {
@@ -28,8 +28,8 @@ internal static class ExportCommand
         };
         command.SetAction(parse => CommandRunner.Run(context, "export", () =>
         {
-            string weightsPath = parse.GetValue(weights)!, onnxPath = parse.GetValue(onnx)!, modelName = parse.GetValue(model)!;
-            Sequential net = CommonOptions.Load(modelName, weightsPath);
+            string weightsPath = parse.GetValue(weights)!, onnxPath = parse.GetValue(onnx)!;
+            Sequential net = CommonOptions.Load(context, parse.GetValue(model), weightsPath, out string modelName);
             try
             {
                 OnnxExporter.Export(net, onnxPath, 1, 1, 28, 28);

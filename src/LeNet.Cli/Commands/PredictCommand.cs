@@ -16,7 +16,7 @@ internal static class PredictCommand
     public static Command Create(CliContext context)
     {
         Option<string> weights = CommonOptions.Weights();
-        Option<string> model = CommonOptions.Model();
+        Option<string?> model = CommonOptions.ModelOfWeights();
         var json = new Option<bool>("--json") { Description = "Print one JSON array: file, digit and the 10 probabilities of each image." };
         var top = new Option<int>("--top") { Description = "How many classes to list per image.", DefaultValueFactory = _ => 3 };
         var images = new Argument<string[]>("images") { Description = "Pictures of one digit each: PNG, JPEG or PGM, any size, grey or colour, dark on light or light on dark.", Arity = ArgumentArity.OneOrMore };
@@ -29,7 +29,7 @@ internal static class PredictCommand
                 throw new CliException(ExitCodes.Usage, $"--top must be between 1 and 10, got {count}");
             }
 
-            Sequential net = CommonOptions.Load(parse.GetValue(model)!, parse.GetValue(weights)!);
+            Sequential net = CommonOptions.Load(context, parse.GetValue(model), parse.GetValue(weights)!);
             var results = new List<(string File, DigitPrediction Prediction)>();
             foreach (string path in parse.GetValue(images)!)
             {

@@ -75,6 +75,30 @@ public class TrainEvaluatePredictTests(SubsetRunFixture run) : IClassFixture<Sub
     }
 
     [Fact]
+    public void Evaluate_WithoutModel_UsesTheRecipeTheWeightsRecord()
+    {
+        (int code, string stdout, string stderr) = Lenet.Run("evaluate", "--weights", run.Weights, "--data", MnistTests.Subset);
+        (_, string asModern, _) = Lenet.Run("evaluate", "--weights", run.Weights, "--model", "modern", "--data", MnistTests.Subset);
+
+        code.Should().Be(0, stderr);
+        stderr.Should().BeEmpty();
+        stdout.Should().Be(asModern, "the file says it was trained with the modern recipe");
+    }
+
+    [Fact]
+    public void Evaluate_ModelContradictingTheRecordedRecipe_WarnsAndObeys()
+    {
+        (int code, string stdout, string stderr) = Lenet.Run("evaluate", "--weights", run.Weights, "--model", "lenet", "--data", MnistTests.Subset);
+
+        code.Should().Be(0);
+        Lenet.OneLine(stderr).Should().Contain("warning").And.Contain("modern recipe").And.Contain("into the lenet network");
+        var model = LeNetFactory.Create();
+        model.Load(run.Weights);
+        EvaluationResult expected = Trainer.Evaluate(model, Mnist.Load(MnistTests.Subset).Test);
+        stdout.Should().Contain($"({expected.Correct} of 500)");
+    }
+
+    [Fact]
     public void Predict_MnistPictures_GivesTheirLabels()
     {
         string[] files = ["mnist-test-0-label-7.png", "mnist-test-1-label-2.jpg", "mnist-test-2-label-1.pgm"];

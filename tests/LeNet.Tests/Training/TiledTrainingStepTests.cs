@@ -22,6 +22,7 @@ public class TiledTrainingStepTests
         ["modern", 16],
         ["odd", 21],
         ["mlp", 19],
+        ["no-bias", 1],
     ]);
 
     [Theory]
@@ -159,6 +160,15 @@ public class TiledTrainingStepTests
                 new Linear(5 * 3 * 2, 7, random: random),
                 new Sigmoid(),
                 new Linear(7, 4, random: random)), [2, 11, 9], 4),
+            // Layers without bias, a single image (one lane of one tile).
+            "no-bias" => (new Sequential(
+                new Conv2d(1, 4, 5, padding: 2, bias: false, random: random),
+                new ReLU(),
+                new AvgPool2d(2),
+                new Conv2d(4, 6, 5, bias: false, random: random),
+                new Sigmoid(),
+                new Flatten(),
+                new Linear(6 * 4 * 4, 5, bias: false, random: random)), [1, 16, 16], 5),
             _ => (new Sequential(
                 new Linear(20, 9, random: random),
                 new ReLU(),
