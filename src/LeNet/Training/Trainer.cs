@@ -160,7 +160,11 @@ public sealed class Trainer
     /// <exception cref="ArgumentException">The data's sample shape does not fit the model.</exception>
     public EvaluationResult Evaluate(IBatchSource data, int batchSize = 1000) => Evaluate(Model, data, batchSize);
 
-    /// <summary>Runs <paramref name="model"/> in evaluation mode over a whole data set (its mode is restored afterwards).</summary>
+    /// <summary>
+    /// Runs <paramref name="model"/> in evaluation mode over a whole data set (its mode is restored afterwards),
+    /// through a <see cref="Inference.Predictor"/> when the model compiles to one (its logits equal
+    /// <see cref="Sequential.Forward"/>'s to about 1e-6, in a fraction of the time).
+    /// </summary>
     /// <param name="model">The model: input [N, …sample shape] → logits [N, classes].</param>
     /// <param name="data">The labelled samples.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
@@ -180,6 +184,8 @@ public sealed class Trainer
             var confusion = new int[classes, classes];
             var batch = new BatchBuffers(data.SampleShape);
             int[] indices = new int[Math.Min(batchSize, Math.Max(1, data.Count))];
+            Inference.Predictor? predictor = PredictorFor(model, data.SampleShape);
+            Tensor? predicted = null;
             double lossSum = 0;
             for (int start = 0; start < data.Count; start += batchSize)
             {
@@ -190,7 +196,17 @@ public sealed class Trainer
                 }
 
                 (Tensor x, int[] labels) = batch.Fill(data, indices.AsSpan(0, n));
-                Tensor logits = model.Forward(x);
+                Tensor logits;
+                if (predictor is null)
+                {
+                    logits = model.Forward(x);
+                }
+                else
+                {
+                    logits = predicted is not null && predicted.Shape[0] == n ? predicted : predicted = new Tensor(n, classes);
+                    predictor.Predict(x.AsSpan(), logits.AsSpan());
+                }
+
                 lossSum += (double)loss.Compute(logits, labels.AsSpan(0, n)).Loss * n;
                 ReadOnlySpan<float> z = logits.AsSpan();
                 for (int i = 0; i < n; i++)
@@ -237,6 +253,24 @@ public sealed class Trainer
         }
 
         return _tiled;
+    }
+
+    /// <summary>A predictor for the model, or null when it has a layer a predictor does not compile.</summary>
+    private static Inference.Predictor? PredictorFor(Sequential model, ReadOnlySpan<int> sampleShape)
+    {
+        if (sampleShape.Length is not (1 or 3))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new Inference.Predictor(model, sampleShape.ToArray());
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 
     private void CheckFits(IBatchSource data, string name) => OutputClasses(Model, data, name);

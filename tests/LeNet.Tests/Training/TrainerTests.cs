@@ -131,6 +131,32 @@ public class TrainerTests
         model.IsTraining.Should().BeTrue("Evaluate restores the mode it found");
     }
 
+    [Fact]
+    public void Evaluate_SameFiguresAsForwardAndTheLoss()
+    {
+        // Evaluate runs the model through a Predictor; the figures must be those of Forward + CrossEntropyLoss.
+        Sequential model = LeNetFactory.CreateModern(seed: 9);
+        InMemoryBatchSource data = Quadrants(45, seed: 10, size: 28);
+        var x = new float[45 * 784];
+        var labels = new int[45];
+        data.CopyBatch([.. Enumerable.Range(0, 45)], x, labels);
+        model.Eval();
+        Tensor logits = model.Forward(Tensor.FromArray(x, 45, 1, 28, 28));
+        LossResult expected = new CrossEntropyLoss().Compute(logits, labels);
+
+        EvaluationResult result = Trainer.Evaluate(model, data, batchSize: 20);
+
+        var confusion = new int[10, 10];
+        for (int i = 0; i < 45; i++)
+        {
+            confusion[labels[i], Enumerable.Range(0, 10).MaxBy(c => logits[i, c])]++;
+        }
+
+        result.Loss.Should().BeApproximately(expected.Loss, 1e-5);
+        result.Correct.Should().Be(expected.Correct);
+        result.Confusion.Cast<int>().Should().Equal(confusion.Cast<int>());
+    }
+
     /// <summary>A task a small CNN learns in seconds: the class is the quadrant of a bright 3×3 blob on noise.</summary>
     internal static InMemoryBatchSource Quadrants(int count, int seed, int size = 8)
     {

@@ -24,7 +24,6 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
     private readonly float[] _packed;
     private readonly float[] _packedBias;
     private readonly float[] _packedTransposed;
-    private readonly float[] _transposed;
     private readonly float[] _noBias;
     private readonly TileMap _out;
     private readonly int _paddedOut;
@@ -43,7 +42,6 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
         _packed = new float[blocks * LinearTileKernel.Block * linear.InFeatures];
         _packedBias = new float[blocks * LinearTileKernel.Block];
         _packedTransposed = new float[inBlocks * LinearTileKernel.Block * linear.OutFeatures];
-        _transposed = new float[linear.InFeatures * linear.OutFeatures];
         _noBias = new float[inBlocks * LinearTileKernel.Block];
         _out = new TileMap(linear.OutFeatures, 1, 1, 0);
 
@@ -73,15 +71,17 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
         ReadOnlySpan<float> weight = _linear.Weight.Value.AsSpan();
         LinearTileKernel.PackWeights(weight, outFeatures, inFeatures, _packed);
         _linear.Bias?.Value.AsSpan().CopyTo(_packedBias);
+
+        // The input gradient is a dense layer In ← Out with weight Wᵀ, packed [⌈In/8⌉, Out, 8] straight from W.
+        const int B = LinearTileKernel.Block;
         for (int o = 0; o < outFeatures; o++)
         {
+            ReadOnlySpan<float> row = weight.Slice(o * inFeatures, inFeatures);
             for (int i = 0; i < inFeatures; i++)
             {
-                _transposed[(i * outFeatures) + o] = weight[(o * inFeatures) + i];
+                _packedTransposed[((((i / B) * outFeatures) + o) * B) + (i % B)] = row[i];
             }
         }
-
-        LinearTileKernel.PackWeights(_transposed, inFeatures, outFeatures, _packedTransposed);
     }
 
     public override void Forward(TileScratch scratch, int stage, int first, int count, int groups)
