@@ -160,15 +160,16 @@ public class TiledTrainingStepTests
                 new Linear(5 * 3 * 2, 7, random: random),
                 new Sigmoid(),
                 new Linear(7, 4, random: random)), [2, 11, 9], 4),
-            // Layers without bias, a single image (one lane of one tile).
+            // Layers without bias, a single image (one lane of one tile), a padded convolution after the
+            // first stage (its input gradient has a border).
             "no-bias" => (new Sequential(
                 new Conv2d(1, 4, 5, padding: 2, bias: false, random: random),
                 new ReLU(),
                 new AvgPool2d(2),
-                new Conv2d(4, 6, 5, bias: false, random: random),
+                new Conv2d(4, 6, 5, padding: 1, bias: false, random: random),
                 new Sigmoid(),
                 new Flatten(),
-                new Linear(6 * 4 * 4, 5, bias: false, random: random)), [1, 16, 16], 5),
+                new Linear(6 * 6 * 6, 5, bias: false, random: random)), [1, 16, 16], 5),
             _ => (new Sequential(
                 new Linear(20, 9, random: random),
                 new ReLU(),

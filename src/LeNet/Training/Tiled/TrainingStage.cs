@@ -23,9 +23,10 @@ internal abstract class TrainingStage(TileMap inputMap, TileMap outputMap, int i
     /// <summary>Floats of this stage's per-tile gradient partials (convolutions; dense layers reduce over the whole batch instead).</summary>
     public virtual int PartialLength => 0;
 
-    /// <summary>Floats of the extra per-worker scratch: kept activations and the padded pre-activation gradient.</summary>
+    /// <summary>Floats of the per-worker scratch for the activations forward keeps for backward (besides the output map).</summary>
     public virtual int KeepLength => 0;
 
+    /// <summary>Floats of the per-worker scratch for the gradient before the activation.</summary>
     public virtual int GradientScratchLength => 0;
 
     /// <summary>Makes room for a batch of <paramref name="rows"/> images in any per-batch arrays.</summary>
