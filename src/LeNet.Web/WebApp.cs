@@ -11,7 +11,7 @@ internal static class WebApp
 {
     /// <summary>Builds the app from the command line and configuration, loading both models before it serves anything.</summary>
     /// <param name="args">The command line: ASP.NET Core's own options (<c>--urls</c>, <c>--Models:Modern:Weights FILE</c>, …) plus
-    /// <c>--weights FILE</c> and <c>--model classic|modern</c> (which model the file replaces; modern by default).</param>
+    /// <c>--weights FILE</c> and <c>--model classic|modern</c> (which model the file replaces; by default the one its recorded recipe names, else modern).</param>
     /// <returns>The app, ready to run.</returns>
     /// <exception cref="ModelLoadException">A model could not be loaded; the message says which and why.</exception>
     public static WebApplication Build(string[] args)

@@ -40,6 +40,25 @@ public sealed class ModelConfigurationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("modern", false)]
+    [InlineData("d2l", true)]
+    [InlineData("classic", true)]
+    [InlineData(null, false)]
+    public void ModelSources_WithoutModel_TheRecordedRecipeNamesTheModel(string? recipe, bool classic)
+    {
+        // What `lenet train --recipe …` writes: the recipe in the file's metadata. No recipe: modern.
+        Sequential network = classic ? LeNetFactory.Create(seed: 1) : LeNetFactory.CreateModern(seed: 1);
+        string path = Path.Combine(_folder, "trained.safetensors");
+        Dictionary<string, string>? metadata = recipe is null ? null : new() { ["recipe"] = recipe };
+        LeNet.IO.SafeTensors.Write(path, network.StateDict(), metadata);
+
+        ModelSources sources = Parse("--weights", path);
+
+        sources.Should().Be(classic ? new ModelSources(path, null) : new ModelSources(null, path));
+        Parse("--weights", path, "--model", classic ? "modern" : "classic").Should().Be(classic ? new ModelSources(null, path) : new ModelSources(path, null), "--model wins");
+    }
+
+    [Theory]
     [InlineData(new[] { "--model", "classic" }, "no --weights FILE was given")]
     [InlineData(new[] { "--weights", "a.safetensors", "--model", "lenet" }, "--model must be classic or modern, got 'lenet'")]
     public void ModelSources_BadCommandLine_ExplainsTheMistake(string[] args, string message)

@@ -1,3 +1,4 @@
+using LeNet.IO;
 using LeNet.Models;
 
 namespace LeNet.Web.Models;
@@ -50,9 +51,31 @@ internal sealed record ModelSources(string? ClassicWeights, string? ModernWeight
                 : throw new ModelLoadException($"--model {model} says which model --weights replaces, but no --weights FILE was given.");
         }
 
-        return ServedModel.TryParseName(model ?? "modern", out LeNetVariant variant)
+        return ServedModel.TryParseName(model ?? RecordedModel(weights) ?? "modern", out LeNetVariant variant)
             ? variant == LeNetVariant.Classic ? sources with { ClassicWeights = weights } : sources with { ModernWeights = weights }
             : throw new ModelLoadException($"--model must be classic or modern, got '{model}'.");
+    }
+
+    /// <summary>
+    /// The model a weights file was trained for, from the recipe <c>lenet train</c> records in its metadata
+    /// (modern → modern; d2l, classic → classic), or null when it records none or cannot be read (loading
+    /// the file then reports why).
+    /// </summary>
+    private static string? RecordedModel(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? SafeTensors.Read(path).Metadata.GetValueOrDefault("recipe") switch
+            {
+                "modern" => "modern",
+                "d2l" or "classic" => "classic",
+                _ => null,
+            } : null;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
