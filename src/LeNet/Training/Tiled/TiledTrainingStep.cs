@@ -141,7 +141,6 @@ internal sealed class TiledTrainingStep : IChunkWork
     void IChunkWork.Run(int chunk, int worker)
     {
         TileScratch scratch = _scratch[worker] ??= new TileScratch(this);
-
         int first = chunk * TileMap.Lanes;
         int count = Math.Min(TileMap.Lanes, _rows - first);
         int groups = (count + (int)Width - 1) / (int)Width;
