@@ -54,19 +54,27 @@ public sealed class CrossEntropyLoss
         Span<float> dz = gradient.AsSpan();
         double total = 0;
         int correct = 0;
+        CheckTargets(targets, classes);
         for (int r = 0; r < rows; r++)
         {
-            int t = targets[r];
-            if ((uint)t >= (uint)classes)
-            {
-                throw new ArgumentException($"CrossEntropyLoss: target {t} of row {r} is outside [0, {classes}).", nameof(targets));
-            }
-
-            total += Row(z.Slice(r * classes, classes), t, rows, dz.Slice(r * classes, classes), out bool right);
+            total += Row(z.Slice(r * classes, classes), targets[r], rows, dz.Slice(r * classes, classes), out bool right);
             correct += right ? 1 : 0;
         }
 
         return new LossResult((float)(total / rows), gradient, correct);
+    }
+
+    /// <summary>Throws when a target is outside [0, <paramref name="classes"/>), naming its row.</summary>
+    /// <exception cref="ArgumentException">A target is out of range.</exception>
+    internal static void CheckTargets(ReadOnlySpan<int> targets, int classes)
+    {
+        for (int r = 0; r < targets.Length; r++)
+        {
+            if ((uint)targets[r] >= (uint)classes)
+            {
+                throw new ArgumentException($"CrossEntropyLoss: target {targets[r]} of row {r} is outside [0, {classes}).", nameof(targets));
+            }
+        }
     }
 
     /// <summary>

@@ -89,16 +89,20 @@ internal static class TileTranspose
         return x;
     }
 
-    /// <summary>Reads the first <paramref name="count"/> lanes of an unpadded tile map [F, Lanes] into <paramref name="outputs"/> [count, F].</summary>
+    /// <summary>
+    /// Reads the first <paramref name="count"/> lanes of an unpadded tile map [F, Lanes] into <paramref name="outputs"/>
+    /// [count, F], one image every <paramref name="outputStride"/> floats (F when 0: rows back to back).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Out(ReadOnlySpan<float> tile, TileMap map, Span<float> outputs, int count)
+    public static void Out(ReadOnlySpan<float> tile, TileMap map, Span<float> outputs, int count, int outputStride = 0)
     {
         const int L = TileMap.Lanes;
         int features = map.Features;
-        Debug.Assert(map.Pad == 0 && tile.Length >= map.Length && outputs.Length >= count * features);
+        int stride = outputStride == 0 ? features : outputStride;
+        Debug.Assert(map.Pad == 0 && tile.Length >= map.Length && stride >= features && (count == 0 || outputs.Length >= ((count - 1) * stride) + features));
         for (int t = 0; t < count; t++)
         {
-            Span<float> image = outputs.Slice(t * features, features);
+            Span<float> image = outputs.Slice(t * stride, features);
             for (int f = 0; f < features; f++)
             {
                 image[f] = tile[(f * L) + t];

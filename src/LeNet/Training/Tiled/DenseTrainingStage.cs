@@ -25,6 +25,7 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
     private readonly float[] _packedBias;
     private readonly float[] _packedTransposed;
     private readonly float[] _noBias;
+    private readonly TileMap _in;
     private readonly TileMap _out;
     private readonly int _paddedOut;
     private readonly int _paddedIn;
@@ -43,6 +44,7 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
         _packedBias = new float[blocks * LinearTileKernel.Block];
         _packedTransposed = new float[inBlocks * LinearTileKernel.Block * linear.OutFeatures];
         _noBias = new float[inBlocks * LinearTileKernel.Block];
+        _in = new TileMap(linear.InFeatures, 1, 1, 0);
         _out = new TileMap(linear.OutFeatures, 1, 1, 0);
 
         // The batch product's rows come in blocks of 4 and its columns in pairs of vectors: pad both with zeros.
@@ -86,17 +88,9 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
 
     public override void Forward(TileScratch scratch, int stage, int first, int count, int groups)
     {
-        // The input, image-major, for the batch's weight gradient.
+        // The input, image-major (rows padded to the product's width), for the batch's weight gradient.
         float[] input = scratch.Maps[Input];
-        for (int t = 0; t < count; t++)
-        {
-            Span<float> row = _inputs.AsSpan((first + t) * _paddedIn, _linear.InFeatures);
-            for (int i = 0; i < row.Length; i++)
-            {
-                row[i] = input[(i * TileMap.Lanes) + t];
-            }
-        }
-
+        TileTranspose.Out(input, _in, _inputs.AsSpan(first * _paddedIn), count, _paddedIn);
         Dense<TAct>(input, _linear.InFeatures, _packed, _packedBias, scratch.Maps[Output], _linear.OutFeatures, groups);
     }
 

@@ -98,14 +98,7 @@ internal sealed class TiledTrainingStep : IChunkWork
     /// <exception cref="ArgumentException">A label is outside [0, classes).</exception>
     public (float Loss, int Correct) Step(float[] images, int[] labels, int rows)
     {
-        for (int r = 0; r < rows; r++)
-        {
-            if ((uint)labels[r] >= (uint)Classes)
-            {
-                throw new ArgumentException($"CrossEntropyLoss: target {labels[r]} of row {r} is outside [0, {Classes}).", nameof(labels));
-            }
-        }
-
+        CrossEntropyLoss.CheckTargets(labels.AsSpan(0, rows), Classes);
         int tiles = (rows + TileMap.Lanes - 1) / TileMap.Lanes;
         Reserve(tiles, rows);
         foreach (TrainingStage stage in Stages)
