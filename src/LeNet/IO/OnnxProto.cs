@@ -34,10 +34,12 @@ internal static class OnnxProto
     public const int AttributeName = 1;
     public const int AttributeFloat = 2;
     public const int AttributeInt = 3;
+    public const int AttributeString = 4;
     public const int AttributeInts = 8;
     public const int AttributeType = 20;
     public const int AttributeTypeFloat = 1;
     public const int AttributeTypeInt = 2;
+    public const int AttributeTypeString = 3;
     public const int AttributeTypeInts = 7;
 
     // TensorProto and its DataType enum
@@ -46,6 +48,7 @@ internal static class OnnxProto
     public const int TensorName = 8;
     public const int TensorRawData = 9;
     public const int DataTypeFloat = 1;
+    public const int DataTypeInt64 = 7;
 
     // ValueInfoProto, TypeProto, TypeProto.Tensor, TensorShapeProto, TensorShapeProto.Dimension
     public const int ValueInfoName = 1;

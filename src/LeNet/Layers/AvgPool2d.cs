@@ -1,3 +1,4 @@
+using LeNet.IO;
 using LeNet.Kernels;
 
 namespace LeNet.Layers;
@@ -22,6 +23,13 @@ public sealed class AvgPool2d : Pool2d
 
     /// <inheritdoc/>
     public override string Name => nameof(AvgPool2d);
+
+    /// <remarks>PyTorch's defaults (no padding, floor rounding) are ONNX's: ceil_mode 0, count_include_pad 0.</remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>
+        graph.AddLayerNode("AveragePool", this, prefix)
+            .Ints("kernel_shape", KernelSize, KernelSize)
+            .Ints("pads", 0, 0, 0, 0)
+            .Ints("strides", Stride, Stride);
 
     private protected override void Pool(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry geometry) =>
         PoolKernel.AverageForward(input, output, geometry);

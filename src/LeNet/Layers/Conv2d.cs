@@ -1,3 +1,4 @@
+using LeNet.IO;
 using LeNet.Kernels;
 
 namespace LeNet.Layers;
@@ -143,6 +144,16 @@ public sealed class Conv2d : Layer
             yield return ("bias", Bias);
         }
     }
+
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>
+        graph.AddLayerNode("Conv", this, prefix)
+            .Ints("dilations", 1, 1)
+            .Int("group", 1)
+            .Ints("kernel_shape", KernelSize, KernelSize)
+            .Ints("pads", Padding, Padding, Padding, Padding)
+            .Ints("strides", Stride, Stride);
+
+    internal override long Flops(int[] inputShape, int[] outputShape) => 2L * InChannels * KernelSize * KernelSize * Product(outputShape);
 
     /// <summary>The short form used in messages: <c>Conv2d(1→6, k=5)</c>, with stride and padding when not the defaults.</summary>
     /// <returns>The layer's description.</returns>

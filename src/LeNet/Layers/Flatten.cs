@@ -1,3 +1,5 @@
+using LeNet.IO;
+
 namespace LeNet.Layers;
 
 /// <summary>
@@ -59,4 +61,7 @@ public sealed class Flatten : Layer
     /// <summary>Returns <c>Flatten()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Flatten()";
+
+    /// <remarks>torch.nn.Flatten() is start_dim=1, end_dim=-1: ONNX Flatten with axis 1.</remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Flatten", this, prefix).Int("axis", 1);
 }

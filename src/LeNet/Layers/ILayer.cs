@@ -56,4 +56,11 @@ public interface ILayer
     /// <summary>The layer's parameters with their PyTorch state-dict names (<c>weight</c>, <c>bias</c>, <c>0.weight</c> in a <see cref="Sequential"/>).</summary>
     /// <returns>The parameters in PyTorch's registration order; empty for layers without parameters.</returns>
     IEnumerable<(string Name, Parameter Parameter)> NamedParameters();
+
+    /// <summary>
+    /// The layer's buffers (state that is saved but not learned, such as BatchNorm's running statistics)
+    /// with their PyTorch state-dict names, like <c>module.named_buffers()</c>.
+    /// </summary>
+    /// <returns>The buffers in PyTorch's registration order; empty (the default) for layers without buffers.</returns>
+    IEnumerable<(string Name, Tensor Buffer)> NamedBuffers() => [];
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using LeNet.IO;
 
 namespace LeNet.Layers;
 
@@ -34,6 +35,39 @@ public abstract class Layer : ILayer
 
     /// <inheritdoc/>
     public virtual IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => [];
+
+    /// <inheritdoc/>
+    public virtual IEnumerable<(string Name, Tensor Buffer)> NamedBuffers() => [];
+
+    /// <summary>
+    /// Appends the layer's ONNX nodes to <paramref name="graph"/>, reading <see cref="OnnxGraph.Current"/>;
+    /// the last node's output is the layer's output. Each layer answers for itself; the default has no mapping.
+    /// </summary>
+    /// <param name="graph">The graph being built.</param>
+    /// <param name="prefix">The layer's state-dict prefix (<c>3.</c>), which also names its nodes.</param>
+    /// <param name="inputShape">The shape of the layer's input, batch first.</param>
+    /// <exception cref="NotSupportedException">The layer, or this input for it, has no ONNX mapping.</exception>
+    internal virtual void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => OnnxGraph.ThrowUnsupported(this, prefix);
+
+    /// <summary>
+    /// Floating-point operations of one forward pass for these shapes, 2 per multiply-add (the usual
+    /// convention); layers whose work is not multiply-adds count 0.
+    /// </summary>
+    /// <param name="inputShape">The input's shape.</param>
+    /// <param name="outputShape">The output's shape, as <see cref="GetOutputShape"/> gives it.</param>
+    internal virtual long Flops(int[] inputShape, int[] outputShape) => 0;
+
+    /// <summary>The product of a shape's dimensions, as a long.</summary>
+    private protected static long Product(ReadOnlySpan<int> shape)
+    {
+        long product = 1;
+        foreach (int size in shape)
+        {
+            product *= size;
+        }
+
+        return product;
+    }
 
     /// <inheritdoc/>
     public virtual void ZeroGrad()

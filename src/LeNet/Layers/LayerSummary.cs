@@ -24,6 +24,9 @@ public sealed class LayerSummary
     /// <summary>The child's index in the Sequential (its state-dict prefix).</summary>
     public int Index { get; }
 
+    /// <summary>The child's name in its Sequential: its index as text (<c>"3"</c>) or the name it was given (<c>"conv1"</c>).</summary>
+    public string Key { get; init; } = "";
+
     /// <summary>The child's type name, e.g. <c>Conv2d</c>.</summary>
     public string Name { get; }
 
@@ -36,7 +39,9 @@ public sealed class LayerSummary
     /// <summary>The child's floating-point operations for the summarised input, 2 per multiply-add (convolutions and dense layers; 0 for the rest).</summary>
     public long Flops { get; }
 
-    /// <summary>The d2l line: <c>Conv2d output shape: [1, 6, 28, 28]</c>.</summary>
+    /// <summary>The d2l line: <c>Conv2d output shape: [1, 6, 28, 28]</c>, led by the child's name when it was given one (<c>conv1: Conv2d output shape: …</c>).</summary>
     /// <returns>The row as text.</returns>
-    public override string ToString() => $"{Name} output shape: {Tensor.FormatShape(_outputShape)}";
+    public override string ToString() =>
+        (Key.Length == 0 || Key == Index.ToString(System.Globalization.CultureInfo.InvariantCulture) ? "" : Key + ": ") +
+        $"{Name} output shape: {Tensor.FormatShape(_outputShape)}";
 }

@@ -1,3 +1,4 @@
+using LeNet.IO;
 using LeNet.Kernels;
 
 namespace LeNet.Layers;
@@ -116,6 +117,19 @@ public sealed class Linear : Layer
             yield return ("bias", Bias);
         }
     }
+
+    /// <remarks>y = x·Wᵀ + b with W [out, in] as stored: Gemm(A = x, B = W, C = b, transB = 1), rank-2 inputs only.</remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)
+    {
+        if (inputShape.Length != 2)
+        {
+            OnnxGraph.ThrowUnsupported(this, prefix, $"gets a rank-{inputShape.Length} input {Tensor.FormatShape(inputShape)}; it is exported as ONNX Gemm, which takes rank 2 only ([N, {InFeatures}]).");
+        }
+
+        graph.AddLayerNode("Gemm", this, prefix).Float("alpha", 1f).Float("beta", 1f).Int("transB", 1);
+    }
+
+    internal override long Flops(int[] inputShape, int[] outputShape) => 2L * InFeatures * Product(outputShape);
 
     /// <summary>The short form used in messages: <c>Linear(400→120)</c>.</summary>
     /// <returns>The layer's description.</returns>

@@ -1,3 +1,4 @@
+using LeNet.IO;
 using LeNet.Kernels;
 
 namespace LeNet.Layers;
@@ -23,6 +24,12 @@ public sealed class MaxPool2d : Pool2d
 
     /// <inheritdoc/>
     public override string Name => nameof(MaxPool2d);
+
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>
+        graph.AddLayerNode("MaxPool", this, prefix)
+            .Ints("kernel_shape", KernelSize, KernelSize)
+            .Ints("pads", 0, 0, 0, 0)
+            .Ints("strides", Stride, Stride);
 
     private protected override void Pool(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry geometry) =>
         PoolKernel.MaxForward(input, output, geometry);

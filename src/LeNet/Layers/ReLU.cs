@@ -1,5 +1,6 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Numerics;
+using LeNet.IO;
 
 namespace LeNet.Layers;
 
@@ -64,4 +65,6 @@ public sealed class ReLU : Layer
     /// <summary>Returns <c>ReLU()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "ReLU()";
+
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Relu", this, prefix);
 }

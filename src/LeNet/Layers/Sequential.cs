@@ -1,19 +1,29 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using LeNet.IO;
 
 namespace LeNet.Layers;
 
 /// <summary>
-/// Layers applied one after another, like <c>torch.nn.Sequential(*layers)</c>. Child <c>i</c>'s
-/// parameters are named <c>"{i}.{name}"</c> in the state dict (<c>0.weight</c>, <c>3.bias</c>, …), and a
-/// nested Sequential adds its own prefix (<c>1.0.weight</c>), exactly as in PyTorch.
+/// Layers applied one after another, like <c>torch.nn.Sequential(*layers)</c> or, with names,
+/// <c>torch.nn.Sequential(OrderedDict(...))</c>. Child <c>i</c>'s parameters are named
+/// <c>"{i}.{name}"</c> in the state dict (<c>0.weight</c>, <c>3.bias</c>, …), a named child's
+/// <c>"{childName}.{name}"</c> (<c>conv1.weight</c>), and a nested Sequential adds its own prefix
+/// (<c>1.0.weight</c>, <c>convnet.c1.weight</c>), exactly as in PyTorch.
 /// </summary>
 public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 {
     private readonly ILayer[] _layers;
+    private readonly string[] _names;
 
-    /// <summary>Creates the container.</summary>
+    /// <summary>Creates an empty container, like <c>nn.Sequential()</c>.</summary>
+    public Sequential()
+        : this(Array.Empty<ILayer>())
+    {
+    }
+
+    /// <summary>Creates the container; the children are named by their index, <c>"0"</c>, <c>"1"</c>, …</summary>
     /// <param name="layers">The layers in the order they run; none may be null.</param>
     /// <exception cref="ArgumentException">A layer is null.</exception>
     public Sequential(params ILayer[] layers)
@@ -28,6 +38,46 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
         }
 
         _layers = (ILayer[])layers.Clone();
+        _names = [.. Enumerable.Range(0, layers.Length).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>
+    /// Creates the container with named children, like <c>nn.Sequential(OrderedDict([("conv1", …), …]))</c>:
+    /// <c>new Sequential(("conv1", new Conv2d(1, 6, 5)), ("relu1", new ReLU()))</c>. The state-dict keys
+    /// use the names (<c>conv1.weight</c>).
+    /// </summary>
+    /// <param name="layers">The children in the order they run, each with its name: unique, non-empty, without dots.</param>
+    /// <exception cref="ArgumentException">A layer is null, or a name is empty, contains a dot or repeats another.</exception>
+    public Sequential(params (string Name, ILayer Layer)[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < layers.Length; i++)
+        {
+            (string name, ILayer layer) = layers[i];
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ArgumentException($"Sequential: the name of child {i} is empty; every child needs a name (e.g. \"conv1\").", nameof(layers));
+            }
+
+            if (name.Contains('.', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Sequential: child name '{name}' contains a dot; dots separate the levels of a state-dict key (as in PyTorch, which refuses them too).", nameof(layers));
+            }
+
+            if (!seen.Add(name))
+            {
+                throw new ArgumentException($"Sequential: child name '{name}' is used twice (children {Array.FindIndex(layers, l => l.Name == name)} and {i}); names must be unique.", nameof(layers));
+            }
+
+            if (layer is null)
+            {
+                throw new ArgumentException($"Sequential: layer '{name}' (child {i}) is null.", nameof(layers));
+            }
+        }
+
+        _layers = [.. layers.Select(l => l.Layer)];
+        _names = [.. layers.Select(l => l.Name)];
     }
 
     /// <inheritdoc/>
@@ -40,6 +90,25 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     /// <param name="index">Zero-based position, as in PyTorch's <c>net[index]</c>.</param>
     /// <returns>The layer.</returns>
     public ILayer this[int index] => _layers[index];
+
+    /// <summary>The child layer named <paramref name="name"/>, like PyTorch's <c>net.conv1</c> (or <c>net["0"]</c> for an index-named child).</summary>
+    /// <param name="name">The child's name.</param>
+    /// <returns>The layer.</returns>
+    /// <exception cref="KeyNotFoundException">No child has that name; the message lists the names.</exception>
+    public ILayer this[string name]
+    {
+        get
+        {
+            ArgumentNullException.ThrowIfNull(name);
+            int index = Array.IndexOf(_names, name);
+            return index >= 0
+                ? _layers[index]
+                : throw new KeyNotFoundException($"Sequential: no child named '{name}'; the children are {string.Join(", ", _names.Select(n => $"'{n}'"))}.");
+        }
+    }
+
+    /// <summary>The children's names in order: their indices (<c>"0"</c>, <c>"1"</c>, …) or the names given at construction.</summary>
+    public IReadOnlyList<string> Names => _names;
 
     /// <inheritdoc/>
     /// <remarks>The shape after every child in turn; an unfit shape names the child that rejects it.</remarks>
@@ -126,29 +195,71 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
         {
             foreach ((string name, Parameter parameter) in _layers[i].NamedParameters())
             {
-                yield return (i.ToString(CultureInfo.InvariantCulture) + "." + name, parameter);
+                yield return (_names[i] + "." + name, parameter);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The children's buffers with the children's prefixes (<c>1.running_mean</c>), like <c>named_buffers()</c>.</remarks>
+    public override IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
+    {
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            foreach ((string name, Tensor buffer) in _layers[i].NamedBuffers())
+            {
+                yield return (_names[i] + "." + name, buffer);
             }
         }
     }
 
     /// <summary>
-    /// The parameters by PyTorch state-dict name, in registration order, like <c>net.state_dict()</c>.
+    /// The parameters and buffers by PyTorch state-dict name, in PyTorch's order, like <c>net.state_dict()</c>:
+    /// child by child, each child's parameters then its buffers (<c>0.weight</c>, <c>0.bias</c>,
+    /// <c>0.running_mean</c>, <c>0.running_var</c>, <c>0.num_batches_tracked</c>, <c>1.weight</c>, …).
     /// The tensors are the model's own (as in PyTorch): writing to them changes the model.
     /// </summary>
     /// <returns>Name → tensor, e.g. <c>0.weight</c> → [6, 1, 5, 5] for LeNet.</returns>
     public IReadOnlyDictionary<string, Tensor> StateDict()
     {
         var state = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach ((string name, Parameter parameter) in NamedParameters())
+        foreach ((string name, Tensor tensor) in StateEntries(this, ""))
         {
-            state.Add(name, parameter.Value);
+            state.Add(name, tensor);
         }
 
         return state;
     }
 
+    /// <summary>A layer's state in PyTorch's order: a leaf's parameters then its buffers; a container's children in turn.</summary>
+    private static IEnumerable<(string Name, Tensor Tensor)> StateEntries(ILayer layer, string prefix)
+    {
+        if (layer is Sequential sequential)
+        {
+            for (int i = 0; i < sequential._layers.Length; i++)
+            {
+                foreach ((string name, Tensor tensor) in StateEntries(sequential._layers[i], prefix + sequential._names[i] + "."))
+                {
+                    yield return (name, tensor);
+                }
+            }
+
+            yield break;
+        }
+
+        foreach ((string name, Parameter parameter) in layer.NamedParameters())
+        {
+            yield return (prefix + name, parameter.Value);
+        }
+
+        foreach ((string name, Tensor buffer) in layer.NamedBuffers())
+        {
+            yield return (prefix + name, buffer);
+        }
+    }
+
     /// <summary>
-    /// Copies values from <paramref name="stateDict"/> into the model's parameters, like
+    /// Copies values from <paramref name="stateDict"/> into the model's parameters and buffers, like
     /// <c>net.load_state_dict(state_dict, strict)</c>. All checks run first: on any problem nothing is changed.
     /// </summary>
     /// <param name="stateDict">Name → tensor, with PyTorch's names.</param>
@@ -157,26 +268,26 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
-        var own = NamedParameters().ToList();
+        var own = StateEntries(this, "").ToList();
         var problems = new List<string>();
         var ownNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string name, Parameter parameter) in own)
+        foreach ((string name, Tensor target) in own)
         {
             ownNames.Add(name);
             if (!stateDict.TryGetValue(name, out Tensor? value))
             {
                 if (strict)
                 {
-                    problems.Add($"missing key '{name}' (expected shape {Tensor.FormatShape(parameter.Value.Shape)})");
+                    problems.Add($"missing key '{name}' (expected shape {Tensor.FormatShape(target.Shape)})");
                 }
             }
             else if (value is null)
             {
                 problems.Add($"key '{name}' has a null tensor");
             }
-            else if (!value.Shape.SequenceEqual(parameter.Value.Shape))
+            else if (!value.Shape.SequenceEqual(target.Shape))
             {
-                problems.Add($"size mismatch for '{name}': expected {Tensor.FormatShape(parameter.Value.Shape)}, got {Tensor.FormatShape(value.Shape)}");
+                problems.Add($"size mismatch for '{name}': expected {Tensor.FormatShape(target.Shape)}, got {Tensor.FormatShape(value.Shape)}");
             }
         }
 
@@ -196,11 +307,11 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
             throw new ArgumentException($"Sequential.LoadStateDict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")}, nothing was loaded: " + string.Join("; ", problems) + ".", nameof(stateDict));
         }
 
-        foreach ((string name, Parameter parameter) in own)
+        foreach ((string name, Tensor target) in own)
         {
             if (stateDict.TryGetValue(name, out Tensor? value))
             {
-                value!.AsSpan().CopyTo(parameter.Value.AsSpan());
+                value!.AsSpan().CopyTo(target.AsSpan());
             }
         }
     }
@@ -227,25 +338,37 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
                 count += parameter.Length;
             }
 
-            rows.Add(new LayerSummary(i, _layers[i].Name, shape, count, Flops(_layers[i], input, shape)));
+            long flops = (_layers[i] as Layer)?.Flops(input, shape) ?? 0;
+            rows.Add(new LayerSummary(i, _layers[i].Name, shape, count, flops) { Key = _names[i] });
         }
 
         return new ModelSummary(inputShape, rows);
     }
 
-    /// <summary>
-    /// Floating-point operations of one forward pass, counted as 2 per multiply-add of the convolutions
-    /// and dense layers (the usual convention; LeNet: 0.833 MFLOP per image). Other layers count 0.
-    /// </summary>
-    private static long Flops(ILayer layer, int[] input, int[] output) => layer switch
-    {
-        Conv2d conv => 2L * conv.InChannels * conv.KernelSize * conv.KernelSize * Product(output),
-        Linear linear => 2L * linear.InFeatures * Product(output),
-        Sequential nested => nested.Summary(input).TotalFlops,
-        _ => 0,
-    };
+    /// <inheritdoc/>
+    /// <remarks>Each child answers for itself (LeNet: 0.833 MFLOP per image); a child that is not a <see cref="Layer"/> counts 0.</remarks>
+    internal override long Flops(int[] inputShape, int[] outputShape) => Summary(inputShape).TotalFlops;
 
-    private static long Product(int[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+    /// <inheritdoc/>
+    /// <remarks>The children are inlined, each exporting itself under its own prefix.</remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)
+    {
+        int[] shape = inputShape;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            string childPrefix = prefix + _names[i] + ".";
+            if (_layers[i] is Layer layer)
+            {
+                layer.ExportOnnx(graph, childPrefix, shape);
+            }
+            else
+            {
+                OnnxGraph.ThrowUnsupported(_layers[i], childPrefix);
+            }
+
+            shape = _layers[i].GetOutputShape(shape);
+        }
+    }
 
     /// <inheritdoc/>
     public IEnumerator<ILayer> GetEnumerator() => ((IEnumerable<ILayer>)_layers).GetEnumerator();
@@ -259,7 +382,7 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
         var builder = new StringBuilder("Sequential(");
         for (int i = 0; i < _layers.Length; i++)
         {
-            builder.Append(CultureInfo.InvariantCulture, $"\n  ({i}): {_layers[i].ToString()?.Replace("\n", "\n  ", StringComparison.Ordinal)}");
+            builder.Append(CultureInfo.InvariantCulture, $"\n  ({_names[i]}): {_layers[i].ToString()?.Replace("\n", "\n  ", StringComparison.Ordinal)}");
         }
 
         return builder.Append(_layers.Length > 0 ? "\n)" : ")").ToString();

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using LeNet.IO;
 
 namespace LeNet.Layers;
 
@@ -51,4 +52,6 @@ public sealed class Sigmoid : Layer
     /// <summary>Returns <c>Sigmoid()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Sigmoid()";
+
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Sigmoid", this, prefix);
 }
