@@ -28,13 +28,13 @@ internal sealed class ConvStage : Stage
     {
         _plan = plan;
         _weight = conv.Weight.Value.ToArray();
-        _packed = ConvTileKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.KernelSize);
+        _packed = ConvTileKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
         _bias = conv.Bias?.Value.ToArray() ?? new float[conv.OutChannels];
         _activation = activation;
         _pool = pool;
-        _kernel = conv.KernelSize;
-        _stride = conv.Stride;
-        _channelsPacked = ConvChannelsKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.KernelSize);
+        _kernel = conv.Kernel;
+        _stride = conv.Step;
+        _channelsPacked = ConvChannelsKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
         _channelsBias = new float[ConvChannelsKernel.PaddedChannels(conv.OutChannels)];
         _bias.CopyTo(_channelsBias, 0);
     }

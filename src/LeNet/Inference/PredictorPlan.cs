@@ -32,24 +32,24 @@ internal sealed class PredictorPlan
             (int c, int h, int w, _) = shapes[current];
             switch (layer)
             {
-                case Conv2d conv when !flat:
+                case Conv2d { IsPlain: true } conv when !flat:
                     {
                         ActivationKind activation = ActivationAt(layers, l + 1);
                         l += activation == ActivationKind.None ? 0 : 1;
                         int[] convShape = conv.GetOutputShape([1, c, h, w]);
-                        Pool2d? pool = l + 1 < layers.Count && layers[l + 1].Layer is Pool2d { KernelSize: 2, Stride: 2 } p
+                        Pool2d? pool = l + 1 < layers.Count && layers[l + 1].Layer is Pool2d { IsPlain: true, KernelSize: 2, Stride: 2 } p
                             && convShape[2] >= 2 && convShape[3] >= 2 ? p : null;
                         l += pool is null ? 0 : 1;
                         int[] outShape = pool?.GetOutputShape(convShape) ?? convShape;
-                        shapes[current] = (c, h, w, conv.Padding);
+                        shapes[current] = (c, h, w, conv.Pad);
                         shapes.Add((outShape[1], outShape[2], outShape[3], 0));
-                        var plan = new ConvImagePlan(new ConvGeometry(1, c, h, w, conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding, convShape[2], convShape[3]));
+                        var plan = new ConvImagePlan(new ConvGeometry(1, c, h, w, conv.OutChannels, conv.Kernel, conv.Step, conv.Pad, convShape[2], convShape[3]));
                         convPlans.Add((current, plan));
                         specs.Add(maps => new ConvStage(conv, activation, pool, maps[current], maps[current + 1], current, current + 1, plan));
                         break;
                     }
 
-                case Pool2d pool when !flat:
+                case Pool2d { IsPlain: true } pool when !flat:
                     {
                         int[] outShape = pool.GetOutputShape([1, c, h, w]);
                         shapes.Add((outShape[1], outShape[2], outShape[3], 0));

@@ -5,38 +5,68 @@ namespace LeNet.Layers;
 
 /// <summary>
 /// A 2-D convolution over NCHW images, like <c>torch.nn.Conv2d(in_channels, out_channels, kernel_size,
-/// stride=1, padding=0, bias=True)</c> with square kernels, zero padding, dilation 1 and groups 1.
+/// stride=1, padding=0, dilation=1, groups=1, bias=True)</c> with zero padding; kernel, stride, padding
+/// and dilation may differ between height and width.
 /// </summary>
 /// <remarks>
 /// <c>input [N, InChannels, H, W] → output [N, OutChannels, H', W']</c> with
-/// <c>H' = ⌊(H + 2·padding − kernelSize) / stride⌋ + 1</c> (and likewise W').
+/// <c>H' = ⌊(H + 2·padding − dilation·(kernelSize − 1) − 1) / stride⌋ + 1</c> (and likewise W').
 /// Like PyTorch, it computes a cross-correlation: output[n,o,y,x] = bias[o] +
-/// Σ_c Σ_i Σ_j weight[o,c,i,j] · input[n,c,y·stride−padding+i, x·stride−padding+j].
+/// Σ_c Σ_i Σ_j weight[o,c,i,j] · input[n, g·C/G + c, y·stride−padding+i·dilation, x·stride−padding+j·dilation],
+/// c over the InChannels/Groups channels of output channel o's group g.
 /// </remarks>
 public sealed class Conv2d : Layer
 {
-    /// <summary>Creates the layer with PyTorch's default initialisation: weight and bias drawn from U(−1/√fan_in, 1/√fan_in), fan_in = inChannels·kernelSize².</summary>
+    /// <summary>Creates the layer with PyTorch's default initialisation: weight and bias drawn from U(−1/√fan_in, 1/√fan_in), fan_in = (inChannels/groups)·kH·kW.</summary>
     /// <param name="inChannels">Channels of the input (C).</param>
     /// <param name="outChannels">Channels of the output (O), one filter each.</param>
     /// <param name="kernelSize">Height and width of the square kernel.</param>
     /// <param name="stride">Step of the window on both axes.</param>
     /// <param name="padding">Zeros added on every side of the input.</param>
     /// <param name="bias">Whether the layer adds a learnable bias per output channel.</param>
+    /// <param name="dilation">Spacing between kernel taps on both axes (1: adjacent).</param>
+    /// <param name="groups">Groups of channels convolved separately: each output channel sees InChannels/groups inputs (groups = InChannels is a depthwise convolution).</param>
     /// <param name="random">The source of the initial values; <see cref="Random.Shared"/> when null. Pass a seeded one for determinism.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size or the stride is not positive, or the padding is negative.</exception>
-    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, Random? random = null)
+    /// <exception cref="ArgumentOutOfRangeException">A size, the stride, the dilation or the groups are not positive, the padding is negative, or the groups do not divide both channel counts.</exception>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, int dilation = 1, int groups = 1, Random? random = null)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding), bias, (dilation, dilation), groups, random)
     {
+    }
+
+    /// <summary>Creates the layer with (height, width) pairs, like <c>nn.Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(1, 2))</c>; PyTorch's default initialisation.</summary>
+    /// <param name="inChannels">Channels of the input (C).</param>
+    /// <param name="outChannels">Channels of the output (O), one filter each.</param>
+    /// <param name="kernelSize">Height and width of the kernel.</param>
+    /// <param name="stride">Step of the window (height, width); (1, 1) when null.</param>
+    /// <param name="padding">Zeros added above and below, left and right; (0, 0) when null.</param>
+    /// <param name="bias">Whether the layer adds a learnable bias per output channel.</param>
+    /// <param name="dilation">Spacing between kernel taps (height, width); (1, 1) when null.</param>
+    /// <param name="groups">Groups of channels convolved separately; must divide both channel counts.</param>
+    /// <param name="random">The source of the initial values; <see cref="Random.Shared"/> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, the stride, the dilation or the groups are not positive, the padding is negative, or the groups do not divide both channel counts.</exception>
+    public Conv2d(int inChannels, int outChannels, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, bool bias = true, (int Height, int Width)? dilation = null, int groups = 1, Random? random = null)
+    {
+        (int Height, int Width) s = stride ?? (1, 1), p = padding ?? (0, 0), d = dilation ?? (1, 1);
         LayerGuard.AtLeast(inChannels, 1, nameof(Conv2d), nameof(inChannels));
         LayerGuard.AtLeast(outChannels, 1, nameof(Conv2d), nameof(outChannels));
-        LayerGuard.AtLeast(kernelSize, 1, nameof(Conv2d), nameof(kernelSize));
-        LayerGuard.AtLeast(stride, 1, nameof(Conv2d), nameof(stride));
-        LayerGuard.AtLeast(padding, 0, nameof(Conv2d), nameof(padding));
+        LayerGuard.AtLeast(Math.Min(kernelSize.Height, kernelSize.Width), 1, nameof(Conv2d), nameof(kernelSize));
+        LayerGuard.AtLeast(Math.Min(s.Height, s.Width), 1, nameof(Conv2d), nameof(stride));
+        LayerGuard.AtLeast(Math.Min(p.Height, p.Width), 0, nameof(Conv2d), nameof(padding));
+        LayerGuard.AtLeast(Math.Min(d.Height, d.Width), 1, nameof(Conv2d), nameof(dilation));
+        LayerGuard.AtLeast(groups, 1, nameof(Conv2d), nameof(groups));
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(groups), groups, $"Conv2d: groups ({groups}) must divide both inChannels ({inChannels}) and outChannels ({outChannels}).");
+        }
+
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
-        Stride = stride;
-        Padding = padding;
-        Weight = new Parameter(new Tensor(outChannels, inChannels, kernelSize, kernelSize));
+        Stride = s;
+        Padding = p;
+        Dilation = d;
+        Groups = groups;
+        Weight = new Parameter(new Tensor(outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width));
         Bias = bias ? new Parameter(new Tensor(outChannels)) : null;
         ResetParameters(random);
     }
@@ -54,16 +84,37 @@ public sealed class Conv2d : Layer
     /// <summary>Channels of the output.</summary>
     public int OutChannels { get; }
 
-    /// <summary>Height and width of the square kernel.</summary>
-    public int KernelSize { get; }
+    /// <summary>Height and width of the kernel, like PyTorch's <c>kernel_size</c> tuple.</summary>
+    public (int Height, int Width) KernelSize { get; }
 
-    /// <summary>Step of the window on both axes.</summary>
-    public int Stride { get; }
+    /// <summary>Step of the window along height and width.</summary>
+    public (int Height, int Width) Stride { get; }
 
-    /// <summary>Zeros added on every side of the input.</summary>
-    public int Padding { get; }
+    /// <summary>Zeros added above and below (Height), left and right (Width).</summary>
+    public (int Height, int Width) Padding { get; }
 
-    /// <summary>The filters, shape <c>[OutChannels, InChannels, KernelSize, KernelSize]</c> (PyTorch's <c>weight</c>).</summary>
+    /// <summary>Spacing between kernel taps along height and width (1: adjacent taps).</summary>
+    public (int Height, int Width) Dilation { get; }
+
+    /// <summary>Groups of channels convolved separately (1: every output sees every input channel).</summary>
+    public int Groups { get; }
+
+    /// <summary>
+    /// Whether this is the convolution the library's fused kernels take: square kernel, the same stride and
+    /// padding on both axes, dilation 1, groups 1. <see cref="Kernel"/>, <see cref="Step"/> and <see cref="Pad"/> are then its sizes.
+    /// </summary>
+    internal bool IsPlain => Groups == 1 && Dilation == (1, 1) && KernelSize.Height == KernelSize.Width && Stride.Height == Stride.Width && Padding.Height == Padding.Width;
+
+    /// <summary>The kernel size of a plain convolution (<see cref="IsPlain"/>).</summary>
+    internal int Kernel => KernelSize.Height;
+
+    /// <summary>The stride of a plain convolution (<see cref="IsPlain"/>).</summary>
+    internal int Step => Stride.Height;
+
+    /// <summary>The padding of a plain convolution (<see cref="IsPlain"/>).</summary>
+    internal int Pad => Padding.Height;
+
+    /// <summary>The filters, shape <c>[OutChannels, InChannels/Groups, KernelSize.Height, KernelSize.Width]</c> (PyTorch's <c>weight</c>).</summary>
     public Parameter Weight { get; }
 
     /// <summary>The per-channel bias, shape <c>[OutChannels]</c>, or null when created with <c>bias: false</c>.</summary>
@@ -74,7 +125,7 @@ public sealed class Conv2d : Layer
     public void ResetParameters(Random? random = null)
     {
         random ??= Random.Shared;
-        double bound = Init.DefaultBound(InChannels * KernelSize * KernelSize);
+        double bound = Init.DefaultBound(InChannels / Groups * KernelSize.Height * KernelSize.Width);
         Init.Uniform(Weight.Value.AsSpan(), bound, random);
         if (Bias is not null)
         {
@@ -92,11 +143,11 @@ public sealed class Conv2d : Layer
             LayerGuard.Throw(this, $"expected {InChannels} input channel{(InChannels == 1 ? "" : "s")}, got {inputShape[1]} (input shape {Tensor.FormatShape(inputShape)})");
         }
 
-        int outHeight = ConvArithmetic.OutputSize(inputShape[2], KernelSize, Stride, Padding);
-        int outWidth = ConvArithmetic.OutputSize(inputShape[3], KernelSize, Stride, Padding);
+        int outHeight = ConvArithmetic.OutputSize(inputShape[2], KernelSize.Height, Stride.Height, Padding.Height, Dilation.Height);
+        int outWidth = ConvArithmetic.OutputSize(inputShape[3], KernelSize.Width, Stride.Width, Padding.Width, Dilation.Width);
         if (outHeight <= 0 || outWidth <= 0)
         {
-            LayerGuard.Throw(this, $"input of {inputShape[2]}×{inputShape[3]} pixels with padding {Padding} is smaller than the {KernelSize}×{KernelSize} kernel (input shape {Tensor.FormatShape(inputShape)})");
+            LayerGuard.Throw(this, $"input of {inputShape[2]}×{inputShape[3]} pixels with padding {FormatPair(Padding)} is smaller than the {KernelSize.Height}×{KernelSize.Width} kernel{(Dilation == (1, 1) ? "" : $" dilated by {FormatPair(Dilation)}")} (input shape {Tensor.FormatShape(inputShape)})");
         }
 
         return [inputShape[0], OutChannels, outHeight, outWidth];
@@ -109,6 +160,7 @@ public sealed class Conv2d : Layer
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
+        ThrowUnlessPlain();
         Conv2dKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), Geometry(input.Shape, outShape));
         if (IsTraining)
         {
@@ -128,6 +180,7 @@ public sealed class Conv2d : Layer
     internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient)
     {
         CheckBackward(_input, outputGradient, _outputShape);
+        ThrowUnlessPlain();
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         Conv2dBackwardKernel.Backward(
             _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
@@ -147,19 +200,30 @@ public sealed class Conv2d : Layer
 
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>
         graph.AddLayerNode("Conv", this, prefix)
-            .Ints("dilations", 1, 1)
-            .Int("group", 1)
-            .Ints("kernel_shape", KernelSize, KernelSize)
-            .Ints("pads", Padding, Padding, Padding, Padding)
-            .Ints("strides", Stride, Stride);
+            .Ints("dilations", Dilation.Height, Dilation.Width)
+            .Int("group", Groups)
+            .Ints("kernel_shape", KernelSize.Height, KernelSize.Width)
+            .Ints("pads", Padding.Height, Padding.Width, Padding.Height, Padding.Width)
+            .Ints("strides", Stride.Height, Stride.Width);
 
-    internal override long Flops(int[] inputShape, int[] outputShape) => 2L * InChannels * KernelSize * KernelSize * Product(outputShape);
+    internal override long Flops(int[] inputShape, int[] outputShape) => 2L * (InChannels / Groups) * KernelSize.Height * KernelSize.Width * Product(outputShape);
 
-    /// <summary>The short form used in messages: <c>Conv2d(1→6, k=5)</c>, with stride and padding when not the defaults.</summary>
+    /// <summary>The short form used in messages: <c>Conv2d(1→6, k=5)</c>, with the other arguments when not the defaults (<c>k=(3, 5), stride=(1, 2)</c>).</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() =>
-        $"Conv2d({InChannels}→{OutChannels}, k={KernelSize}{(Stride != 1 ? $", stride={Stride}" : "")}{(Padding != 0 ? $", padding={Padding}" : "")}{(Bias is null ? ", bias=false" : "")})";
+        $"Conv2d({InChannels}→{OutChannels}, k={FormatPair(KernelSize)}{(Stride != (1, 1) ? $", stride={FormatPair(Stride)}" : "")}{(Padding != (0, 0) ? $", padding={FormatPair(Padding)}" : "")}" +
+        $"{(Dilation != (1, 1) ? $", dilation={FormatPair(Dilation)}" : "")}{(Groups != 1 ? $", groups={Groups}" : "")}{(Bias is null ? ", bias=false" : "")})";
+
+    private static string FormatPair((int Height, int Width) pair) => pair.Height == pair.Width ? $"{pair.Height}" : $"({pair.Height}, {pair.Width})";
+
+    private void ThrowUnlessPlain()
+    {
+        if (!IsPlain)
+        {
+            throw new NotSupportedException($"{this}: rectangular, dilated and grouped convolutions are being written; this build runs square kernels with groups 1 and dilation 1 only.");
+        }
+    }
 
     private ConvGeometry Geometry(ReadOnlySpan<int> inShape, int[] outShape) =>
-        new(inShape[0], InChannels, inShape[2], inShape[3], OutChannels, KernelSize, Stride, Padding, outShape[2], outShape[3]);
+        new(inShape[0], InChannels, inShape[2], inShape[3], OutChannels, Kernel, Step, Pad, outShape[2], outShape[3]);
 }

@@ -4,9 +4,26 @@ namespace LeNet.Layers;
 internal static class ConvArithmetic
 {
     /// <summary>
-    /// PyTorch's formula with dilation 1 and floor rounding: <c>⌊(in + 2·padding − kernel) / stride⌋ + 1</c>.
-    /// Returns 0 or less when the padded input is smaller than the kernel.
+    /// PyTorch's formula: <c>⌊(in + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1</c>, rounded up
+    /// instead with <paramref name="ceilMode"/> (pooling), where a last window that would start in the
+    /// right padding is dropped, as in PyTorch. Returns 0 or less when the padded input is smaller than the
+    /// dilated kernel.
     /// </summary>
-    public static int OutputSize(int inputSize, int kernelSize, int stride, int padding) =>
-        inputSize + (2 * padding) < kernelSize ? 0 : ((inputSize + (2 * padding) - kernelSize) / stride) + 1;
+    public static int OutputSize(int inputSize, int kernelSize, int stride, int padding, int dilation = 1, bool ceilMode = false)
+    {
+        int span = (dilation * (kernelSize - 1)) + 1;
+        int room = inputSize + (2 * padding) - span;
+        if (room < 0)
+        {
+            return 0;
+        }
+
+        int size = (ceilMode ? (room + stride - 1) / stride : room / stride) + 1;
+        if (ceilMode && (size - 1) * stride >= inputSize + padding)
+        {
+            size--;
+        }
+
+        return size;
+    }
 }

@@ -30,6 +30,9 @@ public abstract class Pool2d : Layer
     /// <summary>Step of the window on both axes.</summary>
     public int Stride { get; }
 
+    /// <summary>Whether this is the pooling the library's fused kernels take (no padding, dilation 1, floor rounding).</summary>
+    internal virtual bool IsPlain => true;
+
     /// <inheritdoc/>
     /// <remarks><c>[N, C, H, W] → [N, C, H', W']</c>.</remarks>
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)

@@ -32,7 +32,7 @@ internal sealed class ConvTrainingStage<TOps, TVec, TAct, TPool> : TrainingStage
     {
         _conv = conv;
         _pooled = pooled;
-        int k = conv.KernelSize;
+        int k = conv.Kernel;
         int outHeight = inputMap.PaddedHeight - k + 1, outWidth = inputMap.PaddedWidth - k + 1;
         _fullMap = new TileMap(conv.OutChannels, outHeight, outWidth, 0);
         _weightLength = conv.Weight.Length;
@@ -57,7 +57,7 @@ internal sealed class ConvTrainingStage<TOps, TVec, TAct, TPool> : TrainingStage
     public override void Pack()
     {
         ReadOnlySpan<float> weight = _conv.Weight.Value.AsSpan();
-        int k = _conv.KernelSize;
+        int k = _conv.Kernel;
         ConvTileKernel.PackWeights(weight, _conv.OutChannels, _conv.InChannels, k, _packed);
         ConvGradTileKernel.PackInputGradientWeights(weight, _conv.OutChannels, _conv.InChannels, k, _packedInputGradient);
         if (_conv.Bias is not null)
@@ -74,11 +74,11 @@ internal sealed class ConvTrainingStage<TOps, TVec, TAct, TPool> : TrainingStage
             if (_pooled)
             {
                 ConvTileKernel.PooledKeeping<TOps, TVec, TAct, TPool>(
-                    scratch.Maps[Input], InputMap, _packed, _bias, scratch.Maps[Output], OutputMap, _conv.KernelSize, 1, lane, scratch.Keep[stage], _fullMap);
+                    scratch.Maps[Input], InputMap, _packed, _bias, scratch.Maps[Output], OutputMap, _conv.Kernel, 1, lane, scratch.Keep[stage], _fullMap);
             }
             else
             {
-                ConvTileKernel.Plain<TOps, TVec, TAct>(scratch.Maps[Input], InputMap, _packed, _bias, scratch.Maps[Output], OutputMap, _conv.KernelSize, 1, lane);
+                ConvTileKernel.Plain<TOps, TVec, TAct>(scratch.Maps[Input], InputMap, _packed, _bias, scratch.Maps[Output], OutputMap, _conv.Kernel, 1, lane);
             }
         }
     }
@@ -103,10 +103,10 @@ internal sealed class ConvTrainingStage<TOps, TVec, TAct, TPool> : TrainingStage
                     scratch.Gradients[Output], OutputMap, scratch.Maps[Output], OutputMap, dz, _fullMap, biasGrad, lane);
             }
 
-            ConvGradTileKernel.WeightGradient<TOps, TVec>(scratch.Maps[Input], InputMap, dz, _fullMap, weightGrad, _conv.KernelSize, lane);
+            ConvGradTileKernel.WeightGradient<TOps, TVec>(scratch.Maps[Input], InputMap, dz, _fullMap, weightGrad, _conv.Kernel, lane);
             if (inputGradient)
             {
-                ConvGradTileKernel.InputGradient<TOps, TVec>(dz, _fullMap, _packedInputGradient, scratch.Gradients[Input], InputMap, _conv.KernelSize, lane);
+                ConvGradTileKernel.InputGradient<TOps, TVec>(dz, _fullMap, _packedInputGradient, scratch.Gradients[Input], InputMap, _conv.Kernel, lane);
             }
         }
     }

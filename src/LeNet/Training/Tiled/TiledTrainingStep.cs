@@ -207,14 +207,14 @@ internal sealed class TiledTrainingStep : IChunkWork
             (int c, int h, int w, _) = shapes[current];
             switch (layers[l].Layer)
             {
-                case Conv2d { Stride: 1 } conv when !flat && conv.InChannels == c && conv.Padding < conv.KernelSize
-                    && h + (2 * conv.Padding) >= conv.KernelSize && w + (2 * conv.Padding) >= conv.KernelSize:
+                case Conv2d { IsPlain: true, Step: 1 } conv when !flat && conv.InChannels == c && conv.Pad < conv.Kernel
+                    && h + (2 * conv.Pad) >= conv.Kernel && w + (2 * conv.Pad) >= conv.Kernel:
                     {
                         ILayer? activation = At(layers, l + 1) is Sigmoid or ReLU ? layers[++l].Layer : null;
-                        int oh = h + (2 * conv.Padding) - conv.KernelSize + 1, ow = w + (2 * conv.Padding) - conv.KernelSize + 1;
-                        Pool2d? pool = At(layers, l + 1) is Pool2d { KernelSize: 2, Stride: 2 } p && oh >= 2 && ow >= 2 ? p : null;
+                        int oh = h + (2 * conv.Pad) - conv.Kernel + 1, ow = w + (2 * conv.Pad) - conv.Kernel + 1;
+                        Pool2d? pool = At(layers, l + 1) is Pool2d { IsPlain: true, KernelSize: 2, Stride: 2 } p && oh >= 2 && ow >= 2 ? p : null;
                         l += pool is null ? 0 : 1;
-                        shapes[current] = (c, h, w, conv.Padding);
+                        shapes[current] = (c, h, w, conv.Pad);
                         shapes.Add(pool is null ? (conv.OutChannels, oh, ow, 0) : (conv.OutChannels, oh / 2, ow / 2, 0));
                         specs.Add(maps => Conv<TOps, TVec>(conv, activation, pool, maps[current], maps[current + 1], current));
                         break;
