@@ -9,15 +9,24 @@ namespace LeNet;
 /// counterpart of a contiguous <c>torch.float32</c> tensor.
 /// </summary>
 /// <remarks>
-/// A tensor is a shape over a flat buffer. <see cref="Reshape"/> returns a view that shares the buffer,
+/// <para>A tensor is a shape over a flat buffer. <see cref="Reshape"/> returns a view that shares the buffer,
 /// and <see cref="FromArray"/> wraps the caller's array without copying it (like
 /// <c>torch.from_numpy</c>). Reading a tensor from many threads is safe; writing to it while another
-/// thread reads it is not.
+/// thread reads it is not.</para>
+/// <para><b>Versions.</b> Like PyTorch's <c>tensor._version</c>, every access that can write — taking
+/// <see cref="AsSpan"/>, setting an element through the indexer — moves the tensor's version (shared with
+/// its <see cref="Reshape"/> views). A compiled model (evaluation-mode <see cref="Layers.Sequential.Forward"/>)
+/// checks its weights' versions on every call and repacks them when one moved, so it never computes with
+/// stale weights. What it cannot see: writes to an array given to <see cref="FromArray"/> made directly
+/// through the array, and writes through a span taken before the model's last call.</para>
 /// </remarks>
 public sealed class Tensor
 {
     private readonly float[] _data;
     private readonly int[] _shape;
+
+    // One counter per storage, shared by the views of Reshape (a one-element array, so a view can share it).
+    private readonly int[] _version;
 
     /// <summary>Creates a tensor of the given shape filled with zeros, like <c>torch.zeros(shape)</c>.</summary>
     /// <param name="shape">The size of each dimension; each must be zero or more. An empty shape is a scalar.</param>
@@ -27,12 +36,14 @@ public sealed class Tensor
         ArgumentNullException.ThrowIfNull(shape);
         _shape = (int[])shape.Clone();
         _data = new float[ElementCount(_shape, nameof(shape))];
+        _version = new int[1];
     }
 
-    private Tensor(float[] data, int[] shape)
+    private Tensor(float[] data, int[] shape, int[]? version = null)
     {
         _data = data;
         _shape = shape;
+        _version = version ?? new int[1];
     }
 
     /// <summary>
@@ -75,12 +86,31 @@ public sealed class Tensor
     public float this[params int[] index]
     {
         get => _data[Offset(index)];
-        set => _data[Offset(index)] = value;
+        set
+        {
+            _data[Offset(index)] = value;
+            Touch();
+        }
     }
 
     /// <summary>The elements in row-major order, as a span over the tensor's own storage.</summary>
     /// <returns>A writable span of <see cref="Length"/> elements.</returns>
-    public Span<float> AsSpan() => _data;
+    /// <remarks>Moves the tensor's <see cref="Version"/>: a compiled model that uses this tensor as a weight repacks it on its next call.</remarks>
+    public Span<float> AsSpan()
+    {
+        Touch();
+        return _data;
+    }
+
+    /// <summary>
+    /// A counter that moves whenever the tensor may have been written through its API (<see cref="AsSpan"/>,
+    /// the indexer's setter, the library's own kernels), like <c>torch.Tensor._version</c>; views share it.
+    /// </summary>
+    public int Version => Volatile.Read(ref _version[0]);
+
+    /// <summary>The elements as a read-only span, without moving the <see cref="Version"/>.</summary>
+    /// <returns>A read-only span of <see cref="Length"/> elements.</returns>
+    public ReadOnlySpan<float> AsReadOnlySpan() => _data;
 
     /// <summary>
     /// Returns a view of the same storage with another shape, like <c>torch.Tensor.reshape</c> on a
@@ -130,7 +160,7 @@ public sealed class Tensor
             throw ReshapeMismatch(shape);
         }
 
-        return new Tensor(_data, resolved);
+        return new Tensor(_data, resolved, _version);
     }
 
     /// <summary>Copies the elements, in row-major order, into a new array.</summary>
@@ -164,8 +194,20 @@ public sealed class Tensor
         return builder.Append(']').ToString();
     }
 
-    /// <summary>The storage array itself, for the library's kernels.</summary>
-    internal float[] Data => _data;
+    /// <summary>The storage array itself, for the library's kernels, which may write it: moves the version.</summary>
+    internal float[] Data
+    {
+        get
+        {
+            Touch();
+            return _data;
+        }
+    }
+
+    /// <summary>The storage array for reading only (packing weights); leaves the version alone.</summary>
+    internal float[] ReadData => _data;
+
+    private void Touch() => _version[0]++;
 
     /// <summary>Wraps an array the caller has sized correctly; no checks, no copies.</summary>
     internal static Tensor Wrap(float[] data, int[] shape) => new(data, shape);

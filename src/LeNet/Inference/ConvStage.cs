@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using LeNet.Kernels;
 using LeNet.Kernels.Activations;
@@ -58,6 +59,7 @@ internal sealed class ConvStage : Stage
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunImage(Workspace workspace, SimdWidth width)
     {
         ConvGeometry g = _plan.Geometry;
@@ -255,6 +257,7 @@ internal sealed class ConvStage : Stage
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tile<TOps, TVec, TAct>(Workspace workspace, int laneGroups)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using LeNet.Kernels;
@@ -37,6 +38,7 @@ internal sealed class LinearStage : Stage
         _bias.CopyTo(_rowBias, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
     {
         // Without AVX-512, two vectors of images per block (LinearTileKernel.ForwardPair) need half the

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using LeNet.Kernels;
 using LeNet.Kernels.Pooling;
@@ -15,6 +16,7 @@ internal sealed class PoolStage(Pool2d pool, TileMap input, TileMap output, int 
     private readonly int _kernel = pool.KernelSize;
     private readonly int _stride = pool.Stride;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
     {
         for (int group = 0; group < laneGroups; group++)

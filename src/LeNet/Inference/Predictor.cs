@@ -69,6 +69,14 @@ public sealed class Predictor : IChunkWork
         _width = width;
     }
 
+    /// <summary>A runner of an already compiled plan (shared, read-only): its own workspaces and thread team.</summary>
+    internal Predictor(PredictorPlan plan, int[] imageShape, SimdWidth width)
+    {
+        ImageShape = imageShape;
+        _plan = plan;
+        _width = width;
+    }
+
     /// <summary>One input's shape, without the batch (e.g. <c>[1, 28, 28]</c>).</summary>
     public int[] ImageShape { get; }
 

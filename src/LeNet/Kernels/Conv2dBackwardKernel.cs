@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -18,6 +19,7 @@ internal static class Conv2dBackwardKernel
 {
     public const int ImagesPerChunk = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(
         float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad,
         ConvGeometry g, ConvBackwardWorkspace workspace)
@@ -87,6 +89,7 @@ internal static class Conv2dBackwardKernel
     }
 
     /// <summary>Copies each channel into the interior of its zero-bordered [H+2p, W+2p] plane (the border is never written: it stays 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PadInto(ReadOnlySpan<float> image, Span<float> padded, int channels, int height, int width, int padding)
     {
         int paddedWidth = width + (2 * padding), paddedPlane = (height + (2 * padding)) * paddedWidth;
@@ -100,6 +103,7 @@ internal static class Conv2dBackwardKernel
     }
 
     /// <summary>Copies each [OH, OW] plane into rows of <paramref name="wideRow"/>; the extra columns are never written (they stay 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ReadOnlySpan<float> planes, Span<float> wide, int count, int height, int width, int wideRow)
     {
         for (int o = 0; o < count; o++)
@@ -112,6 +116,7 @@ internal static class Conv2dBackwardKernel
     }
 
     /// <summary>col[(c·K + i)·K + j, y·OW + x] = x[c, y·s − p + i, x·s − p + j], or 0 where that is padding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Im2Col(ReadOnlySpan<float> image, Span<float> col, in ConvGeometry g)
     {
         int k = g.Kernel;
@@ -156,6 +161,7 @@ internal static class Conv2dBackwardKernel
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: image[c, y·s − p + i, x·s − p + j] += col[(c·K + i)·K + j, y·OW + x].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Col2Im(ReadOnlySpan<float> col, Span<float> image, in ConvGeometry g)
     {
         int k = g.Kernel;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 
@@ -30,6 +31,7 @@ internal static class Conv2dKernel
     }
 
     /// <summary>One image [C,H,W] → [O,OH,OW]: pad, im2col when strided, GEMM, copy the valid pixels out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Image(
         ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
         ConvImagePlan plan, SimdWidth width, Span<float> padded, Span<float> columns, Span<float> gemm)

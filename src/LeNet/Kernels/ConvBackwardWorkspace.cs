@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -25,6 +26,7 @@ internal sealed class ConvBackwardWorkspace
     public int[] TapStarts { get; private set; } = [];
 
     /// <summary>Makes the buffers for <paramref name="g"/> (any batch) and <paramref name="chunks"/> chunks, unless they exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Ensure(int chunks, in ConvGeometry g)
     {
         ConvGeometry shape = g with { Batch = 0 };
@@ -56,6 +58,7 @@ internal sealed class ConvBackwardWorkspace
         (_geometry, _chunks) = (shape, chunks);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[][] Allocate(int chunks, int length)
     {
         var buffers = new float[chunks][];

@@ -28,6 +28,7 @@ internal static class ConvChannelsKernel
     public static int PaddedChannels(int outChannels) => (outChannels + ChannelAlign - 1) / ChannelAlign * ChannelAlign;
 
     /// <summary>Packs weight [O, C, K, K] as [C, K, K, O'], the channels past O zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] PackWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int k)
     {
         int padded = PaddedChannels(outChannels);
@@ -134,6 +135,7 @@ internal static class ConvChannelsKernel
     }
 
     /// <summary>Writes the channel vector of pooled pixel (py, px) into the channel planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scatter<TOps, TVec>(TVec value, int vector, int py, int px, int outChannels, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -16,6 +17,7 @@ internal sealed class ConvImagePlan
     /// <summary>Pixel counts are rounded up to this, a multiple of every vector width.</summary>
     public const int PixelAlign = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ConvImagePlan(in ConvGeometry g)
     {
         Geometry = g;

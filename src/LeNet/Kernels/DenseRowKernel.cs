@@ -19,6 +19,7 @@ internal static class DenseRowKernel
     public static int PaddedOutputs(int outFeatures) => (outFeatures + OutputAlign - 1) / OutputAlign * OutputAlign;
 
     /// <summary>Packs weight [Out, In] as Wᵀ [In, Out'], the outputs past Out zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] PackWeights(ReadOnlySpan<float> weight, int outFeatures, int inFeatures)
     {
         int padded = PaddedOutputs(outFeatures);

@@ -18,6 +18,7 @@ internal static class Gemm
     /// overwritten instead (C = A·B), which spares the caller clearing it first.
     /// Vectorized over j (a row of B and C); four rows of C share each load of B.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddProducts(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = true)
     {
         Debug.Assert(b.Length >= k * n && c.Length >= m * n);
@@ -85,6 +86,7 @@ internal static class Gemm
     /// <paramref name="bStarts"/> (they may overlap: a convolution reads shifted windows of one image).
     /// C is [m × n]. Vectorized over t; a 2×2 block of outputs shares each load.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddDotProducts(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k)
     {
         Debug.Assert(m == 0 || ((m - 1) * aStride) + k <= a.Length);
@@ -123,6 +125,7 @@ internal static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddProductsScalar(ref float aRef, int aRowStride, int aColStride, ref float bRef, ref float cRef, int i, int k, int n, int jStart, bool accumulate)
     {
         for (int j = jStart; j < n; j++)
@@ -137,6 +140,7 @@ internal static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot2x2(ref float a0, ref float a1, ref float b0, ref float b1, int k, out float s00, out float s01, out float s10, out float s11)
     {
         Vector<float> v00 = Vector<float>.Zero, v01 = Vector<float>.Zero, v10 = Vector<float>.Zero, v11 = Vector<float>.Zero;
@@ -169,6 +173,7 @@ internal static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot(ref float a, ref float b, int k)
     {
         Vector<float> acc = Vector<float>.Zero;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -14,6 +15,7 @@ internal static class LinearBackwardKernel
 {
     private const int RowsPerChunk = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, int rows, int inFeatures, int outFeatures)
     {
         Debug.Assert(input.Length == rows * inFeatures && outGrad.Length == rows * outFeatures && weightGrad.Length == weight.Length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace LeNet.Kernels;
 internal static class PoolBackwardKernel
 {
     /// <summary>Every input of a window receives outGrad / K² (forward: the window's mean).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(ReadOnlySpan<float> outGrad, Span<float> inGrad, in ConvGeometry g)
     {
         g.AssertSpans(inGrad.Length, -1, outGrad.Length);
@@ -66,6 +68,7 @@ internal static class PoolBackwardKernel
     /// The whole gradient of a window goes to its maximum (forward: the window's max); on ties, to the
     /// first in row-major order, and a NaN is the maximum — PyTorch's CPU rule.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outGrad, Span<float> inGrad, in ConvGeometry g)
     {
         g.AssertSpans(input.Length, -1, outGrad.Length);
@@ -106,6 +109,7 @@ internal static class PoolBackwardKernel
     /// LeNet's pool (2×2, stride 2, tiling the plane) without the general loop: the four candidates compared
     /// in row-major order; all four inputs are written (the gradient or 0), so nothing needs clearing first.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxBackward2x2(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, in ConvGeometry g)
     {
         int w = g.Width;
@@ -141,6 +145,7 @@ internal static class PoolBackwardKernel
     }
 
     /// <summary>The plane index of the window's maximum: the first one, or the first NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ArgMax(ReadOnlySpan<float> plane, int origin, int width, int k)
     {
         int best = origin;

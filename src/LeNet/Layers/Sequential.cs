@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using LeNet.Inference;
 using LeNet.IO;
 
 namespace LeNet.Layers;
@@ -16,6 +17,7 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 {
     private readonly ILayer[] _layers;
     private readonly string[] _names;
+    private CompiledForward? _engine;
 
     /// <summary>Creates an empty container, like <c>nn.Sequential()</c>.</summary>
     public Sequential()
@@ -124,8 +126,38 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     }
 
     /// <inheritdoc/>
-    /// <remarks>Runs each child on the previous child's output. Safe to call from many threads at once.</remarks>
+    /// <remarks>
+    /// <para>Runs each child on the previous child's output.</para>
+    /// <para><b>Evaluation mode</b> (<see cref="Layer.Eval"/> on this container and so on every child): the
+    /// model is compiled on the first call for an input shape (<c>[N, C, H, W]</c> or <c>[N, F]</c>; any N)
+    /// into the fused stages the <see cref="Inference.Predictor"/> runs, cached and reused: the same numbers
+    /// as the layers to about 1e-6, bit-identical whatever the thread count, allocating only the returned
+    /// tensor. The compiled weights never go stale: any change through the library's API (<c>LoadStateDict</c>,
+    /// <c>Load</c>, an optimizer step, <c>Init.*</c>, <see cref="Tensor.AsSpan"/>, the indexer) moves the
+    /// tensor's <see cref="Tensor.Version"/>, and the next call repacks. A model with a layer the compiler
+    /// does not know runs layer by layer. In evaluation mode any number of threads may call Forward on one
+    /// model at once (each call gets its own workspace; nobody waits), as long as nobody changes the
+    /// weights or the mode meanwhile and no <see cref="Training.Trainer"/> owns the model.</para>
+    /// <para><b>Training mode</b> runs layer by layer with PyTorch's semantics and remembers what
+    /// <see cref="Backward(Tensor)"/> needs: one thread at a time.</para>
+    /// </remarks>
     public override Tensor Forward(Tensor input)
+    {
+        LayerGuard.NotNull(input, this);
+        if (!IsTraining && !ReuseBuffers)
+        {
+            CompiledForward engine = _engine ?? Interlocked.CompareExchange(ref _engine, new CompiledForward(this), null) ?? _engine;
+            if (engine.TryForward(input, out Tensor? output))
+            {
+                return output!;
+            }
+        }
+
+        return ForwardLayers(input);
+    }
+
+    /// <summary>Forward layer by layer through each child's own <see cref="ILayer.Forward"/>, never the compiled plan (the reference the tests compare the plan with).</summary>
+    internal Tensor ForwardLayers(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         Tensor x = input;

@@ -14,6 +14,7 @@ namespace LeNet.Kernels.Tiles;
 internal static class ConvGradTileKernel
 {
     /// <summary>Packs weight [O, C, K, K] as [C, K, O, K] for <see cref="InputGradient"/>: one kernel row of every output channel together.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInputGradientWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int k, Span<float> packed)
     {
         Debug.Assert(weight.Length == outChannels * inChannels * k * k && packed.Length >= weight.Length);

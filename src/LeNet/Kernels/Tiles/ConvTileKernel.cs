@@ -34,6 +34,7 @@ internal static class ConvTileKernel
     public static int PackedLength(int outChannels, int inChannels, int k) => (outChannels + 1) / 2 * inChannels * k * k * 2;
 
     /// <summary>Packs weight [O, C, K, K] into <paramref name="packed"/> (an odd last channel's partner slots left as they are: zeros).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int k, Span<float> packed)
     {
         int taps = inChannels * k * k;

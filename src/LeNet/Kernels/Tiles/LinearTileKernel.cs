@@ -27,6 +27,7 @@ internal static class LinearTileKernel
     }
 
     /// <summary>Packs weight [Out, In] into <paramref name="packed"/> ([⌈Out/8⌉, In, 8], zeros left as they are).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackWeights(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, Span<float> packed)
     {
         for (int o = 0; o < outFeatures; o++)
