@@ -29,12 +29,19 @@ internal sealed class CompiledForward
     private readonly ILayer[] _leaves;
     private readonly Lock _compileLock = new();
     private Entry[] _entries = [];
+    private int _compilations;
 
     public CompiledForward(Sequential model)
     {
         _model = model;
         _leaves = [.. PredictorPlan.Leaves(model).Select(leaf => leaf.Layer)];
     }
+
+    /// <summary>How many times a plan was compiled (a new shape, or weights that moved); for the tests.</summary>
+    internal int Compilations => Volatile.Read(ref _compilations);
+
+    /// <summary>Runners created for <paramref name="imageShape"/>'s current plan (how many calls ever ran at once); for the tests.</summary>
+    internal int RunnerCount(params int[] imageShape) => Find(imageShape)?.Runners ?? 0;
 
     /// <summary>Runs <paramref name="input"/> through the compiled plan; false when the model or shape does not compile (the caller then runs the layers).</summary>
     public bool TryForward(Tensor input, out Tensor? output)
@@ -108,6 +115,7 @@ internal sealed class CompiledForward
                 return existing;
             }
 
+            Interlocked.Increment(ref _compilations);
             PredictorPlan? plan;
             try
             {
@@ -135,6 +143,7 @@ internal sealed class CompiledForward
     private sealed class Entry(int[] imageShape, PredictorPlan? plan, (Tensor Tensor, int Version)[] versions)
     {
         private readonly ConcurrentBag<Predictor> _runners = [];
+        private int _created;
 
         public int[] ImageShape { get; } = imageShape;
 
@@ -153,7 +162,18 @@ internal sealed class CompiledForward
             return true;
         }
 
-        public Predictor Rent() => _runners.TryTake(out Predictor? runner) ? runner : new Predictor(Plan!, ImageShape, SimdSupport.Best);
+        public int Runners => Volatile.Read(ref _created);
+
+        public Predictor Rent()
+        {
+            if (_runners.TryTake(out Predictor? runner))
+            {
+                return runner;
+            }
+
+            Interlocked.Increment(ref _created);
+            return new Predictor(Plan!, ImageShape, SimdSupport.Best);
+        }
 
         public void Return(Predictor runner) => _runners.Add(runner);
     }

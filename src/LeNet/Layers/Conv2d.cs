@@ -161,7 +161,7 @@ public sealed class Conv2d : Layer
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
         ThrowUnlessPlain();
-        Conv2dKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), Geometry(input.Shape, outShape));
+        Conv2dKernel.Forward(input.AsSpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), Geometry(input.Shape, outShape));
         if (IsTraining)
         {
             (_input, _outputShape) = (input, outShape);
@@ -183,7 +183,7 @@ public sealed class Conv2d : Layer
         ThrowUnlessPlain();
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         Conv2dBackwardKernel.Backward(
-            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+            _input.Data, Weight.Value.ReadData, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
             Geometry(_input.Shape, _outputShape), _workspace);
         return inputGradient;
     }

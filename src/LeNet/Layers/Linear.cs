@@ -82,7 +82,7 @@ public sealed class Linear : Layer
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
-        LinearKernel.Forward(input.AsSpan(), Weight.Value.AsSpan(), Bias is null ? default : Bias.Value.AsSpan(), output.AsSpan(), input.Length / InFeatures, InFeatures, OutFeatures);
+        LinearKernel.Forward(input.AsSpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), input.Length / InFeatures, InFeatures, OutFeatures);
         if (IsTraining)
         {
             (_input, _outputShape) = (input, outShape);
@@ -103,7 +103,7 @@ public sealed class Linear : Layer
         CheckBackward(_input, outputGradient, _outputShape);
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         LinearBackwardKernel.Backward(
-            _input.Data, Weight.Value.Data, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+            _input.Data, Weight.Value.ReadData, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
             _input.Length / InFeatures, InFeatures, OutFeatures);
         return inputGradient;
     }

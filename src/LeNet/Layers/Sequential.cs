@@ -156,6 +156,9 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
         return ForwardLayers(input);
     }
 
+    /// <summary>The evaluation-mode engine, once a Forward in evaluation mode created it; for the tests.</summary>
+    internal CompiledForward? Engine => _engine;
+
     /// <summary>Forward layer by layer through each child's own <see cref="ILayer.Forward"/>, never the compiled plan (the reference the tests compare the plan with).</summary>
     internal Tensor ForwardLayers(Tensor input)
     {

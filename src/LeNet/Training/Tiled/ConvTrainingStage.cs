@@ -56,13 +56,13 @@ internal sealed class ConvTrainingStage<TOps, TVec, TAct, TPool> : TrainingStage
 
     public override void Pack()
     {
-        ReadOnlySpan<float> weight = _conv.Weight.Value.AsSpan();
+        ReadOnlySpan<float> weight = _conv.Weight.Value.AsReadOnlySpan();
         int k = _conv.Kernel;
         ConvTileKernel.PackWeights(weight, _conv.OutChannels, _conv.InChannels, k, _packed);
         ConvGradTileKernel.PackInputGradientWeights(weight, _conv.OutChannels, _conv.InChannels, k, _packedInputGradient);
         if (_conv.Bias is not null)
         {
-            _conv.Bias.Value.AsSpan().CopyTo(_bias);
+            _conv.Bias.Value.AsReadOnlySpan().CopyTo(_bias);
         }
     }
 

@@ -70,9 +70,9 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
     public override void Pack()
     {
         int inFeatures = _linear.InFeatures, outFeatures = _linear.OutFeatures;
-        ReadOnlySpan<float> weight = _linear.Weight.Value.AsSpan();
+        ReadOnlySpan<float> weight = _linear.Weight.Value.AsReadOnlySpan();
         LinearTileKernel.PackWeights(weight, outFeatures, inFeatures, _packed);
-        _linear.Bias?.Value.AsSpan().CopyTo(_packedBias);
+        _linear.Bias?.Value.AsReadOnlySpan().CopyTo(_packedBias);
 
         // The input gradient is a dense layer In ← Out with weight Wᵀ, packed [⌈In/8⌉, Out, 8] straight from W.
         const int B = LinearTileKernel.Block;
