@@ -166,12 +166,16 @@ public sealed class Predictor : IChunkWork
         int count = Math.Min(TileMap.Lanes, _count - first);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         var outputs = new Span<float>(_outputs + ((long)first * OutputLength), count * OutputLength);
-        if (RunsImageByImage(count, _width))
+        if (RunsImageByImage(count, _width) || _plan.ImageStages == _plan.Stages.Length)
         {
             for (int t = 0; t < count; t++)
             {
                 RunImage(images.Slice(t * InputLength, InputLength), outputs.Slice(t * OutputLength, OutputLength), workspace);
             }
+        }
+        else if (_plan.ImageStages > 0)
+        {
+            RunMixed(images, count, outputs, workspace);
         }
         else
         {
@@ -204,10 +208,52 @@ public sealed class Predictor : IChunkWork
         TileTranspose.Out(workspace.Tiles[^1], _plan.Maps[^1], outputs, count);
     }
 
+    /// <summary>
+    /// A tile whose first <see cref="PredictorPlan.ImageStages"/> stages (large convolutions) run image by
+    /// image; their outputs gather in the staging buffer, enter the tile layout, and the dense stages run on
+    /// the tile.
+    /// </summary>
+    private void RunMixed(ReadOnlySpan<float> images, int count, Span<float> outputs, Workspace workspace)
+    {
+        int split = _plan.ImageStages;
+        int map = _plan.Stages[split].Input;
+        TileMap layout = _plan.Maps[map];
+        int features = layout.Features;
+        for (int t = 0; t < count; t++)
+        {
+            CopyIn(images.Slice(t * InputLength, InputLength), _plan.Maps[0], workspace.Images[0]);
+            for (int s = 0; s < split; s++)
+            {
+                _plan.Stages[s].RunImage(workspace, _width);
+            }
+
+            CopyOut(workspace.Images[map], layout, workspace.Staging.AsSpan(t * features, features));
+        }
+
+        TileTranspose.In(workspace.Staging, count, workspace.Tiles[map], layout);
+        int laneGroups = (count + (int)_width - 1) / (int)_width;
+        for (int s = split; s < _plan.Stages.Length; s++)
+        {
+            _plan.Stages[s].RunTile(workspace, _width, laneGroups);
+        }
+
+        TileTranspose.Out(workspace.Tiles[^1], _plan.Maps[^1], outputs, count);
+    }
+
     private void RunImage(ReadOnlySpan<float> image, Span<float> output, Workspace workspace)
     {
-        TileMap map = _plan.Maps[0];
-        Span<float> buffer = workspace.Images[0];
+        CopyIn(image, _plan.Maps[0], workspace.Images[0]);
+        foreach (Stage stage in _plan.Stages)
+        {
+            stage.RunImage(workspace, _width);
+        }
+
+        workspace.Images[^1].AsSpan(0, OutputLength).CopyTo(output);
+    }
+
+    /// <summary>An image [C, H, W] into the interior of the single-image layout [C, Hp, Wp] (the padding stays zero).</summary>
+    private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer)
+    {
         for (int c = 0; c < map.Channels; c++)
         {
             for (int y = 0; y < map.Height; y++)
@@ -216,12 +262,18 @@ public sealed class Predictor : IChunkWork
                     .CopyTo(buffer[((((c * map.PaddedHeight) + y + map.Pad) * map.PaddedWidth) + map.Pad)..]);
             }
         }
+    }
 
-        foreach (Stage stage in _plan.Stages)
+    /// <summary>The interior of the single-image layout [C, Hp, Wp] out to [C, H, W].</summary>
+    private static void CopyOut(ReadOnlySpan<float> buffer, TileMap map, Span<float> image)
+    {
+        for (int c = 0; c < map.Channels; c++)
         {
-            stage.RunImage(workspace, _width);
+            for (int y = 0; y < map.Height; y++)
+            {
+                buffer.Slice((((c * map.PaddedHeight) + y + map.Pad) * map.PaddedWidth) + map.Pad, map.Width)
+                    .CopyTo(image.Slice(((c * map.Height) + y) * map.Width, map.Width));
+            }
         }
-
-        workspace.Images[^1].AsSpan(0, OutputLength).CopyTo(output);
     }
 }

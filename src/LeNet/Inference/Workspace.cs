@@ -16,7 +16,11 @@ internal sealed class Workspace
         Gemm = new float[plan.GemmLength];
         Columns = new float[plan.ColumnsLength];
         Row = new float[plan.RowLength];
+        Staging = new float[plan.StagingLength];
     }
+
+    /// <summary>The per-image stages' outputs of a tile, image after image, before they enter the tile layout.</summary>
+    public float[] Staging { get; }
 
     /// <summary>Map m of the current tile, [C, Hp, Wp, 16].</summary>
     public float[][] Tiles { get; }

@@ -63,6 +63,12 @@ internal static class ConvChannelsKernel
         int vl = TOps.Count;
         int padded = PaddedChannels(outChannels);
         int vectors = padded / vl;
+        if (vectors >= 2)
+        {
+            PooledWide<TOps, TVec, TAct, TPool>(input, paddedHeight, paddedWidth, inChannels, k, stride, packed, bias, outChannels, pooledHeight, pooledWidth, output, outRowStride, outPlaneStride, lanes);
+            return;
+        }
+
         int jobs = pooledHeight * pooledWidth * vectors;
         Debug.Assert(packed.Length == inChannels * k * k * padded && bias.Length == padded && lanes.Length >= vl);
         ref float x = ref MemoryMarshal.GetReference(input);
@@ -112,6 +118,157 @@ internal static class ConvChannelsKernel
             Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(c0, c1, c2, c3, bias1), vector1, py1, px1, outChannels, output, outRowStride, outPlaneStride, lanes);
             Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(a0, a1, a2, a3, bias0), vector0, py0, px0, outChannels, output, outRowStride, outPlaneStride, lanes);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Pooled"/> for many channel vectors (pytorch/examples' Net: conv2's 64 channels are 4
+    /// Vector512s or 8 Vector256s): one window at a time, a group of 4 channel vectors (2 on 16-register
+    /// CPUs) × the window's 4 positions = 16 (8) accumulators sharing each broadcast input pixel: 4 weight
+    /// loads and 4 broadcasts per 16 FMAs, where the two-window block needs 10 loads per 8 FMAs. Each
+    /// accumulator sums the same terms in the same order as there, so the results are the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PooledWide<TOps, TVec, TAct, TPool>(
+        ReadOnlySpan<float> input, int paddedHeight, int paddedWidth, int inChannels, int k, int stride,
+        ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, int outChannels, int pooledHeight, int pooledWidth,
+        Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        int vl = TOps.Count;
+        int padded = PaddedChannels(outChannels);
+        int vectors = padded / vl;
+
+        // 32 vector registers come with AVX-512 (Vector512); otherwise assume 16.
+        int group = vl == 16 ? 4 : 2;
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float w = ref MemoryMarshal.GetReference(packed);
+        ref float b = ref MemoryMarshal.GetReference(bias);
+        nint right = stride, down = (nint)stride * paddedWidth;
+        for (int py = 0; py < pooledHeight; py++)
+        {
+            for (int px = 0; px < pooledWidth; px++)
+            {
+                ref float origin = ref Unsafe.Add(ref x, (2 * py * stride * paddedWidth) + (2 * px * stride));
+                int v = 0;
+                for (; group == 4 && v + 4 <= vectors; v += 4)
+                {
+                    Window4<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, v * vl), padded, ref b, v, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                }
+
+                for (; v + 2 <= vectors; v += 2)
+                {
+                    Window2<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, v * vl), padded, ref b, v, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                }
+
+                if (v < vectors)
+                {
+                    // An odd last vector: computed as a pair with itself, stored once.
+                    Window2<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, (v - 1) * vl), padded, ref b, v - 1, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Window4<TOps, TVec, TAct, TPool>(
+        ref float origin, int paddedHeight, int paddedWidth, int inChannels, int k, nint right, nint down, ref float weights, int padded,
+        ref float b, int vector, int py, int px, int outChannels, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        nint vl = TOps.Count;
+        TVec bias0 = TOps.Load(ref b, vector * vl), bias1 = TOps.Load(ref b, (vector + 1) * vl);
+        TVec bias2 = TOps.Load(ref b, (vector + 2) * vl), bias3 = TOps.Load(ref b, (vector + 3) * vl);
+        TVec a0 = TPool.Averages ? bias0 : TOps.Zero, a1 = a0, a2 = a0, a3 = a0;
+        TVec c0 = TPool.Averages ? bias1 : TOps.Zero, c1 = c0, c2 = c0, c3 = c0;
+        TVec e0 = TPool.Averages ? bias2 : TOps.Zero, e1 = e0, e2 = e0, e3 = e0;
+        TVec g0 = TPool.Averages ? bias3 : TOps.Zero, g1 = g0, g2 = g0, g3 = g0;
+        ref float tap = ref weights;
+        for (int c = 0; c < inChannels; c++)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                ref float p = ref Unsafe.Add(ref origin, (((nint)c * paddedHeight) + i) * paddedWidth);
+                for (int j = 0; j < k; j++)
+                {
+                    TVec w0 = TOps.Load(ref tap, 0), w1 = TOps.Load(ref tap, vl), w2 = TOps.Load(ref tap, 2 * vl), w3 = TOps.Load(ref tap, 3 * vl);
+                    TVec s = TOps.Create(Unsafe.Add(ref p, j));
+                    a0 = TOps.MultiplyAdd(s, w0, a0);
+                    c0 = TOps.MultiplyAdd(s, w1, c0);
+                    e0 = TOps.MultiplyAdd(s, w2, e0);
+                    g0 = TOps.MultiplyAdd(s, w3, g0);
+                    s = TOps.Create(Unsafe.Add(ref p, j + right));
+                    a1 = TOps.MultiplyAdd(s, w0, a1);
+                    c1 = TOps.MultiplyAdd(s, w1, c1);
+                    e1 = TOps.MultiplyAdd(s, w2, e1);
+                    g1 = TOps.MultiplyAdd(s, w3, g1);
+                    s = TOps.Create(Unsafe.Add(ref p, j + down));
+                    a2 = TOps.MultiplyAdd(s, w0, a2);
+                    c2 = TOps.MultiplyAdd(s, w1, c2);
+                    e2 = TOps.MultiplyAdd(s, w2, e2);
+                    g2 = TOps.MultiplyAdd(s, w3, g2);
+                    s = TOps.Create(Unsafe.Add(ref p, j + down + right));
+                    a3 = TOps.MultiplyAdd(s, w0, a3);
+                    c3 = TOps.MultiplyAdd(s, w1, c3);
+                    e3 = TOps.MultiplyAdd(s, w2, e3);
+                    g3 = TOps.MultiplyAdd(s, w3, g3);
+                    tap = ref Unsafe.Add(ref tap, padded);
+                }
+            }
+        }
+
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(a0, a1, a2, a3, bias0), vector, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(c0, c1, c2, c3, bias1), vector + 1, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(e0, e1, e2, e3, bias2), vector + 2, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(g0, g1, g2, g3, bias3), vector + 3, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Window2<TOps, TVec, TAct, TPool>(
+        ref float origin, int paddedHeight, int paddedWidth, int inChannels, int k, nint right, nint down, ref float weights, int padded,
+        ref float b, int vector, int py, int px, int outChannels, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        nint vl = TOps.Count;
+        TVec bias0 = TOps.Load(ref b, vector * vl), bias1 = TOps.Load(ref b, (vector + 1) * vl);
+        TVec a0 = TPool.Averages ? bias0 : TOps.Zero, a1 = a0, a2 = a0, a3 = a0;
+        TVec c0 = TPool.Averages ? bias1 : TOps.Zero, c1 = c0, c2 = c0, c3 = c0;
+        ref float tap = ref weights;
+        for (int c = 0; c < inChannels; c++)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                ref float p = ref Unsafe.Add(ref origin, (((nint)c * paddedHeight) + i) * paddedWidth);
+                for (int j = 0; j < k; j++)
+                {
+                    TVec w0 = TOps.Load(ref tap, 0), w1 = TOps.Load(ref tap, vl);
+                    TVec s = TOps.Create(Unsafe.Add(ref p, j));
+                    a0 = TOps.MultiplyAdd(s, w0, a0);
+                    c0 = TOps.MultiplyAdd(s, w1, c0);
+                    s = TOps.Create(Unsafe.Add(ref p, j + right));
+                    a1 = TOps.MultiplyAdd(s, w0, a1);
+                    c1 = TOps.MultiplyAdd(s, w1, c1);
+                    s = TOps.Create(Unsafe.Add(ref p, j + down));
+                    a2 = TOps.MultiplyAdd(s, w0, a2);
+                    c2 = TOps.MultiplyAdd(s, w1, c2);
+                    s = TOps.Create(Unsafe.Add(ref p, j + down + right));
+                    a3 = TOps.MultiplyAdd(s, w0, a3);
+                    c3 = TOps.MultiplyAdd(s, w1, c3);
+                    tap = ref Unsafe.Add(ref tap, padded);
+                }
+            }
+        }
+
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(c0, c1, c2, c3, bias1), vector + 1, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(a0, a1, a2, a3, bias0), vector, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -274,7 +274,7 @@ public class CompiledForwardTests
         try
         {
             Parallelism.MaxDegreeOfParallelism = 1;
-            for (int i = 0; i < 10; i++)
+            for (int i = 0; i < 50; i++)
             {
                 net.Forward(x);
             }
@@ -282,13 +282,20 @@ public class CompiledForwardTests
             long tensorBytes = GC.GetAllocatedBytesForCurrentThread();
             _ = new Tensor([1, 10]);
             tensorBytes = GC.GetAllocatedBytesForCurrentThread() - tensorBytes;
-            long start = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 100; i++)
-            {
-                net.Forward(x);
-            }
 
-            long perCall = (GC.GetAllocatedBytesForCurrentThread() - start) / 100;
+            // The runtime may allocate once on this thread while it re-compiles a method (tiering); the least of a
+            // few rounds is what a call costs in the steady state.
+            long perCall = long.MaxValue;
+            for (int round = 0; round < 5; round++)
+            {
+                long start = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100; i++)
+                {
+                    net.Forward(x);
+                }
+
+                perCall = Math.Min(perCall, (GC.GetAllocatedBytesForCurrentThread() - start) / 100);
+            }
 
             perCall.Should().BeLessThanOrEqualTo(tensorBytes + 32, $"a [1, 10] tensor takes {tensorBytes} bytes; nothing else should be allocated per call");
         }

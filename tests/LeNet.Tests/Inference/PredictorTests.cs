@@ -43,7 +43,20 @@ public class PredictorTests
         ["odd", new[] { 1, 7, 7 }],
         ["oddpool", new[] { 2, 8, 10 }],
         ["dense", new[] { 37 }],
+        ["wide", new[] { 3, 14, 14 }],
     ]);
+
+    [Fact]
+    public void Plan_LargeMaps_RunTheirConvolutionsImageByImageAndTheDenseLayersOnTheTile()
+    {
+        var random = new Random(3);
+        var wide = new Sequential(
+            new Conv2d(1, 32, 3, random: random), new ReLU(), new Conv2d(32, 64, 3, random: random), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(9216, 128, random: random), new ReLU(), new Linear(128, 10, random: random));
+
+        new PredictorPlan(wide, [1, 28, 28]).ImageStages.Should().Be(2, "pytorch/examples' Net: conv1 and conv2 image by image, fc1 and fc2 on the tile");
+        new PredictorPlan(LeNetFactory.Create(), [1, 28, 28]).ImageStages.Should().Be(0, "LeNet's maps fit the tile layout");
+    }
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -67,6 +80,12 @@ public class PredictorTests
                 new Conv2d(2, 3, 2, random: random), new ReLU(), new MaxPool2d(2),
                 new Conv2d(3, 16, 2, padding: 1, random: random), new Sigmoid(), new AvgPool2d(2),
                 new Flatten(), new Linear(16 * 2 * 2, 3, random: random)),
+            // Maps too large for the tile layout (40 channels of 12×12 for 16 images is 360 KB): the
+            // convolutions run image by image inside a tile, through the wide channel-vectorized kernel
+            // (40 and 36 channels: 3 vectors of 16, 5 of 8, 10 of 4, 36 of 1), the dense layer on the tile.
+            "wide" => new Sequential(
+                new Conv2d(3, 40, 3, random: random), new ReLU(), new Conv2d(40, 36, 3, random: random), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(36 * 5 * 5, 6, random: random)),
             _ => new Sequential(new Linear(37, 19, random: random), new Sigmoid(), new Linear(19, 4, random: random)),
         };
         var predictor = new Predictor(net, imageShape, (SimdWidth)width);
