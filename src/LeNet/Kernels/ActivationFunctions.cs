@@ -119,15 +119,33 @@ internal static class ActivationFunctions
         {
             var v = new Vector<float>(x[i..]);
             Vector<float> z = v * b;
-            Vector<float> soft = (Vector.Max(z, Vector<float>.Zero) + Vector.Log(Vector<float>.One + Vector.Exp(-Vector.Abs(z)))) / b;
+            Vector<float> soft = (Vector.Max(z, Vector<float>.Zero) + Log1P(Vector.Exp(-Vector.Abs(z)))) / b;
             Vector.ConditionalSelect(Vector.GreaterThan(z, t), v, soft).CopyTo(y[i..]);
         }
 
         for (; i < x.Length; i++)
         {
             float z = beta * x[i];
-            y[i] = z > threshold ? x[i] : (MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)))) / beta;
+            y[i] = z > threshold ? x[i] : (MathF.Max(z, 0f) + Log1P(MathF.Exp(-MathF.Abs(z)))) / beta;
         }
+    }
+
+    /// <summary>
+    /// log(1 + u) for u in [0, 1], accurate for tiny u (where 1 + u rounds to 1 and log would give 0): with w = 1 + u
+    /// rounded, log(w) · u / (w − 1) cancels the rounding (Goldberg's trick), and w = 1 gives u itself.
+    /// </summary>
+    private static Vector<float> Log1P(Vector<float> u)
+    {
+        Vector<float> w = Vector<float>.One + u;
+        Vector<float> rounded = w - Vector<float>.One;
+        Vector<int> exact = Vector.Equals(rounded, Vector<float>.Zero);
+        return Vector.ConditionalSelect(exact, u, Vector.Log(w) * u / Vector.ConditionalSelect(exact, Vector<float>.One, rounded));
+    }
+
+    private static float Log1P(float u)
+    {
+        float w = 1f + u;
+        return w == 1f ? u : MathF.Log(w) * u / (w - 1f);
     }
 
     /// <summary>dx = dy where β·x &gt; threshold, else dy·σ(β·x).</summary>

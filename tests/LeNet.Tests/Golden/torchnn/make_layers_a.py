@@ -87,7 +87,7 @@ case("unflatten_1_223", nn.Unflatten(1, (2, 2, 3)), (2, 12, 5))
 
 
 def loss_case(name, module, x, target):
-    x = x.float().requires_grad_(True)
+    x = x.detach().float().clone().requires_grad_(True)
     loss = module(x, target)
     loss.backward()
     tensors[name + ".input"] = x
