@@ -61,6 +61,17 @@ public class PReLUTests
     }
 
     [Fact]
+    public void StateDict_InSequential_HasTorchsKeyAndLoads()
+    {
+        var net = new Sequential(new Tanh(), new PReLU(2), new Dropout(), new Identity());
+
+        net.StateDict().Keys.Should().Equal("1.weight");
+        net.LoadStateDict(new Dictionary<string, Tensor> { ["1.weight"] = Tensor.FromArray([0.5f, -2f], 2) });
+
+        ((PReLU)net[1]).Weight.Value.ToArray().Should().Equal(0.5f, -2f);
+    }
+
+    [Fact]
     public void Backward_Twice_AccumulatesTheWeightGradient()
     {
         var layer = new PReLU();
