@@ -48,6 +48,20 @@ public class SoftmaxTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Forward_SeveralParallelRanges_MatchesTheOracle(int dim)
+    {
+        // 300·7·33 = 69 300 elements: more than one range of Parallelism.ElementwiseRange.
+        int[] shape = [300, 7, 33];
+        Tensor x = Arrays.Random(new Random(90 + dim), shape);
+
+        Tensor y = new Softmax(dim).Forward(x);
+
+        y.ToArray().Should().BeCloseTo(NaiveLayersA.Softmax(x.ToDouble(), shape, dim).Select(v => (float)v).ToArray(), 1e-6, 1e-5);
+    }
+
     [Fact]
     public void Forward_DimOutOfRange_Throws()
     {

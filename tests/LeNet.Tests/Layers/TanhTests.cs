@@ -13,6 +13,20 @@ public class TanhTests
         new Tanh().ShouldMatchCentralDifferences([2, 3, 5], x => NaiveLayersA.Map(x, Math.Tanh), seed: 1, scale: 2);
 
     [Fact]
+    public void ForwardBackward_SeveralParallelRanges_MatchTheFormula()
+    {
+        var layer = new Tanh();
+        Tensor x = Arrays.Random(new Random(91), 100_003);
+        Tensor dy = Arrays.Random(new Random(92), 100_003);
+
+        float[] y = layer.Forward(x).ToArray();
+        float[] dx = layer.Backward(dy).ToArray();
+
+        y.Should().BeCloseTo(x.ToArray().Select(v => (float)Math.Tanh(v)).ToArray(), 1e-6, 1e-5);
+        dx.Should().BeCloseTo(x.ToArray().Zip(dy.ToArray(), (v, g) => (float)(g * (1 - (Math.Tanh(v) * Math.Tanh(v))))).ToArray(), 1e-6, 1e-5);
+    }
+
+    [Fact]
     public void Forward_LargeInputs_SaturateAtPlusMinusOne()
     {
         Tensor y = new Tanh().Forward(Tensor.FromArray([-100f, 0f, 100f], 3));
