@@ -26,7 +26,7 @@ internal sealed record TrainingRecipe(
     public static readonly TrainingRecipe Classic = new("classic", "lenet", 1e-3f, 128, "sigmoid LeNet, torch default init, Adam lr 1e-3");
 
     /// <summary>
-    /// d2l's batch-normalization chapter: the BatchNorm LeNet (<c>LeNetFactory.CreateBatchNorm</c>),
+    /// d2l's batch-normalization chapter: the BatchNorm LeNet (<see cref="LeNetFactory.CreateBatchNorm"/>),
     /// Xavier-uniform weights (d2l's <c>train_ch6</c> applies <c>xavier_uniform_</c> to every Conv2d and Linear
     /// weight and leaves the biases at torch's default), SGD lr 1.0, batch 256.
     /// </summary>
@@ -69,7 +69,7 @@ internal sealed record TrainingRecipe(
     public static Sequential CreateNetwork(string modelName, int seed = 0) => modelName switch
     {
         "modern" => LeNetFactory.CreateModern(seed),
-        "bn" => throw new CliException(ExitCodes.Usage, "the bn network needs BatchNorm (not merged yet)"), // BN-PENDING
+        "bn" => LeNetFactory.CreateBatchNorm(seed),
         "wide" => CreateWide(seed),
         _ => LeNetFactory.Create(seed),
     };

@@ -87,6 +87,28 @@ public class DatasetRecipeTests
     }
 
     [Fact]
+    public void Train_BnRecipe_TrainsD2lsBatchNormLeNetWithSgdAndEvaluatesFromTheRecordedRecipe()
+    {
+        using var dir = new TempDirectory();
+
+        (int code, string stdout, string stderr) = Lenet.Run("train", "--recipe", "bn", "--data", MnistTestsSubset, "--epochs", "2", "--seed", "2", "--out", dir.Path);
+        (int evalCode, string evaluation, string evalError) = Lenet.Run("evaluate", "--weights", dir.File("model.safetensors"), "--data", MnistTestsSubset);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("Training bn (").And.Contain("batch 256, lr 1");
+        SafeTensorsFile weights = SafeTensors.Read(dir.File("model.safetensors"));
+        weights.Keys.Should().Equal(LeNetFactory.CreateBatchNorm().StateDict().Keys);
+        // 1,000 images in batches of 256: 4 steps per epoch, each counted by every BatchNorm.
+        weights["1.num_batches_tracked"].ToArray().Should().Equal(8f);
+        weights["1.running_var"].ToArray().Should().NotEqual(Enumerable.Repeat(1f, 6), "training moved the running statistics");
+        evalCode.Should().Be(0, evalError);
+        Sequential model = LeNetFactory.CreateBatchNorm();
+        model.LoadStateDict(weights);
+        EvaluationResult expected = Trainer.Evaluate(model, Mnist.Load(MnistTestsSubset).Test);
+        evaluation.Should().Contain($"({expected.Correct} of 500)");
+    }
+
+    [Fact]
     public void Train_UnknownDataset_IsAUsageError()
     {
         (int code, _, string stderr) = Lenet.Run("train", "--dataset", "cifar10");
