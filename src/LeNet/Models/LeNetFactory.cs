@@ -54,6 +54,39 @@ public static class LeNetFactory
     public static IReadOnlyDictionary<string, string> PretrainedMetadata(LeNetVariant variant = LeNetVariant.Modern) =>
         PretrainedWeights.Read(variant).Metadata;
 
+    /// <summary>
+    /// d2l's BatchNorm LeNet (the batch-normalization chapter, concise version) for 1×28×28 images and 10
+    /// classes, with PyTorch's default initialisation: <c>Conv2d(1,6,5) → BatchNorm2d(6) → Sigmoid →
+    /// AvgPool2d(2,2) → Conv2d(6,16,5) → BatchNorm2d(16) → Sigmoid → AvgPool2d(2,2) → Flatten → Linear(256,120)
+    /// → BatchNorm1d(120) → Sigmoid → Linear(120,84) → BatchNorm1d(84) → Sigmoid → Linear(84,10)</c>. Its state
+    /// dict has PyTorch's keys, <c>0.weight</c> … <c>15.bias</c>, with each BatchNorm's <c>running_mean</c>,
+    /// <c>running_var</c> and <c>num_batches_tracked</c>, so <c>net.state_dict()</c> of the same
+    /// <c>nn.Sequential</c> in PyTorch loads into it.
+    /// </summary>
+    /// <param name="seed">Seeds the initial weights: the same seed gives the same network.</param>
+    /// <returns>A 16-layer <see cref="Sequential"/>: <c>input [N, 1, 28, 28] → logits [N, 10]</c>, 44,878 parameters.</returns>
+    public static Sequential CreateBatchNorm(int seed = 0)
+    {
+        var random = new Random(seed);
+        return new Sequential(
+            new Conv2d(1, 6, 5, random: random),
+            new BatchNorm2d(6),
+            new Sigmoid(),
+            new AvgPool2d(2, stride: 2),
+            new Conv2d(6, 16, 5, random: random),
+            new BatchNorm2d(16),
+            new Sigmoid(),
+            new AvgPool2d(2, stride: 2),
+            new Flatten(),
+            new Linear(256, 120, random: random),
+            new BatchNorm1d(120),
+            new Sigmoid(),
+            new Linear(120, 84, random: random),
+            new BatchNorm1d(84),
+            new Sigmoid(),
+            new Linear(84, 10, random: random));
+    }
+
     /// <summary>The LeNet skeleton; every parameterised layer draws from one <c>Random(seed)</c>, in order.</summary>
     private static Sequential Build(int seed, Func<ILayer> activation, Func<ILayer> pool)
     {
