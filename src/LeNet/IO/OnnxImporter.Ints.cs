@@ -131,35 +131,38 @@ internal sealed partial class OnnxChainBuilder
                 SetInts(node, Gather(node));
                 break;
             case "Unsqueeze":
-            {
-                IntValue x = Ints(node, node.Inputs[0]);
-                SetInts(node, x with { Dims = Unsqueeze(node, x.Dims) });
-                break;
-            }
+                {
+                    IntValue x = Ints(node, node.Inputs[0]);
+                    SetInts(node, x with { Dims = Unsqueeze(node, x.Dims) });
+                    break;
+                }
 
             case "Squeeze":
-            {
-                IntValue x = Ints(node, node.Inputs[0]);
-                SetInts(node, x with { Dims = Squeeze(node, x.Dims) });
-                break;
-            }
+                {
+                    IntValue x = Ints(node, node.Inputs[0]);
+                    SetInts(node, x with { Dims = Squeeze(node, x.Dims) });
+                    break;
+                }
 
             case "Concat":
                 SetInts(node, Concat(node));
                 break;
             case "Reshape":
-            {
-                IntValue x = Ints(node, node.Inputs[0]);
-                long[] target = Ints(node, node.Inputs[1]).Data;
-                SetInts(node, x with { Dims = ResolveReshape(node, x.Dims, target, IntAttribute(node, "allowzero", 0) != 0) });
-                break;
-            }
+                {
+                    IntValue x = Ints(node, node.Inputs[0]);
+                    long[] target = Ints(node, node.Inputs[1]).Data;
+                    SetInts(node, x with { Dims = ResolveReshape(node, x.Dims, target, IntAttribute(node, "allowzero", 0) != 0) });
+                    break;
+                }
 
             case "ConstantOfShape":
                 SetInts(node, ConstantOfShape(node));
                 break;
             case "Slice":
                 SetInts(node, Slice(node));
+                break;
+            case "Transpose" when _constants.TryGetValue(node.Inputs[0], out OnnxTensorData? tensor) && tensor.DataType is OnnxProto.DataTypeFloat or OnnxProto.DataTypeDouble or OnnxProto.DataTypeFloat16:
+                TransposeFloats(node, tensor);
                 break;
             case "Transpose":
                 SetInts(node, Transpose(node));
@@ -373,9 +376,27 @@ internal sealed partial class OnnxChainBuilder
         return new IntValue(data, dims);
     }
 
+    /// <summary>A Transpose of a float constant (old PyTorch exports transpose a Linear weight before MatMul): folded into a new constant.</summary>
+    private void TransposeFloats(OnnxNodeData node, OnnxTensorData tensor)
+    {
+        float[] values = tensor.ToFloats(_external);
+        int[] dims = tensor.Shape(out _);
+        long[] source = TransposeIndex(node, dims, out int[] outDims);
+        string output = node.Outputs.Count > 0 ? node.Outputs[0] : throw new InvalidDataException($"{node} has no output.");
+        _constants[output] = FloatConstant(output, [.. source.Select(i => values[i])], [.. outDims.Select(d => (long)d)]);
+    }
+
     private IntValue Transpose(OnnxNodeData node)
     {
         IntValue x = Ints(node, node.Inputs[0]);
+        long[] source = TransposeIndex(node, x.Dims, out int[] dims);
+        return new IntValue([.. source.Select(i => x.Data[i])], dims);
+    }
+
+    /// <summary>For each output element of a Transpose, the index of its source element.</summary>
+    private static long[] TransposeIndex(OnnxNodeData node, int[] inDims, out int[] dims)
+    {
+        var x = new { Dims = inDims, Data = new long[Product(inDims, 0)] };
         int rank = x.Dims.Length;
         long[] perm = IntsAttribute(node, "perm") ?? [.. Enumerable.Range(0, rank).Reverse().Select(i => (long)i)];
         if (perm.Length != rank || perm.Distinct().Count() != rank || perm.Any(p => p < 0 || p >= rank))
@@ -383,7 +404,7 @@ internal sealed partial class OnnxChainBuilder
             Invalid(node, $"perm {OnnxTensorData.Format(perm)} is not a permutation of {rank} axes");
         }
 
-        int[] dims = [.. perm.Select(p => x.Dims[p])];
+        dims = [.. perm.Select(p => x.Dims[p])];
         int[] strides = new int[rank];
         for (int d = rank - 1, s = 1; d >= 0; s *= x.Dims[d], d--)
         {
@@ -400,11 +421,11 @@ internal sealed partial class OnnxChainBuilder
                 source += (long)index[d] * strides[perm[d]];
             }
 
-            data[o] = x.Data[source];
+            data[o] = source;
             Increment(index, dims);
         }
 
-        return new IntValue(data, dims);
+        return data;
     }
 
     private static void Increment(int[] index, int[] dims)

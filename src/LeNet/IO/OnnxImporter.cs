@@ -9,7 +9,7 @@ namespace LeNet.IO;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Supported: opsets 7 to 21 of the default domain; initializers inline (raw or typed fields) or in external
+/// Supported: opsets 6 to 21 of the default domain; initializers inline (raw or typed fields) or in external
 /// data files beside the model; the operators Conv, Gemm (transA = 0), MatMul (+ Add), Relu, Sigmoid,
 /// MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (a constant shape, or the Shape → Gather →
 /// Unsqueeze → Concat chain PyTorch emits for <c>x.view(x.size(0), -1)</c>), Pad with zero pads, Dropout
@@ -29,7 +29,7 @@ namespace LeNet.IO;
 public static partial class OnnxImporter
 {
     /// <summary>The lowest default-domain opset version imported.</summary>
-    public const int MinOpset = 7;
+    public const int MinOpset = 6;
 
     /// <summary>The highest default-domain opset version imported.</summary>
     public const int MaxOpset = 21;
