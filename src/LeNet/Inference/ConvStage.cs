@@ -5,6 +5,7 @@ using LeNet.Kernels.Pooling;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
+using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 

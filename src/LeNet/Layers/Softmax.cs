@@ -1,0 +1,28 @@
+using LeNet.IO;
+
+namespace LeNet.Layers;
+
+/// <summary>softmax(x) = eˣ / Σ eˣ along dimension <see cref="SoftmaxBase.Dim"/>, numerically stable, like <c>torch.nn.Softmax(dim)</c>.</summary>
+/// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
+public sealed class Softmax : SoftmaxBase
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="dim">The dimension to normalise along (PyTorch's <c>dim</c>); negative counts from the end (−1 is the last). Checked against each input's rank.</param>
+    public Softmax(int dim)
+        : base(dim)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => nameof(Softmax);
+
+    private protected override bool IsLog => false;
+
+    /// <summary>Returns <c>Softmax(dim=1)</c>.</summary>
+    /// <returns>The layer's description.</returns>
+    public override string ToString() => $"Softmax(dim={Dim})";
+
+    /// <remarks>Opset 13's Softmax normalises along the one axis, as PyTorch does.</remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>
+        graph.AddLayerNode("Softmax", this, prefix).Int("axis", DimArithmetic.Resolve(Dim, inputShape.Length, this));
+}
