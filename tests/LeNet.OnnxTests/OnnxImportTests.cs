@@ -29,6 +29,12 @@ public class OnnxImportTests(ITestOutputHelper output)
     [InlineData("modern_small_opset13.onnx", 1, 28, 28)]
     [InlineData("modern_small_opset17.onnx", 1, 28, 28)]
     [InlineData("external/lenet_external.onnx", 1, 28, 28)]
+    [InlineData("mnist_net_opset9.onnx", 1, 12, 12)]
+    [InlineData("mnist_net_opset11.onnx", 1, 12, 12)]
+    [InlineData("mnist_net_opset13.onnx", 1, 12, 12)]
+    [InlineData("mnist_net_opset17.onnx", 1, 12, 12)]
+    [InlineData("activations_opset11.onnx", 2, 6, 5)]
+    [InlineData("activations_opset17.onnx", 2, 6, 5)]
     public void Import_PyTorchExport_MatchesOnnxRuntime(string file, int channels, int height, int width)
     {
         string path = Path.Combine(Fixtures, file);
@@ -269,6 +275,28 @@ public class OnnxImportTests(ITestOutputHelper output)
     [InlineData("node/test_averagepool_2d_strides")]
     [InlineData("node/test_flatten_axis1")]
     [InlineData("node/test_identity")]
+    [InlineData("pytorch-converted/test_Tanh")]
+    [InlineData("pytorch-converted/test_ELU")]
+    [InlineData("pytorch-converted/test_SELU")]
+    [InlineData("pytorch-converted/test_LeakyReLU")]
+    [InlineData("pytorch-converted/test_LeakyReLU_with_negval")]
+    [InlineData("pytorch-converted/test_PReLU_2d")]
+    [InlineData("pytorch-converted/test_PReLU_2d_multiparam")]
+    [InlineData("pytorch-converted/test_Softplus")]
+    [InlineData("pytorch-converted/test_Softmax")]
+    [InlineData("pytorch-converted/test_LogSoftmax")]
+    [InlineData("pytorch-converted/test_Softmin")]
+    [InlineData("pytorch-converted/test_ZeroPad2d")]
+    [InlineData("pytorch-converted/test_ConstantPad2d")]
+    [InlineData("pytorch-converted/test_ReflectionPad2d")]
+    [InlineData("pytorch-converted/test_ReplicationPad2d")]
+    [InlineData("node/test_softmax_axis_1")]
+    [InlineData("node/test_logsoftmax_axis_1")]
+    [InlineData("node/test_tanh")]
+    [InlineData("node/test_elu")]
+    [InlineData("node/test_selu_default")]
+    [InlineData("node/test_leakyrelu")]
+    [InlineData("node/test_depthtospace_crd_mode")]
     public void Import_OnnxBackendTestCase_MatchesItsOutput(string testCase)
     {
         string folder = Path.Combine("/usr/share/libonnx-testdata/data", testCase);

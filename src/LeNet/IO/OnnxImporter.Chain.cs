@@ -73,6 +73,10 @@ internal sealed partial class OnnxChainBuilder
         _current = inputs[0].Name;
         _shape = StaticShape(inputs[0].Shape);
         CountConsumers(graph);
+        foreach (OnnxNodeData constant in graph.Nodes.Where(n => n.OpType == "Constant" && n.Domain is "" or "ai.onnx"))
+        {
+            AddConstant(constant); // constants first: a pattern may look ahead at one defined after its first node
+        }
 
         foreach (OnnxNodeData node in graph.Nodes)
         {
@@ -88,9 +92,10 @@ internal sealed partial class OnnxChainBuilder
 
             if (node.OpType == "Constant")
             {
-                AddConstant(node);
+                continue;
             }
-            else if (!node.Inputs.Contains(_current))
+
+            if (!node.Inputs.Contains(_current))
             {
                 EvaluateInts(node);
             }
@@ -98,7 +103,7 @@ internal sealed partial class OnnxChainBuilder
             {
                 ShapeOfCurrent(node);
             }
-            else
+            else if (!TrySoftsign(node))
             {
                 CheckChain(node);
                 Map(node);
@@ -261,7 +266,16 @@ internal sealed partial class OnnxChainBuilder
             return;
         }
 
-        throw new NotSupportedException($"{_viewNode} reshapes {Tensor.FormatShape(_shape)} to {Tensor.FormatShape(_view)}; only flattening to [N, features] maps to a layer.");
+        // [*, S] → [*, s1, s2, …]: nn.Unflatten(d, (s1, s2, …)), e.g. [N, 64] → [N, 4, 4, 4] before a convolution.
+        int d = _shape.Length - 1;
+        if (d >= 1 && _view.Length > _shape.Length && _view.AsSpan(0, d).SequenceEqual(_shape.AsSpan(0, d)) && Product(_view, d) == _shape[d])
+        {
+            AppendLayer(Create(_viewNode!, () => new Unflatten(d, _view[d..])), _viewNode!, null);
+            _view = null;
+            return;
+        }
+
+        throw new NotSupportedException($"{_viewNode} reshapes {Tensor.FormatShape(_shape)} to {Tensor.FormatShape(_view)}; only flattening to [N, features] (Flatten) or expanding the last dimension (Unflatten) maps to a layer.");
     }
 
     /// <summary>A reshape that changes only how the current value is seen (no data moves).</summary>

@@ -121,6 +121,11 @@ internal sealed partial class OnnxChainBuilder
     /// <summary>The integer operators of shape and pad computations, evaluated when all inputs are known.</summary>
     private void EvaluateInts(OnnxNodeData node)
     {
+        if (node.Inputs.Count == 0 || node.Inputs[0].Length == 0)
+        {
+            Invalid(node, "has no input");
+        }
+
         switch (node.OpType)
         {
             case "Identity":
@@ -150,7 +155,7 @@ internal sealed partial class OnnxChainBuilder
             case "Reshape":
                 {
                     IntValue x = Ints(node, node.Inputs[0]);
-                    long[] target = Ints(node, node.Inputs[1]).Data;
+                    long[] target = Ints(node, node.Inputs.Count > 1 ? node.Inputs[1] : "").Data;
                     SetInts(node, x with { Dims = ResolveReshape(node, x.Dims, target, IntAttribute(node, "allowzero", 0) != 0) });
                     break;
                 }
@@ -329,7 +334,7 @@ internal sealed partial class OnnxChainBuilder
         for (int i = 0; i < starts.Length; i++)
         {
             int axis = (int)Normalize(axes[i], rank, clamp: false);
-            long size = x.Dims[axis], st = steps[i];
+            long size = x.Dims[axis], st = Math.Clamp(steps[i], -int.MaxValue, int.MaxValue);
             if (st == 0)
             {
                 Invalid(node, "a step is 0");
@@ -516,7 +521,7 @@ internal sealed partial class OnnxChainBuilder
             return Math.Clamp(normalized, 0, rank);
         }
 
-        return normalized >= 0 && normalized < Math.Max(rank, 1)
+        return normalized >= 0 && normalized < rank
             ? normalized
             : throw new InvalidDataException($"axis {axis} is out of range for rank {rank}.");
     }

@@ -21,6 +21,37 @@ internal sealed partial class OnnxChainBuilder
             case "Sigmoid":
                 AddLayer(new Sigmoid(), node);
                 break;
+            case "Tanh":
+                AddLayer(new Tanh(), node);
+                break;
+            case "LeakyRelu":
+                AddLayer(Create(node, () => new LeakyReLU(FloatAttribute(node, "alpha", 0.01f))), node);
+                break;
+            case "Elu":
+                AddLayer(Create(node, () => new ELU(FloatAttribute(node, "alpha", 1f))), node);
+                break;
+            case "Selu":
+                MapSelu(node);
+                break;
+            case "PRelu":
+                MapPRelu(node);
+                break;
+            case "Softplus":
+                AddLayer(new Softplus(), node); // ONNX Softplus is ln(1 + eˣ): torch's beta 1; its threshold 20 changes < 1e-8
+                break;
+            case "Softsign":
+                AddLayer(new Softsign(), node);
+                break;
+            case "Softmax":
+            case "LogSoftmax":
+                MapSoftmax(node, negated: false);
+                break;
+            case "Neg":
+                MapNegSoftmax(node);
+                break;
+            case "DepthToSpace":
+                MapDepthToSpace(node);
+                break;
             case "Flatten":
                 MapFlatten(node);
                 break;
@@ -58,7 +89,7 @@ internal sealed partial class OnnxChainBuilder
 
     /// <summary>The operators the importer maps, for messages and docs.</summary>
     internal const string SupportedOperators =
-        "Conv, Gemm, MatMul (+ Add), Relu, Sigmoid, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Squeeze, Unsqueeze, Pad (zero pads), Dropout, Identity, Constant, and Shape/Gather/Unsqueeze/Concat/Cast/Slice/Transpose/ConstantOfShape on shapes";
+        "Conv, Gemm, MatMul (+ Add), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, Softmax, LogSoftmax, Neg + Softmax (Softmin), DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Squeeze, Unsqueeze, Pad, Dropout, Identity, Constant, and Shape/Gather/Unsqueeze/Concat/Cast/Slice/Transpose/ConstantOfShape on shapes";
 
     private void MapDropout(OnnxNodeData node)
     {
@@ -68,7 +99,141 @@ internal sealed partial class OnnxChainBuilder
             Unsupported(node, "training_mode is true; only inference-mode dropout (a no-op) is supported");
         }
 
-        Advance(node); // inference: the identity
+        float ratio = _opset < 12
+            ? FloatAttribute(node, "ratio", 0.5f)
+            : OptionalInput(node, 1) is not null ? Scalar(node, FloatInput(node, 1, "ratio")) : 0.5f;
+        if (ratio is not (>= 0f and < 1f))
+        {
+            Invalid(node, $"ratio {ratio} is outside [0, 1)");
+        }
+
+        AddLayer(Create(node, () => new Dropout(ratio)), node); // the identity in evaluation mode, as at inference
+    }
+
+    private static float Scalar(OnnxNodeData node, (float[] Values, int[] Shape) value) =>
+        value.Values.Length == 1 ? value.Values[0] : throw new InvalidDataException($"{node}: expected a scalar, got shape {Tensor.FormatShape(value.Shape)}.");
+
+    private void MapSelu(OnnxNodeData node)
+    {
+        // torch.nn.SELU's constants; ONNX's defaults are the same numbers.
+        const float alpha = 1.6732632423543772f, gamma = 1.0507009873554805f;
+        float a = FloatAttribute(node, "alpha", alpha), g = FloatAttribute(node, "gamma", gamma);
+        if (Math.Abs(a - alpha) > 1e-6f || Math.Abs(g - gamma) > 1e-6f)
+        {
+            Unsupported(node, $"alpha {a}, gamma {g}: only SELU's standard constants map to torch.nn.SELU");
+        }
+
+        AddLayer(new SELU(), node);
+    }
+
+    private void MapPRelu(OnnxNodeData node)
+    {
+        (float[] slope, int[] shape) = FloatInput(node, 1, "slope");
+        // PyTorch exports the weight [C] as [C, 1, 1] for images (broadcast over H, W); one slope for all is [1].
+        bool perChannel = slope.Length > 1;
+        bool legacy = _opset < 7 && shape.Length == 1; // opset 6 took a [C] slope per channel
+        if (perChannel && !legacy && (shape.Length == 0 || shape[0] != slope.Length || ViewShape is not { Length: >= 2 } x || x[1] != slope.Length || shape.Length != x.Length - 1))
+        {
+            Unsupported(node, $"slope of shape {Tensor.FormatShape(shape)} for input {(ViewShape is null ? "of unknown shape" : Tensor.FormatShape(ViewShape))}: only one slope or one per channel (dimension 1) maps to PReLU");
+        }
+
+        PReLU prelu = Create(node, () => new PReLU(slope.Length));
+        slope.CopyTo(prelu.Weight.Value.AsSpan());
+        AddLayer(prelu, node, node.Inputs[1]);
+    }
+
+    private void MapSoftmax(OnnxNodeData node, bool negated)
+    {
+        long axis = IntAttribute(node, "axis", _opset < 13 ? 1 : -1);
+        int[]? shape = ViewShape;
+        if (shape is null)
+        {
+            Unsupported(node, "the input's rank is unknown");
+        }
+
+        long dim = axis < 0 ? axis + shape.Length : axis;
+        if (dim < 0 || dim >= shape.Length)
+        {
+            Invalid(node, $"axis {axis} is out of range for an input of rank {shape.Length}");
+        }
+
+        // Before opset 13 the input is seen as 2-D [d0·…·d(axis−1), d(axis)·…]: the same as torch's dim only for the last axis.
+        if (_opset < 13 && dim != shape.Length - 1)
+        {
+            Unsupported(node, $"opset {_opset} {node.OpType} over axis {axis} of a rank-{shape.Length} input flattens the trailing dimensions, which no layer does");
+        }
+
+        SoftmaxBase layer = Create<SoftmaxBase>(node, () => (node.OpType, negated) switch
+        {
+            ("LogSoftmax", false) => new LogSoftmax((int)dim),
+            (_, true) => new Softmin((int)dim),
+            _ => new Softmax((int)dim),
+        });
+        AddLayer(layer, node);
+    }
+
+    /// <summary>
+    /// x / (1 + |x|) as PyTorch exports Softsign: Abs(x) → Add(·, 1) → Div(x, ·), the one branch the importer
+    /// folds into a layer. False when <paramref name="node"/> does not start that pattern.
+    /// </summary>
+    private bool TrySoftsign(OnnxNodeData node)
+    {
+        if (node.OpType != "Abs" || node.Inputs.Count != 1 || node.Outputs.Count != 1 || _dataConsumers.GetValueOrDefault(_current) != 2
+            || _consumers.GetValueOrDefault(node.Outputs[0]) != 1)
+        {
+            return false;
+        }
+
+        OnnxNodeData? add = _model.Graph.Nodes.FirstOrDefault(n => n.Inputs.Contains(node.Outputs[0]));
+        if (add is not { OpType: "Add", Inputs.Count: 2, Outputs.Count: 1 } || _consumers.GetValueOrDefault(add.Outputs[0]) != 1)
+        {
+            return false;
+        }
+
+        string one = add.Inputs[0] == node.Outputs[0] ? add.Inputs[1] : add.Inputs[0];
+        if (!_constants.TryGetValue(one, out OnnxTensorData? constant) || constant.ToFloats(_external) is not [1f])
+        {
+            return false;
+        }
+
+        OnnxNodeData? div = _model.Graph.Nodes.FirstOrDefault(n => n.Inputs.Contains(add.Outputs[0]));
+        if (div is not { OpType: "Div", Inputs.Count: 2 } || div.Inputs[0] != _current || div.Inputs[1] != add.Outputs[0])
+        {
+            return false;
+        }
+
+        _fused.Add(add);
+        _fused.Add(div);
+        MaterializeView(forBatchNorm: false);
+        AppendLayer(new Softsign(), node, null);
+        Advance(div);
+        return true;
+    }
+
+    /// <summary>Neg followed by Softmax is how PyTorch exports Softmin.</summary>
+    private void MapNegSoftmax(OnnxNodeData node)
+    {
+        string output = node.Outputs.Count > 0 ? node.Outputs[0] : "";
+        OnnxNodeData? softmax = _consumers.GetValueOrDefault(output) == 1 ? _model.Graph.Nodes.FirstOrDefault(n => n.Inputs.Contains(output)) : null;
+        if (softmax is not { OpType: "Softmax" } || softmax.Inputs[0] != output)
+        {
+            Unsupported(node, "a negation maps to a layer only when a Softmax follows it (torch.nn.Softmin)");
+        }
+
+        Advance(node);
+        _fused.Add(softmax);
+        MapSoftmax(softmax, negated: true);
+    }
+
+    private void MapDepthToSpace(OnnxNodeData node)
+    {
+        if (StringAttribute(node, "mode", "DCR") != "CRD")
+        {
+            Unsupported(node, "mode DCR: only mode CRD is torch.nn.PixelShuffle");
+        }
+
+        long block = IntAttribute(node, "blocksize", 0);
+        AddLayer(Create(node, () => new PixelShuffle(Checked(node, block, "blocksize"))), node);
     }
 
     private void MapFlatten(OnnxNodeData node)
@@ -298,13 +463,56 @@ internal sealed partial class OnnxChainBuilder
         long[] pads = _opset < 11
             ? IntsAttribute(node, "pads") ?? IntsAttribute(node, "paddings") ?? []
             : Ints(node, node.Inputs.Count > 1 ? node.Inputs[1] : "").Data;
+        if (_opset >= 18 && OptionalInput(node, 3) is { } axesName)
+        {
+            pads = PadsForAxes(node, pads, Ints(node, axesName).Data);
+        }
+
         if (pads.All(p => p == 0))
         {
             Advance(node); // PyTorch's AvgPool2d export adds a Pad of zeros before AveragePool
             return;
         }
 
-        Unsupported(node, $"{mode} padding {OnnxTensorData.Format(pads)}: this build has no padding layer (only all-zero pads are supported)");
+        // [x1_begin, x2_begin, …, x1_end, x2_end, …]; the 2-D padding layers pad H and W of [N, C, H, W].
+        if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Any(p => p < 0 || p > int.MaxValue))
+        {
+            Unsupported(node, $"pads {OnnxTensorData.Format(pads)}: only non-negative padding of the last two dimensions of a 4-D input maps to a padding layer");
+        }
+
+        (int Left, int Right, int Top, int Bottom) padding = ((int)pads[3], (int)pads[7], (int)pads[2], (int)pads[6]);
+        float value = _opset < 11
+            ? FloatAttribute(node, "value", 0f)
+            : OptionalInput(node, 2) is not null ? Scalar(node, FloatInput(node, 2, "constant value")) : 0f;
+        ILayer layer = Create<ILayer>(node, () => mode switch
+        {
+            "constant" when value == 0f => new ZeroPad2d(padding),
+            "constant" => new ConstantPad2d(padding, value),
+            "reflect" => new ReflectionPad2d(padding),
+            "edge" => new ReplicationPad2d(padding),
+            _ => throw NotSupported(node, $"mode '{mode}' has no padding layer"),
+        });
+        AddLayer(layer, node);
+    }
+
+    /// <summary>Opset 18's Pad with an axes input: the pads of the listed axes spread over all of them.</summary>
+    private long[] PadsForAxes(OnnxNodeData node, long[] pads, long[] axes)
+    {
+        int rank = ViewShape?.Length ?? throw NotSupported(node, "the input's rank is unknown");
+        if (pads.Length != 2 * axes.Length)
+        {
+            Invalid(node, $"pads {OnnxTensorData.Format(pads)} do not match axes {OnnxTensorData.Format(axes)}");
+        }
+
+        long[] full = new long[2 * rank];
+        for (int i = 0; i < axes.Length; i++)
+        {
+            long axis = Normalize(axes[i], rank, clamp: false);
+            full[axis] = pads[i];
+            full[rank + axis] = pads[axes.Length + i];
+        }
+
+        return full;
     }
 
     /// <summary>Runs a layer constructor, turning its argument checks into a malformed-model error.</summary>

@@ -11,10 +11,12 @@ namespace LeNet.IO;
 /// <para>
 /// Supported: opsets 6 to 21 of the default domain; initializers inline (raw or typed fields) or in external
 /// data files beside the model; the operators Conv, Gemm (transA = 0), MatMul (+ Add), Relu, Sigmoid,
-/// MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (a constant shape, or the Shape → Gather →
-/// Unsqueeze → Concat chain PyTorch emits for <c>x.view(x.size(0), -1)</c>), Pad with zero pads, Dropout
-/// and Identity (no-ops at inference), Constant. Other operators, or supported ones with attributes the
-/// layers cannot express, throw <see cref="NotSupportedException"/> naming the operator and the node.
+/// Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, Softmax, LogSoftmax, Neg + Softmax (Softmin),
+/// DepthToSpace (CRD: PixelShuffle), MaxPool, AveragePool, GlobalAveragePool, Pad, Flatten, Reshape (a
+/// constant shape, or the Shape → Gather → Unsqueeze → Concat chain PyTorch emits for
+/// <c>x.view(x.size(0), -1)</c>: it becomes Flatten or Unflatten), Dropout, Identity, Constant. Other
+/// operators, or supported ones with attributes the layers cannot express, throw
+/// <see cref="NotSupportedException"/> naming the operator and the node.
 /// </para>
 /// <para>
 /// Children are named after the model (the rule, in order): a layer with weights takes its weight

@@ -111,6 +111,53 @@ class PoolNet(nn.Module):
         return self.pad(x)
 
 
+class ActivationsNet(nn.Module):
+    """The element-wise activations, the padding layers, PixelShuffle, an unflattening view and the softmax family in one chain."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 8, 3)
+        self.tanh = nn.Tanh()
+        self.leaky = nn.LeakyReLU(0.2)
+        self.elu = nn.ELU(0.7)
+        self.selu = nn.SELU()
+        self.prelu = nn.PReLU(8, init=0.1)
+        self.softplus = nn.Softplus()
+        self.softsign = nn.Softsign()
+        self.drop = nn.Dropout2d(0.3)
+        self.zpad = nn.ZeroPad2d((1, 0, 2, 1))
+        self.cpad = nn.ConstantPad2d(1, 0.5)
+        self.rpad = nn.ReflectionPad2d((1, 1, 0, 2))
+        self.epad = nn.ReplicationPad2d(1)
+        self.shuffle = nn.PixelShuffle(2)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(0, 0)  # replaced below once the size is known
+        self.prelu1 = nn.PReLU()
+
+    def forward(self, x):
+        x = self.conv(x)
+        for m in (self.tanh, self.leaky, self.elu, self.selu, self.prelu, self.softplus, self.softsign, self.drop,
+                  self.zpad, self.cpad, self.rpad, self.epad, self.shuffle):
+            x = m(x)
+        x = self.flatten(x)
+        x = x.view(x.size(0), 2, 2, -1)  # nn.Unflatten has no ONNX export in torch 1.13; a view does the same
+        x = self.prelu1(torch.flatten(x, 1))
+        return F.softmin(self.fc(x), dim=1)
+
+
+def activations_net():
+    torch.manual_seed(80)
+    net = ActivationsNet()
+    with torch.no_grad():
+        x = net.conv(torch.zeros(1, 2, 6, 5))
+        for m in (net.tanh, net.leaky, net.elu, net.selu, net.prelu, net.softplus, net.softsign, net.drop,
+                  net.zpad, net.cpad, net.rpad, net.epad, net.shuffle):
+            x = m(x)
+    net.fc = nn.Linear(x.numel(), 6)
+    net.prelu.weight.data.uniform_(-0.5, 0.5)
+    return net
+
+
 def randomize_bn(model, seed):
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
@@ -152,6 +199,8 @@ def main():
         export(bn, (2, 1, 12, 12), f"batchnorm_opset{opset}.onnx", opset)
         torch.manual_seed(50 + opset)
         export(PoolNet(), (1, 2, 13, 11), f"pools_opset{opset}.onnx", opset)
+        if opset in (11, 17):
+            export(activations_net(), (1, 2, 6, 5), f"activations_opset{opset}.onnx", opset)
     # A static batch: Reshape with a constant shape instead of the Shape chain.
     torch.manual_seed(60)
     export(ModernLeNet(2, 4, 12, 12), (1, 1, 28, 28), "modern_small_static_opset11.onnx", 11, dynamic=False)
