@@ -23,7 +23,7 @@ namespace LeNet.IO;
 /// must tile the data buffer exactly (no overlap, no hole, no trailing bytes). Any problem throws an
 /// <see cref="InvalidDataException"/> naming it and the tensor. Tensor arrays are allocated only after
 /// the header has been proved consistent with the bytes actually present, so a hostile header cannot
-/// make the reader allocate more than the file holds (F16/BF16 tensors double in size as float32).
+/// make the reader allocate more than the file holds (F16/BF16 tensors double in size as float32, 1-byte integers quadruple).
 /// </para>
 /// </remarks>
 public static class SafeTensors
@@ -34,11 +34,11 @@ public static class SafeTensors
     /// <summary>Bytes per chunk when converting between the file's bytes and floats.</summary>
     private const int ChunkBytes = 1 << 16;
 
-    /// <summary>Reads every tensor of a safetensors file, converting F16, BF16 and F64 to float32.</summary>
+    /// <summary>Reads every tensor of a safetensors file, converting F16, BF16, F64 and the integer dtypes (I64, I32, I16, I8, U8, BOOL) to float32; an integer float32 cannot hold exactly is refused.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The tensors by name in header order (the result is itself the name → tensor dictionary), and the metadata.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file, or holds a dtype other than F32/F16/BF16/F64; the message names the problem and the tensor.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file, holds a dtype other than F32/F16/BF16/F64/I64/I32/I16/I8/U8/BOOL, or an integer float32 cannot represent exactly; the message names the problem, the tensor and the value.</exception>
     public static SafeTensorsFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -76,17 +76,18 @@ public static class SafeTensors
     /// <summary>
     /// Writes <paramref name="tensors"/> as an F32 safetensors file, atomically: to a temporary file
     /// beside <paramref name="path"/>, flushed to disk, then renamed over it, so a failure part-way
-    /// leaves any previous file intact.
+    /// leaves any previous file intact. Keys ending in <c>num_batches_tracked</c> (BatchNorm's counter) are
+    /// written as I64, as PyTorch stores them.
     /// </summary>
     /// <param name="path">The file to create or replace; its folder must exist.</param>
     /// <param name="tensors">Name → tensor (e.g. <see cref="Layers.Sequential.StateDict"/>). They are laid out in the dictionary's enumeration order, which for a state dict is PyTorch's registration order.</param>
     /// <param name="metadata">Optional <c>__metadata__</c> entries (string → string), e.g. <c>format → pt</c>.</param>
-    /// <exception cref="ArgumentException">A tensor or metadata value is null, or a tensor is named <c>__metadata__</c>.</exception>
+    /// <exception cref="ArgumentException">A tensor or metadata value is null, a tensor is named <c>__metadata__</c>, or a <c>num_batches_tracked</c> tensor holds a value that is not an integer.</exception>
     /// <exception cref="IOException">The file could not be written; the previous file, if any, is unchanged.</exception>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
         Write(path, tensors, metadata, wrap: null);
 
-    /// <summary>Writes <paramref name="tensors"/> as an F32 safetensors file to <paramref name="stream"/>, which stays open.</summary>
+    /// <summary>Writes <paramref name="tensors"/> as an F32 safetensors file to <paramref name="stream"/>, which stays open (<c>num_batches_tracked</c> keys as I64).</summary>
     /// <param name="stream">A writable stream.</param>
     /// <param name="tensors">Name → tensor, laid out in the dictionary's enumeration order.</param>
     /// <param name="metadata">Optional <c>__metadata__</c> entries.</param>
@@ -177,16 +178,20 @@ public static class SafeTensors
             int count = Math.Min(perChunk, values.Length - done);
             Span<byte> bytes = buffer.AsSpan(0, count * entry.ElementSize);
             ReadExactly(stream, bytes, source);
-            Decode(entry.DType, bytes, values.AsSpan(done, count));
+            Decode(entry, bytes, values.AsSpan(done, count), done, source);
         }
 
         return values;
     }
 
-    /// <summary>Little-endian bytes of <paramref name="dtype"/> → float32 (BF16 is the top half of a float32).</summary>
-    private static void Decode(string dtype, ReadOnlySpan<byte> bytes, Span<float> values)
+    /// <summary>
+    /// Little-endian bytes of the entry's dtype → float32 (BF16 is the top half of a float32). Integers are
+    /// converted where float32 holds them exactly (all of I16, I8, U8, BOOL; I32 and I64 up to 2^24 in
+    /// magnitude, or larger multiples of a power of 2 that fit); any other value is refused by key and value.
+    /// </summary>
+    private static void Decode(SafeTensorsEntry entry, ReadOnlySpan<byte> bytes, Span<float> values, int firstIndex, string source)
     {
-        switch (dtype)
+        switch (entry.DType)
         {
             case "F32":
                 for (int i = 0; i < values.Length; i++)
@@ -209,15 +214,75 @@ public static class SafeTensors
                 }
 
                 break;
-            default:
-                // F64 is the only other dtype the header parser lets through.
+            case "F64":
                 for (int i = 0; i < values.Length; i++)
                 {
                     values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * 8)..]);
                 }
 
                 break;
+            case "I64":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = Exact(BinaryPrimitives.ReadInt64LittleEndian(bytes[(i * 8)..]), entry, firstIndex + i, source);
+                }
+
+                break;
+            case "I32":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = Exact(BinaryPrimitives.ReadInt32LittleEndian(bytes[(i * 4)..]), entry, firstIndex + i, source);
+                }
+
+                break;
+            case "I16":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes[(i * 2)..]);
+                }
+
+                break;
+            case "I8":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = (sbyte)bytes[i];
+                }
+
+                break;
+            case "U8":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = bytes[i];
+                }
+
+                break;
+            default:
+                // BOOL is the only other dtype the header parser lets through: one byte, 0 or 1.
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (bytes[i] > 1)
+                    {
+                        SafeTensorsHeader.Throw(source, $"tensor '{entry.Name}' (BOOL) holds the byte {bytes[i]} at element {firstIndex + i}, expected 0 or 1");
+                    }
+
+                    values[i] = bytes[i];
+                }
+
+                break;
         }
+    }
+
+    /// <summary>The integer as a float32, or an error naming the tensor and the value when float32 cannot hold it exactly.</summary>
+    private static float Exact(long value, SafeTensorsEntry entry, int index, string source)
+    {
+        float converted = value;
+        // Every float32 at or beyond 2^63 in magnitude fails the round trip (the cast saturates or is out of range).
+        if (converted >= 9.223372E18f || converted < -9.223372E18f || (long)converted != value)
+        {
+            SafeTensorsHeader.Throw(source, $"tensor '{entry.Name}' ({entry.DType}) holds the value {value} at element {index}, which float32 cannot represent exactly (it would become {converted:R})");
+        }
+
+        return converted;
     }
 
     private static void ReadExactly(Stream stream, Span<byte> destination, string source)
@@ -233,6 +298,12 @@ public static class SafeTensors
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is a BatchNorm batch counter (<c>num_batches_tracked</c>), which PyTorch
+    /// stores as int64: written as I64 so PyTorch's file and ours look alike.
+    /// </summary>
+    internal static bool IsInt64Counter(string name) => name.EndsWith("num_batches_tracked", StringComparison.Ordinal);
+
     private static List<KeyValuePair<string, Tensor>> Snapshot(IReadOnlyDictionary<string, Tensor> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
@@ -243,6 +314,17 @@ public static class SafeTensors
             if (tensor is null)
             {
                 ThrowArgument($"tensor '{name}' is null", nameof(tensors));
+            }
+
+            if (IsInt64Counter(name))
+            {
+                foreach (float value in tensor.AsSpan())
+                {
+                    if (value != MathF.Round(value) || !(Math.Abs(value) < 9.2e18f))
+                    {
+                        ThrowArgument($"tensor '{name}' is written as int64 (as PyTorch stores num_batches_tracked), but holds {value}, which is not an integer", nameof(tensors));
+                    }
+                }
             }
 
             if (name == SafeTensorsHeader.MetadataKey)
@@ -281,7 +363,8 @@ public static class SafeTensors
             foreach ((string name, Tensor tensor) in items)
             {
                 writer.WriteStartObject(name);
-                writer.WriteString("dtype", "F32");
+                bool counter = IsInt64Counter(name);
+                writer.WriteString("dtype", counter ? "I64" : "F32");
                 writer.WriteStartArray("shape");
                 foreach (int dim in tensor.Shape)
                 {
@@ -291,7 +374,7 @@ public static class SafeTensors
                 writer.WriteEndArray();
                 writer.WriteStartArray("data_offsets");
                 writer.WriteNumberValue(offset);
-                offset += (long)tensor.Length * sizeof(float);
+                offset += (long)tensor.Length * (counter ? sizeof(long) : sizeof(float));
                 writer.WriteNumberValue(offset);
                 writer.WriteEndArray();
                 writer.WriteEndObject();
@@ -319,9 +402,21 @@ public static class SafeTensors
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            foreach ((_, Tensor tensor) in items)
+            foreach ((string name, Tensor tensor) in items)
             {
                 ReadOnlySpan<float> values = tensor.AsSpan();
+                if (IsInt64Counter(name))
+                {
+                    // A counter is small: one write of 8 bytes per element.
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        BinaryPrimitives.WriteInt64LittleEndian(buffer, (long)values[i]);
+                        stream.Write(buffer, 0, sizeof(long));
+                    }
+
+                    continue;
+                }
+
                 const int PerChunk = ChunkBytes / sizeof(float);
                 for (int done = 0; done < values.Length; done += PerChunk)
                 {

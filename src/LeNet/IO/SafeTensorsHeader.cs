@@ -94,13 +94,19 @@ internal static class SafeTensorsHeader
         return (entries, metadata);
     }
 
-    /// <summary>Bytes per element of the dtypes LeNet reads (converted to float32), or 0 for any other.</summary>
+    /// <summary>Bytes per element of the dtypes LeNet reads (converted to float32; integers only where exact), or 0 for any other.</summary>
     public static int ElementSize(string dtype) => dtype switch
     {
         "F32" => 4,
         "F16" => 2,
         "BF16" => 2,
         "F64" => 8,
+        "I64" => 8,
+        "I32" => 4,
+        "I16" => 2,
+        "I8" => 1,
+        "U8" => 1,
+        "BOOL" => 1,
         _ => 0,
     };
 
@@ -200,7 +206,7 @@ internal static class SafeTensorsHeader
         string dtype = value.GetString()!;
         if (ElementSize(dtype) == 0)
         {
-            Throw(source, $"tensor '{name}' has dtype '{dtype}', which LeNet cannot load: expected F32, or F16, BF16 or F64 (converted to float32)");
+            Throw(source, $"tensor '{name}' has dtype '{dtype}', which LeNet cannot load: expected F32, or F16, BF16, F64, I64, I32, I16, I8, U8 or BOOL (converted to float32)");
         }
 
         return dtype;

@@ -27,7 +27,7 @@ public class SafeTensorsHardeningTests(ITestOutputHelper output)
         { "missing dtype", """{"w":{"shape":[2],"data_offsets":[0,8]}}""", TwoFloats, "*tensor 'w': missing field 'dtype'*" },
         { "missing shape", """{"w":{"dtype":"F32","data_offsets":[0,8]}}""", TwoFloats, "*tensor 'w': missing field 'shape'*" },
         { "missing offsets", """{"w":{"dtype":"F32","shape":[2]}}""", TwoFloats, "*tensor 'w': missing field 'data_offsets'*" },
-        { "unsupported dtype", """{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}""", TwoFloats, "*tensor 'w' has dtype 'I64'*cannot load*F32*" },
+        { "unsupported dtype", """{"w":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}}""", TwoFloats, "*tensor 'w' has dtype 'U64'*cannot load*F32*" },
         { "unknown dtype", """{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}""", TwoFloats, "*tensor 'w' has dtype 'F33'*" },
         { "offsets out of range", """{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}""", TwoFloats, "*tensor 'w': data_offsets [0, 16] are out of range: the data buffer has 8 bytes*" },
         { "offsets overlapping", """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", TwoFloats, "*tensor 'b': data_offsets [4, 8] overlap tensor 'a' [0, 8]*" },

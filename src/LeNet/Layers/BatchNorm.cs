@@ -1,0 +1,269 @@
+using LeNet.IO;
+using LeNet.Kernels;
+
+namespace LeNet.Layers;
+
+/// <summary>
+/// What <see cref="BatchNorm1d"/> and <see cref="BatchNorm2d"/> share (PyTorch's <c>_BatchNorm</c>):
+/// per-channel normalization of channel 1 of the input over every other axis,
+/// <c>y = (x − mean) / √(var + eps) · weight + bias</c>.
+/// </summary>
+/// <remarks>
+/// <para>Training mode: mean and variance are the batch's (the biased variance normalizes); with
+/// <see cref="TrackRunningStats"/> the running statistics are updated as
+/// <c>running = (1 − momentum) · running + momentum · batch</c> (the unbiased variance for
+/// <c>running_var</c>) and <c>num_batches_tracked</c> counts the batches.</para>
+/// <para>Evaluation mode: the running statistics are used, or the batch's when the layer tracks none (as in PyTorch).</para>
+/// </remarks>
+public abstract class BatchNorm : Layer
+{
+    private Tensor? _xhat;
+    private int[] _outputShape = [];
+    private float[] _invStd = [];
+
+    /// <summary>Validates the arguments and makes the parameters (weight ones, bias zeros) and buffers (running_mean zeros, running_var ones, num_batches_tracked 0).</summary>
+    /// <param name="numFeatures">Channels C of the input.</param>
+    /// <param name="eps">Added to the variance for numerical stability.</param>
+    /// <param name="momentum">Weight of the batch statistics in the running statistics' update.</param>
+    /// <param name="affine">Whether the layer learns a per-channel weight and bias.</param>
+    /// <param name="trackRunningStats">Whether the layer keeps running statistics (and uses them in evaluation mode).</param>
+    /// <exception cref="ArgumentOutOfRangeException">numFeatures is not positive, eps is not positive, or momentum is outside [0, 1].</exception>
+    private protected BatchNorm(int numFeatures, float eps, float momentum, bool affine, bool trackRunningStats)
+    {
+        string layer = GetType().Name;
+        LayerGuard.AtLeast(numFeatures, 1, layer, nameof(numFeatures));
+        if (!(eps > 0) || float.IsInfinity(eps))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{layer}: eps must be a positive finite number, got {eps}.");
+        }
+
+        if (!(momentum >= 0 && momentum <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{layer}: momentum must be in [0, 1], got {momentum}.");
+        }
+
+        NumFeatures = numFeatures;
+        Eps = eps;
+        Momentum = momentum;
+        if (affine)
+        {
+            Weight = new Parameter(new Tensor(numFeatures));
+            Bias = new Parameter(new Tensor(numFeatures));
+        }
+
+        if (trackRunningStats)
+        {
+            RunningMean = new Tensor(numFeatures);
+            RunningVar = new Tensor(numFeatures);
+            NumBatchesTracked = new Tensor([]);
+        }
+
+        ResetParameters();
+    }
+
+    /// <summary>Channels C of the input (PyTorch's <c>num_features</c>).</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Eps { get; }
+
+    /// <summary>Weight of the batch statistics in the running update.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Whether the layer has a learnable weight and bias (PyTorch's <c>affine</c>).</summary>
+    public bool Affine => Weight is not null;
+
+    /// <summary>Whether the layer keeps running statistics (PyTorch's <c>track_running_stats</c>).</summary>
+    public bool TrackRunningStats => RunningMean is not null;
+
+    /// <summary>The per-channel scale γ, shape <c>[NumFeatures]</c>, initially ones; null without <c>affine</c>.</summary>
+    public Parameter? Weight { get; }
+
+    /// <summary>The per-channel shift β, shape <c>[NumFeatures]</c>, initially zeros; null without <c>affine</c>.</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>The running mean, shape <c>[NumFeatures]</c> (buffer <c>running_mean</c>); null without <c>trackRunningStats</c>.</summary>
+    public Tensor? RunningMean { get; }
+
+    /// <summary>The running (unbiased) variance, shape <c>[NumFeatures]</c> (buffer <c>running_var</c>); null without <c>trackRunningStats</c>.</summary>
+    public Tensor? RunningVar { get; }
+
+    /// <summary>The number of training-mode batches seen, a scalar (shape <c>[]</c>, buffer <c>num_batches_tracked</c>); null without <c>trackRunningStats</c>.</summary>
+    public Tensor? NumBatchesTracked { get; }
+
+    /// <summary>Resets the running statistics, like <c>reset_running_stats()</c>: mean 0, variance 1, no batches tracked.</summary>
+    public void ResetRunningStats()
+    {
+        RunningMean?.AsSpan().Clear();
+        RunningVar?.AsSpan().Fill(1f);
+        NumBatchesTracked?.AsSpan().Clear();
+    }
+
+    /// <summary>Resets the running statistics and the parameters, like <c>reset_parameters()</c>: weight ones, bias zeros.</summary>
+    public void ResetParameters()
+    {
+        ResetRunningStats();
+        Weight?.Value.AsSpan().Fill(1f);
+        Bias?.Value.AsSpan().Clear();
+    }
+
+    /// <inheritdoc/>
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        CheckShape(inputShape);
+        if (inputShape[1] != NumFeatures)
+        {
+            LayerGuard.Throw(this, $"expected {NumFeatures} channel{(NumFeatures == 1 ? "" : "s")} (dimension 1), got {inputShape[1]} (input shape {Tensor.FormatShape(inputShape)})");
+        }
+
+        return inputShape.ToArray();
+    }
+
+    /// <summary>Throws unless the input has a rank this layer accepts, all dimensions positive.</summary>
+    private protected abstract void CheckShape(ReadOnlySpan<int> inputShape);
+
+    /// <inheritdoc/>
+    /// <remarks><c>input [N, C, …] → output [N, C, …]</c>, the same shape.</remarks>
+    public override Tensor Forward(Tensor input)
+    {
+        LayerGuard.NotNull(input, this);
+        int[] shape = GetOutputShape(input.Shape);
+        (int batch, int length) = (shape[0], input.Length / (shape[0] * NumFeatures));
+        Tensor output = OutputTensor(shape);
+        if (IsTraining || !TrackRunningStats)
+        {
+            if ((long)batch * length <= 1 && IsTraining)
+            {
+                LayerGuard.Throw(this, $"expected more than 1 value per channel when training, got input shape {Tensor.FormatShape(shape)}");
+            }
+
+            var mean = new float[NumFeatures];
+            var variance = new float[NumFeatures];
+            var invStd = new float[NumFeatures];
+            var xhat = new Tensor(shape);
+            BatchNormKernel.TrainForward(input.Data, output.Data, xhat.Data, batch, NumFeatures, length, Weight?.Value.Data, Bias?.Value.Data, Eps, mean, variance, invStd);
+            if (IsTraining)
+            {
+                UpdateRunningStats(mean, variance, (long)batch * length);
+                (_xhat, _invStd, _outputShape) = (xhat, invStd, shape);
+            }
+
+            return output;
+        }
+
+        // Evaluation with running statistics: y = x · scale + shift, scale = γ / √(running_var + eps), shift = β − running_mean · scale.
+        var scale = new float[NumFeatures];
+        var shift = new float[NumFeatures];
+        ReadOnlySpan<float> runningMean = RunningMean!.AsSpan(), runningVar = RunningVar!.AsSpan();
+        for (int c = 0; c < NumFeatures; c++)
+        {
+            scale[c] = (Weight is null ? 1f : Weight.Value.Data[c]) / MathF.Sqrt(runningVar[c] + Eps);
+            shift[c] = (Bias is null ? 0f : Bias.Value.Data[c]) - (runningMean[c] * scale[c]);
+        }
+
+        BatchNormKernel.Affine(input.Data, output.Data, batch, NumFeatures, length, scale, shift);
+        return output;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <c>outputGradient [N, C, …] → input gradient [N, C, …]</c>, through the batch statistics of the last
+    /// training-mode forward; adds ∂loss/∂weight and ∂loss/∂bias into their gradients.
+    /// </remarks>
+    public override Tensor Backward(Tensor outputGradient) => BackwardCore(outputGradient, needInputGradient: true)!;
+
+    internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient)
+    {
+        CheckBackward(_xhat, outputGradient, _outputShape);
+        int batch = _outputShape[0], length = _xhat.Length / (batch * NumFeatures);
+        Tensor? inputGradient = needInputGradient ? InputGradientTensor(_outputShape) : null;
+        BatchNormKernel.TrainBackward(
+            outputGradient.Data, _xhat.Data, inputGradient?.Data, batch, NumFeatures, length, Weight?.Value.Data, _invStd,
+            Weight?.Gradient.Data, Bias?.Gradient.Data);
+        return inputGradient;
+    }
+
+    private void UpdateRunningStats(float[] mean, float[] variance, long count)
+    {
+        if (!TrackRunningStats)
+        {
+            return;
+        }
+
+        // PyTorch: running_var uses the unbiased variance, var · M / (M − 1).
+        Span<float> runningMean = RunningMean!.AsSpan(), runningVar = RunningVar!.AsSpan();
+        float unbias = (float)((double)count / (count - 1));
+        for (int c = 0; c < NumFeatures; c++)
+        {
+            runningMean[c] = ((1 - Momentum) * runningMean[c]) + (Momentum * mean[c]);
+            runningVar[c] = ((1 - Momentum) * runningVar[c]) + (Momentum * variance[c] * unbias);
+        }
+
+        NumBatchesTracked!.AsSpan()[0] += 1;
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    {
+        if (Weight is not null)
+        {
+            yield return ("weight", Weight);
+            yield return ("bias", Bias!);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
+    {
+        if (RunningMean is not null)
+        {
+            yield return ("running_mean", RunningMean);
+            yield return ("running_var", RunningVar!);
+            yield return ("num_batches_tracked", NumBatchesTracked!);
+        }
+    }
+
+    /// <remarks>
+    /// Evaluation-mode <c>BatchNormalization</c> (X, scale, B, mean, var); ones and zeros stand in for the
+    /// parameters without <c>affine</c>. A 2-D input [N, C] is unsqueezed to [N, C, 1] around it.
+    /// </remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)
+    {
+        if (!TrackRunningStats)
+        {
+            OnnxGraph.ThrowUnsupported(this, prefix, "has no running statistics (trackRunningStats: false), so it normalizes with batch statistics even in evaluation mode; ONNX's BatchNormalization takes fixed statistics");
+        }
+
+        bool flat = inputShape.Length == 2;
+        if (flat)
+        {
+            graph.AddNode("Unsqueeze", prefix, graph.Current, graph.AddInt64Initializer($"{prefix}unsqueeze_axes", [1], 2));
+        }
+
+        string scale = Weight is null ? graph.AddInitializer($"{prefix}onnx_scale", Filled(1f)) : graph.AddInitializer(prefix + "weight", Weight.Value);
+        string shift = Bias is null ? graph.AddInitializer($"{prefix}onnx_bias", Filled(0f)) : graph.AddInitializer(prefix + "bias", Bias.Value);
+        graph.AddNode("BatchNormalization", prefix, graph.Current, scale, shift,
+                graph.AddInitializer(prefix + "running_mean", RunningMean!), graph.AddInitializer(prefix + "running_var", RunningVar!))
+            .Float("epsilon", Eps)
+            .Float("momentum", 1 - Momentum);
+        if (flat)
+        {
+            graph.AddNode("Squeeze", prefix, graph.Current, graph.AddInt64Initializer($"{prefix}squeeze_axes", [1], 2));
+        }
+    }
+
+    private Tensor Filled(float value)
+    {
+        var tensor = new Tensor(NumFeatures);
+        tensor.AsSpan().Fill(value);
+        return tensor;
+    }
+
+    /// <remarks>Evaluation mode: a multiply and an add per element (2 FLOPs).</remarks>
+    internal override long Flops(int[] inputShape, int[] outputShape) => 2 * Product(outputShape);
+
+    /// <summary>The short form used in messages: <c>BatchNorm2d(6)</c>, with the other arguments when not the defaults.</summary>
+    /// <returns>The layer's description.</returns>
+    public override string ToString() =>
+        $"{Name}({NumFeatures}{(Eps != 1e-5f ? $", eps={Eps}" : "")}{(Momentum != 0.1f ? $", momentum={Momentum}" : "")}{(Affine ? "" : ", affine=false")}{(TrackRunningStats ? "" : ", trackRunningStats=false")})";
+}
