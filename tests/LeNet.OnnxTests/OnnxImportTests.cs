@@ -35,6 +35,14 @@ public class OnnxImportTests(ITestOutputHelper output)
     [InlineData("mnist_net_opset17.onnx", 1, 12, 12)]
     [InlineData("activations_opset11.onnx", 2, 6, 5)]
     [InlineData("activations_opset17.onnx", 2, 6, 5)]
+    [InlineData("batchnorm_opset9.onnx", 1, 12, 12)]
+    [InlineData("batchnorm_opset11.onnx", 1, 12, 12)]
+    [InlineData("batchnorm_opset13.onnx", 1, 12, 12)]
+    [InlineData("batchnorm_opset17.onnx", 1, 12, 12)]
+    [InlineData("pools_opset9.onnx", 2, 13, 11)]
+    [InlineData("pools_opset11.onnx", 2, 13, 11)]
+    [InlineData("pools_opset13.onnx", 2, 13, 11)]
+    [InlineData("pools_opset17.onnx", 2, 13, 11)]
     public void Import_PyTorchExport_MatchesOnnxRuntime(string file, int channels, int height, int width)
     {
         string path = Path.Combine(Fixtures, file);
@@ -98,6 +106,30 @@ public class OnnxImportTests(ITestOutputHelper output)
 
         imported.Names.Should().Equal(net.Names);
         imported.Forward(x).ToArray().Should().BeCloseTo(net.Forward(x).ToArray(), atol: 1e-6);
+    }
+
+    [Fact]
+    public void Import_OwnExportOfPyTorchExamplesMnistNet_MatchesOnnxRuntimeAndKeepsNames()
+    {
+        // pytorch/examples' mnist/main.py Net at full size (Linear(9216, 128): 4.8 MB of weights, so built here, not committed).
+        using var dir = new TempDirectory();
+        var random = new Random(9);
+        var net = new Sequential(
+            ("conv1", new Conv2d(1, 32, 3, random: random)), ("relu1", new ReLU()),
+            ("conv2", new Conv2d(32, 64, 3, random: random)), ("relu2", new ReLU()),
+            ("pool", new MaxPool2d(2)), ("dropout1", new Dropout(0.25f)), ("flatten", new Flatten()),
+            ("fc1", new Linear(9216, 128, random: random)), ("relu3", new ReLU()), ("dropout2", new Dropout(0.5f)),
+            ("fc2", new Linear(128, 10, random: random)), ("log_softmax", new LogSoftmax(1)));
+        net.Eval();
+        OnnxExporter.Export(net, dir.File("mnist.onnx"), 1, 1, 28, 28);
+        using var session = new InferenceSession(dir.File("mnist.onnx"));
+        Tensor x = Pixels(new Random(10), 3, 1, 28, 28);
+
+        Sequential imported = OnnxImporter.Import(dir.File("mnist.onnx"));
+
+        // Our Dropout exports as ONNX Identity (inference), which imports as nothing.
+        imported.Names.Should().Equal("conv1", "relu1", "conv2", "relu2", "pool", "flatten", "fc1", "relu3", "fc2", "log_softmax");
+        imported.Forward(x).ToArray().Should().BeCloseTo(Run(session, x, out _), atol: 1e-5);
     }
 
     [Fact]
@@ -257,6 +289,36 @@ public class OnnxImportTests(ITestOutputHelper output)
         net.Forward(x).ToArray().Should().BeCloseTo(Run(session, x, out _), atol: 1e-6);
     }
 
+    [Fact]
+    public void Import_UnsqueezeBatchNormSqueeze_BecomesBatchNorm1d()
+    {
+        // What exporters emit around a BatchNorm1d on [N, C]: Unsqueeze(axes=[2]) → BatchNormalization → Squeeze(axes=[2]).
+        var graph = new GraphProto { Name = "bn1d" };
+        graph.Node.Add(new NodeProto { OpType = "Unsqueeze", Name = "/bn/Unsqueeze", Input = { "input", "axes" }, Output = { "u" } });
+        var bn = new NodeProto { OpType = "BatchNormalization", Name = "/bn/BatchNormalization", Input = { "u", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var" }, Output = { "b" } };
+        bn.Attribute.Add(new AttributeProto { Name = "epsilon", F = 1e-3f, Type = AttributeProto.Types.AttributeType.Float });
+        graph.Node.Add(bn);
+        graph.Node.Add(new NodeProto { OpType = "Squeeze", Name = "/bn/Squeeze", Input = { "b", "axes" }, Output = { "output" } });
+        graph.Initializer.Add(new TensorProto { Name = "axes", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, RawData = ByteString.CopyFrom(BitConverter.GetBytes(2L)) });
+        graph.Initializer.Add(FloatTensor("bn.weight", [1.5f, 0.5f, 2f], 3));
+        graph.Initializer.Add(FloatTensor("bn.bias", [0.1f, -0.2f, 0.3f], 3));
+        graph.Initializer.Add(FloatTensor("bn.running_mean", [0.2f, 0.4f, -0.1f], 3));
+        graph.Initializer.Add(FloatTensor("bn.running_var", [0.9f, 1.3f, 0.6f], 3));
+        graph.Input.Add(FloatValue("input", 4, 3));
+        graph.Output.Add(FloatValue("output", 4, 3));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Version = 15 } } };
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("bn.onnx"), model.ToByteArray());
+        using var session = new InferenceSession(dir.File("bn.onnx"));
+        Tensor x = Pixels(new Random(6), 4, 3);
+
+        Sequential net = OnnxImporter.Import(dir.File("bn.onnx"));
+
+        net.Names.Should().Equal("bn");
+        net[0].Should().BeOfType<BatchNorm1d>().Which.Eps.Should().Be(1e-3f);
+        net.Forward(x).ToArray().Should().BeCloseTo(Run(session, x, out _), atol: 1e-6);
+    }
+
     /// <summary>Backend test cases of the ONNX project (Debian's libonnx-testdata; CI installs it) that are chains of supported layers.</summary>
     [Theory]
     [InlineData("pytorch-converted/test_ReLU")]
@@ -275,6 +337,23 @@ public class OnnxImportTests(ITestOutputHelper output)
     [InlineData("node/test_averagepool_2d_strides")]
     [InlineData("node/test_flatten_axis1")]
     [InlineData("node/test_identity")]
+    [InlineData("pytorch-converted/test_Conv2d")]
+    [InlineData("pytorch-converted/test_Conv2d_no_bias")]
+    [InlineData("pytorch-converted/test_Conv2d_dilated")]
+    [InlineData("pytorch-converted/test_Conv2d_groups")]
+    [InlineData("pytorch-converted/test_Conv2d_depthwise")]
+    [InlineData("pytorch-converted/test_Conv2d_depthwise_padded")]
+    [InlineData("pytorch-converted/test_Conv2d_depthwise_strided")]
+    [InlineData("pytorch-converted/test_Conv2d_depthwise_with_multiplier")]
+    [InlineData("pytorch-converted/test_ConvTranspose2d")]
+    [InlineData("pytorch-converted/test_ConvTranspose2d_no_bias")]
+    [InlineData("pytorch-converted/test_MaxPool2d")]
+    [InlineData("pytorch-converted/test_BatchNorm2d_eval")]
+    [InlineData("pytorch-converted/test_BatchNorm2d_momentum_eval")]
+    [InlineData("pytorch-converted/test_BatchNorm1d_3d_input_eval")]
+    [InlineData("node/test_maxpool_2d_ceil")]
+    [InlineData("node/test_maxpool_2d_dilations")]
+    [InlineData("node/test_averagepool_2d_ceil")]
     [InlineData("pytorch-converted/test_Tanh")]
     [InlineData("pytorch-converted/test_ELU")]
     [InlineData("pytorch-converted/test_SELU")]

@@ -75,6 +75,12 @@ internal sealed partial class OnnxChainBuilder
             case "AveragePool":
                 MapPool(node);
                 break;
+            case "ConvTranspose":
+                MapConvTranspose(node);
+                break;
+            case "BatchNormalization":
+                MapBatchNorm(node);
+                break;
             case "GlobalAveragePool":
                 MapGlobalAveragePool(node);
                 break;
@@ -89,7 +95,7 @@ internal sealed partial class OnnxChainBuilder
 
     /// <summary>The operators the importer maps, for messages and docs.</summary>
     internal const string SupportedOperators =
-        "Conv, Gemm, MatMul (+ Add), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, Softmax, LogSoftmax, Neg + Softmax (Softmin), DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Squeeze, Unsqueeze, Pad, Dropout, Identity, Constant, and Shape/Gather/Unsqueeze/Concat/Cast/Slice/Transpose/ConstantOfShape on shapes";
+        "Conv, ConvTranspose, BatchNormalization, Gemm, MatMul (+ Add), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, Softmax, LogSoftmax, Neg + Softmax (Softmin), DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Squeeze, Unsqueeze, Pad, Dropout, Identity, Constant, and Shape/Gather/Unsqueeze/Concat/Cast/Slice/Transpose/ConstantOfShape on shapes";
 
     private void MapDropout(OnnxNodeData node)
     {
@@ -432,29 +438,121 @@ internal sealed partial class OnnxChainBuilder
         (int kh, int kw) = (Checked(node, kernel[0], "kernel_shape"), Checked(node, kernel[1], "kernel_shape"));
         (int sh, int sw) = Pair(node, "strides", 1);
         (int dh, int dw) = Pair(node, "dilations", 1);
-        (int ph, int pw) = SymmetricPads(node);
         bool ceil = IntAttribute(node, "ceil_mode", 0) != 0;
-        if (ceil && _shape is { Length: 4 } s && ph == 0 && pw == 0 && (s[2] - kh) % sh == 0 && (s[3] - kw) % sw == 0)
+        bool max = node.OpType == "MaxPool";
+        bool countIncludePad = IntAttribute(node, "count_include_pad", 0) != 0;
+        (int ph, int pw) = PoolPads(node, (kh, kw), (sh, sw), (dh, dw), ref ceil, exactWithCeil: max || !countIncludePad);
+        if (ph > kh / 2 || pw > kw / 2)
         {
-            ceil = false; // the windows fit exactly: ceil and floor rounding agree
+            Unsupported(node, $"pads {ph}×{pw} are more than half the {kh}×{kw} kernel, which PyTorch's pooling layers refuse");
         }
 
-        if (kh != kw || sh != sw || ph != 0 || pw != 0 || dh != 1 || dw != 1 || ceil)
+        if (kh != kw || sh != sw || ph != pw || dh != dw || (!max && dh != 1))
         {
-            Unsupported(node, $"kernel {kh}×{kw}, stride {sh}×{sw}, pads {ph}×{pw}, dilation {dh}×{dw}{(ceil ? ", ceil_mode" : "")}: this build's pooling layers take a square kernel and stride without padding, dilation or ceil mode");
+            Unsupported(node, $"kernel {kh}×{kw}, stride {sh}×{sw}, pads {ph}×{pw}, dilation {dh}×{dw}: the pooling layers take the same kernel, stride, padding and dilation on both axes (and AvgPool2d no dilation)");
         }
 
-        Pool2d pool = Create<Pool2d>(node, () => node.OpType == "MaxPool" ? new MaxPool2d(kh, sh) : new AvgPool2d(kh, sh));
+        if (max && IntAttribute(node, "storage_order", 0) != 0 && node.Outputs.Count > 1)
+        {
+            Unsupported(node, "storage_order 1 applies to the indices output, which is not supported");
+        }
+
+        Pool2d pool = Create<Pool2d>(node, () => max
+            ? new MaxPool2d(kh, sh, ph, dh, ceil)
+            : new AvgPool2d(kh, sh, ph, ceil, countIncludePad));
         AddLayer(pool, node);
     }
 
     private void MapGlobalAveragePool(OnnxNodeData node)
     {
-        int[] s = _view is null && _shape is { Length: 4 } known && known[2] == known[3]
-            ? known
-            : throw NotSupported(node, "only a square [N, C, H, H] input of known size maps to a pooling layer (AvgPool2d with the whole image as window)");
+        if (ViewShape is { Length: not 4 } shape)
+        {
+            Unsupported(node, $"input of shape {Tensor.FormatShape(shape)}: only [N, C, H, W] maps to AdaptiveAvgPool2d(1)");
+        }
 
-        AddLayer(Create(node, () => new AvgPool2d(s[2], s[2])), node);
+        AddLayer(new AdaptiveAvgPool2d(1), node); // what PyTorch exports nn.AdaptiveAvgPool2d((1, 1)) as
+    }
+
+    private void MapConvTranspose(OnnxNodeData node)
+    {
+        (float[] weight, int[] w) = FloatInput(node, 1, "weight");
+        if (w.Length != 4)
+        {
+            Unsupported(node, $"weight of shape {Tensor.FormatShape(w)}: only 2-D transposed convolutions (weight [C, O/groups, kH, kW]) are supported");
+        }
+
+        if (node.Attribute("output_shape") is not null)
+        {
+            Unsupported(node, "output_shape is not supported; export with explicit pads and output_padding");
+        }
+
+        long groups = IntAttribute(node, "group", 1);
+        if (groups < 1 || groups > int.MaxValue / Math.Max(w[1], 1))
+        {
+            Invalid(node, $"group {groups} is out of range");
+        }
+
+        if (IntsAttribute(node, "kernel_shape") is { } kernel && !kernel.SequenceEqual([w[2], w[3]]))
+        {
+            Invalid(node, $"kernel_shape {OnnxTensorData.Format(kernel)} differs from the weight's {w[2]}×{w[3]}");
+        }
+
+        (int sh, int sw) = Pair(node, "strides", 1);
+        (int dh, int dw) = Pair(node, "dilations", 1);
+        (int ph, int pw) = SymmetricPads(node);
+        long[] outputPadding = IntsAttribute(node, "output_padding") ?? [0, 0];
+        if (outputPadding.Length != 2)
+        {
+            Invalid(node, $"output_padding {OnnxTensorData.Format(outputPadding)} should have 2 values");
+        }
+
+        (int oh, int ow) = (Checked(node, outputPadding[0], "output_padding", min: 0), Checked(node, outputPadding[1], "output_padding", min: 0));
+        float[]? bias = OptionalInput(node, 2) is not null ? FloatInput(node, 2, "bias").Values : null;
+        if (bias is not null && bias.Length != w[1] * groups)
+        {
+            Invalid(node, $"bias has {bias.Length} values for {w[1] * groups} output channels");
+        }
+
+        ConvTranspose2d conv = Create(node, () => new ConvTranspose2d(w[0], w[1] * (int)groups, (w[2], w[3]), (sh, sw), (ph, pw), (oh, ow), bias is not null, (dh, dw), (int)groups));
+        weight.CopyTo(conv.Weight.Value.AsSpan());
+        bias?.CopyTo(conv.Bias!.Value.AsSpan());
+        AddLayer(conv, node, node.Inputs[1]);
+    }
+
+    /// <summary>Inference-mode BatchNormalization: BatchNorm2d on [N, C, H, W], BatchNorm1d on [N, C] or [N, C, L] (also inside Unsqueeze … Squeeze).</summary>
+    private void MapBatchNorm(OnnxNodeData node)
+    {
+        if (IntAttribute(node, "training_mode", 0) != 0 || (_opset < 9 && IntAttribute(node, "spatial", 1) != 1))
+        {
+            Unsupported(node, "training_mode or spatial = 0 is not supported; export the model in evaluation mode");
+        }
+
+        (float[] scale, _) = FloatInput(node, 1, "scale");
+        (float[] shift, _) = FloatInput(node, 2, "bias");
+        (float[] mean, _) = FloatInput(node, 3, "mean");
+        (float[] variance, _) = FloatInput(node, 4, "variance");
+        int channels = scale.Length;
+        if (shift.Length != channels || mean.Length != channels || variance.Length != channels)
+        {
+            Invalid(node, $"scale, bias, mean and variance have {channels}, {shift.Length}, {mean.Length} and {variance.Length} values");
+        }
+
+        MaterializeView(forBatchNorm: true);
+        int rank = _shape?.Length ?? throw NotSupported(node, "the input's rank is unknown");
+        float eps = FloatAttribute(node, "epsilon", 1e-5f);
+        float momentum = 1f - FloatAttribute(node, "momentum", 0.9f); // ONNX keeps the old statistics' share, PyTorch the new one's
+        BatchNorm layer = Create<BatchNorm>(node, () => rank switch
+        {
+            4 => new BatchNorm2d(channels, eps, momentum),
+            2 or 3 => new BatchNorm1d(channels, eps, momentum),
+            _ => throw NotSupported(node, $"an input of rank {rank}: BatchNorm1d takes [N, C] or [N, C, L], BatchNorm2d [N, C, H, W]"),
+        });
+        scale.CopyTo(layer.Weight!.Value.AsSpan());
+        shift.CopyTo(layer.Bias!.Value.AsSpan());
+        mean.CopyTo(layer.RunningMean!.AsSpan());
+        variance.CopyTo(layer.RunningVar!.AsSpan());
+        AppendLayer(layer, node, node.Inputs[1]);
+        Advance(node);
     }
 
     private void MapPad(OnnxNodeData node)
@@ -543,6 +641,44 @@ internal sealed partial class OnnxChainBuilder
         }
 
         return (Checked(node, values[0], name), Checked(node, values[1], name));
+    }
+
+    /// <summary>
+    /// A pool's pads as (height, width). PyTorch's older exports emulate <c>ceil_mode=True</c> with extra pads at the
+    /// bottom and right (opset 9, e.g. [1, 1, 2, 2]): when those give exactly the output size of ceil mode with the
+    /// leading pads, and the padded cells cannot change a result (max pooling, or averages that do not count pads),
+    /// they are read as ceil mode.
+    /// </summary>
+    private (int Height, int Width) PoolPads(OnnxNodeData node, (int H, int W) kernel, (int H, int W) stride, (int H, int W) dilation, ref bool ceil, bool exactWithCeil)
+    {
+        long[] pads = IntsAttribute(node, "pads") ?? [0, 0, 0, 0];
+        if (StringAttribute(node, "auto_pad", "NOTSET") is "NOTSET" or "" && pads.Length == 4 && (pads[0] != pads[2] || pads[1] != pads[3])
+            && !ceil && exactWithCeil && _shape is { Length: 4 } shape && pads.All(p => p is >= 0 and <= int.MaxValue))
+        {
+            bool fits = true;
+            for (int axis = 0; axis < 2; axis++)
+            {
+                (long begin, long end, int size) = (pads[axis], pads[axis + 2], shape[2 + axis]);
+                (int k, int s, int d) = axis == 0 ? (kernel.H, stride.H, dilation.H) : (kernel.W, stride.W, dilation.W);
+                long span = ((long)d * (k - 1)) + 1;
+                long floorOut = ((size + begin + end - span) / s) + 1;
+                long ceilOut = ((size + (2 * begin) - span + s - 1) / s) + 1;
+                if ((ceilOut - 1) * s >= size + begin)
+                {
+                    ceilOut--; // PyTorch: the last window must start inside the input or the leading padding
+                }
+
+                fits &= end >= begin && floorOut == ceilOut;
+            }
+
+            if (fits)
+            {
+                ceil = true;
+                return ((int)pads[0], (int)pads[1]);
+            }
+        }
+
+        return SymmetricPads(node);
     }
 
     /// <summary>The pads [top, left, bottom, right] as (height, width); asymmetric ones are not supported.</summary>

@@ -10,7 +10,7 @@ namespace LeNet.IO;
 /// <remarks>
 /// <para>
 /// Supported: opsets 6 to 21 of the default domain; initializers inline (raw or typed fields) or in external
-/// data files beside the model; the operators Conv, Gemm (transA = 0), MatMul (+ Add), Relu, Sigmoid,
+/// data files beside the model; the operators Conv, ConvTranspose, BatchNormalization (inference), Gemm (transA = 0), MatMul (+ Add), Relu, Sigmoid,
 /// Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, Softmax, LogSoftmax, Neg + Softmax (Softmin),
 /// DepthToSpace (CRD: PixelShuffle), MaxPool, AveragePool, GlobalAveragePool, Pad, Flatten, Reshape (a
 /// constant shape, or the Shape → Gather → Unsqueeze → Concat chain PyTorch emits for
