@@ -1,4 +1,5 @@
 using System.Globalization;
+using LeNet.Cli;
 using LeNet.Data;
 using LeNet.Imaging;
 using LeNet.IO;
