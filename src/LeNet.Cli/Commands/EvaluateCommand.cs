@@ -9,30 +9,32 @@ using Spectre.Console;
 namespace LeNet.Cli.Commands;
 
 /// <summary>
-/// <c>lenet evaluate --weights FILE</c>: accuracy, per-class precision and recall, and the confusion matrix
-/// on the test set of MNIST or Fashion-MNIST (<c>--dataset</c>; default: the one recorded in the weights
-/// file by <c>lenet train</c>, else MNIST), classes shown by name.
+/// <c>lenet evaluate --weights FILE</c> (or <c>--onnx FILE</c>): accuracy, per-class precision and recall, and
+/// the confusion matrix on the test set of MNIST or Fashion-MNIST (<c>--dataset</c>; default: the one recorded
+/// in the weights file by <c>lenet train</c>, else MNIST), classes shown by name.
 /// </summary>
 internal static class EvaluateCommand
 {
     public static Command Create(CliContext context)
     {
-        Option<string> weights = CommonOptions.Weights();
+        Option<string> weights = CommonOptions.Weights(required: false);
         Option<string?> model = CommonOptions.ModelOfWeights();
+        Option<string?> onnx = OnnxOption();
         Option<string?> data = CommonOptions.Data();
         Option<string> dataset = TrainCommand.Dataset(withDefault: false);
         dataset.Description = "mnist or fashion-mnist (default: the data set recorded in the weights file by `lenet train`, else mnist).";
-        var command = new Command("evaluate", "Evaluate trained weights on the 10,000 test images of MNIST or Fashion-MNIST: accuracy, per-class precision/recall, confusion matrix.")
+        var command = new Command("evaluate", "Evaluate trained weights (or an ONNX model) on the 10,000 test images of MNIST or Fashion-MNIST: accuracy, per-class precision/recall, confusion matrix.")
         {
-            weights, model, dataset, data,
+            weights, model, onnx, dataset, data,
         };
         command.SetAction(parse => CommandRunner.Run(context, "evaluate", () =>
         {
-            Sequential net = CommonOptions.Load(context, parse.GetValue(model), parse.GetValue(weights)!);
-            string chosen = parse.GetValue(dataset) ?? RecordedDataset(parse.GetValue(weights)!) ?? "mnist";
+            string? weightsPath = parse.GetValue(weights);
+            Sequential net = LoadNet(context, parse.GetValue(model), weightsPath, parse.GetValue(onnx), out string source);
+            string chosen = parse.GetValue(dataset) ?? (weightsPath is null ? null : RecordedDataset(weightsPath)) ?? "mnist";
             Mnist mnist = DataLoading.Load(context, parse.GetValue(data), chosen);
             EvaluationResult result = Trainer.Evaluate(net, mnist.Test);
-            Print(context, result, parse.GetValue(weights)!, DataLoading.ClassNames(chosen));
+            Print(context, result, source, DataLoading.ClassNames(chosen));
             return ExitCodes.Success;
         }));
         return command;
@@ -50,6 +52,59 @@ internal static class EvaluateCommand
         {
             return null;
         }
+    }
+
+    /// <summary>The <c>--onnx FILE</c> option of evaluate and predict: an ONNX model instead of <c>--weights</c>.</summary>
+    internal static Option<string?> OnnxOption() => new("--onnx")
+    {
+        Description = "An ONNX model to run instead of --weights (e.g. from torch.onnx.export): a chain of supported layers taking [N, 1, 28, 28] and giving [N, 10].",
+    };
+
+    /// <summary>The network of evaluate and predict: the ONNX model of <c>--onnx</c>, or <c>--weights</c> loaded into <c>--model</c>.</summary>
+    internal static Sequential LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source)
+    {
+        if ((weights is null) == (onnx is null))
+        {
+            throw new CliException(ExitCodes.Usage, "give either --weights FILE or --onnx FILE");
+        }
+
+        if (weights is not null)
+        {
+            source = weights;
+            return CommonOptions.Load(context, model, weights);
+        }
+
+        if (model is not null)
+        {
+            throw new CliException(ExitCodes.Usage, "--model applies to --weights; an ONNX model brings its own network");
+        }
+
+        source = onnx!;
+        if (!File.Exists(onnx))
+        {
+            throw new CliException(ExitCodes.InputNotFound, $"ONNX file '{onnx}' not found");
+        }
+
+        Sequential net;
+        try
+        {
+            net = LeNet.IO.OnnxImporter.Import(onnx!);
+            int[] output = net.GetOutputShape([1, 1, 28, 28]);
+            if (output is not [1, 10])
+            {
+                throw new CliException(ExitCodes.InvalidInput, $"the ONNX model '{onnx}' gives {Tensor.FormatShape(output)} for an MNIST image [1, 1, 28, 28]; expected [1, 10] (one score per digit)");
+            }
+        }
+        catch (NotSupportedException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, e.Message, e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"the ONNX model '{onnx}' does not take an MNIST image [1, 1, 28, 28]: {e.Message}", e);
+        }
+
+        return net;
     }
 
     private static void Print(CliContext context, EvaluationResult result, string weights, IReadOnlyList<string> names)

@@ -160,8 +160,15 @@ public sealed class Conv2d : Layer
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
-        ThrowUnlessPlain();
-        Conv2dKernel.Forward(input.AsSpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), Geometry(input.Shape, outShape));
+        if (IsPlain)
+        {
+            Conv2dKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), Geometry(input.Shape, outShape));
+        }
+        else
+        {
+            GroupedConv2dKernel.Forward(input.ReadData, Weight.Value.ReadData, Bias?.Value.ReadData, output.Data, Window(input.Shape, outShape), OutChannels);
+        }
+
         if (IsTraining)
         {
             (_input, _outputShape) = (input, outShape);
@@ -180,11 +187,20 @@ public sealed class Conv2d : Layer
     internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient)
     {
         CheckBackward(_input, outputGradient, _outputShape);
-        ThrowUnlessPlain();
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
-        Conv2dBackwardKernel.Backward(
-            _input.Data, Weight.Value.ReadData, outputGradient.Data, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
-            Geometry(_input.Shape, _outputShape), _workspace);
+        if (IsPlain)
+        {
+            Conv2dBackwardKernel.Backward(
+                _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+                Geometry(_input.Shape, _outputShape), _workspace);
+        }
+        else
+        {
+            GroupedConv2dKernel.Backward(
+                _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
+                Window(_input.Shape, _outputShape), OutChannels);
+        }
+
         return inputGradient;
     }
 
@@ -216,14 +232,10 @@ public sealed class Conv2d : Layer
 
     private static string FormatPair((int Height, int Width) pair) => pair.Height == pair.Width ? $"{pair.Height}" : $"({pair.Height}, {pair.Width})";
 
-    private void ThrowUnlessPlain()
-    {
-        if (!IsPlain)
-        {
-            throw new NotSupportedException($"{this}: rectangular, dilated and grouped convolutions are being written; this build runs square kernels with groups 1 and dilation 1 only.");
-        }
-    }
-
     private ConvGeometry Geometry(ReadOnlySpan<int> inShape, int[] outShape) =>
         new(inShape[0], InChannels, inShape[2], inShape[3], OutChannels, Kernel, Step, Pad, outShape[2], outShape[3]);
+
+    private ConvWindow Window(ReadOnlySpan<int> inShape, int[] outShape) =>
+        new(inShape[0], InChannels, inShape[2], inShape[3], Groups, KernelSize.Height, KernelSize.Width, Stride.Height, Stride.Width,
+            Padding.Height, Padding.Width, Dilation.Height, Dilation.Width, outShape[2], outShape[3]);
 }

@@ -43,6 +43,13 @@ public static class TorchLayersB
         {
             "Conv2d" => new Conv2d(Int(args, "in_channels"), Int(args, "out_channels"), Pair(args, "kernel_size")!.Value,
                 Pair(args, "stride"), Pair(args, "padding"), Bool(args, "bias", true), Pair(args, "dilation"), Int(args, "groups", 1)),
+            "ConvTranspose2d" => new ConvTranspose2d(Int(args, "in_channels"), Int(args, "out_channels"), Pair(args, "kernel_size")!.Value,
+                Pair(args, "stride"), Pair(args, "padding"), Pair(args, "output_padding"), Bool(args, "bias", true), Pair(args, "dilation"), Int(args, "groups", 1)),
+            "MaxPool2d" => new MaxPool2d(Int(args, "kernel_size"), args.TryGetProperty("stride", out JsonElement s) ? s.GetInt32() : null,
+                Int(args, "padding", 0), Int(args, "dilation", 1), Bool(args, "ceil_mode", false)),
+            "AvgPool2d" => new AvgPool2d(Int(args, "kernel_size"), args.TryGetProperty("stride", out JsonElement t) ? t.GetInt32() : null,
+                Int(args, "padding", 0), Bool(args, "ceil_mode", false), Bool(args, "count_include_pad", true)),
+            "AdaptiveAvgPool2d" => new AdaptiveAvgPool2d(Pair(args, "output_size")!.Value),
             "BatchNorm2d" => new BatchNorm2d(Int(args, "num_features"), Float(args, "eps", 1e-5f), Float(args, "momentum", 0.1f), Bool(args, "affine", true), Bool(args, "track_running_stats", true)),
             "BatchNorm1d" => new BatchNorm1d(Int(args, "num_features"), Float(args, "eps", 1e-5f), Float(args, "momentum", 0.1f), Bool(args, "affine", true), Bool(args, "track_running_stats", true)),
             var other => throw new InvalidOperationException($"no builder for {other}"),

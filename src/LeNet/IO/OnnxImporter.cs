@@ -1,0 +1,87 @@
+using LeNet.Layers;
+
+namespace LeNet.IO;
+
+/// <summary>
+/// Reads an ONNX model whose graph is a chain of supported operators into a named <see cref="Sequential"/>,
+/// like the ONNX files <c>torch.onnx.export</c> writes for a <c>nn.Sequential</c> or a module whose forward
+/// runs its layers one after another.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Supported: opsets 6 to 21 of the default domain; initializers inline (raw or typed fields) or in external
+/// data files beside the model; the operators Conv, ConvTranspose, BatchNormalization (inference), Gemm (transA = 0), MatMul (+ Add), Relu, Sigmoid,
+/// Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, Softmax, LogSoftmax, Neg + Softmax (Softmin),
+/// DepthToSpace (CRD: PixelShuffle), MaxPool, AveragePool, GlobalAveragePool, Pad, Flatten, Reshape (a
+/// constant shape, or the Shape → Gather → Unsqueeze → Concat chain PyTorch emits for
+/// <c>x.view(x.size(0), -1)</c>: it becomes Flatten or Unflatten), Dropout, Identity, Constant. Other
+/// operators, or supported ones with attributes the layers cannot express, throw
+/// <see cref="NotSupportedException"/> naming the operator and the node.
+/// </para>
+/// <para>
+/// Children are named after the model (the rule, in order): a layer with weights takes its weight
+/// initializer's name without the final <c>.weight</c> (<c>conv1.weight</c> → <c>conv1</c>); otherwise the
+/// node's name without its last <c>/</c> part (<c>/relu1/Relu</c> → <c>relu1</c>, <c>/Relu_1</c> →
+/// <c>Relu_1</c>); otherwise the operator in lower case. Characters other than letters, digits and
+/// <c>_</c> (dots included) become <c>_</c> (<c>features.0.weight</c> → <c>features_0</c>), and a name
+/// already taken gets <c>_2</c>, <c>_3</c>, …
+/// </para>
+/// <para>The model is returned in evaluation mode (<see cref="Layer.Eval"/>), as ONNX models are inference graphs; call <c>Train()</c> to fine-tune it.</para>
+/// </remarks>
+public static partial class OnnxImporter
+{
+    /// <summary>The lowest default-domain opset version imported.</summary>
+    public const int MinOpset = 6;
+
+    /// <summary>The highest default-domain opset version imported.</summary>
+    public const int MaxOpset = 21;
+
+    /// <summary>Reads an ONNX model file; external data files are looked up in the file's folder.</summary>
+    /// <param name="path">The <c>.onnx</c> file.</param>
+    /// <returns>The model as a named <see cref="Sequential"/> in evaluation mode; input and output shapes as in the ONNX graph (e.g. <c>[N, 1, 28, 28] → [N, 10]</c>).</returns>
+    /// <exception cref="FileNotFoundException">The model file, or an external data file it names, does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a well-formed ONNX model (the message names the file and the problem).</exception>
+    /// <exception cref="NotSupportedException">The graph uses an operator, attribute or structure (a branch) the importer does not map; the message names the operator and node.</exception>
+    public static Sequential Import(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        byte[] bytes = File.ReadAllBytes(full);
+        return Import(bytes, Path.GetDirectoryName(full), Path.GetFileName(full));
+    }
+
+    /// <summary>Reads an ONNX model from a stream.</summary>
+    /// <param name="stream">The model's bytes, read to the end.</param>
+    /// <param name="externalDataDirectory">The folder holding the model's external data files, if it has any.</param>
+    /// <returns>The model as a named <see cref="Sequential"/> in evaluation mode.</returns>
+    /// <exception cref="InvalidDataException">The bytes are not a well-formed ONNX model.</exception>
+    /// <exception cref="NotSupportedException">The graph uses an operator or structure the importer does not map, or it has external data and no folder was given.</exception>
+    public static Sequential Import(Stream stream, string? externalDataDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return Import(memory.GetBuffer().AsMemory(0, (int)memory.Length), externalDataDirectory, "stream");
+    }
+
+    /// <summary>Parses and maps the model; every problem's message names <paramref name="source"/>.</summary>
+    internal static Sequential Import(ReadOnlyMemory<byte> bytes, string? directory, string source)
+    {
+        try
+        {
+            OnnxModelData model = OnnxModelData.Parse(bytes);
+            var builder = new OnnxChainBuilder(model, directory is null ? null : new OnnxExternalData(directory));
+            Sequential net = builder.Build();
+            net.Eval();
+            return net;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"OnnxImporter: '{source}' is not a valid ONNX model: {e.Message}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"OnnxImporter: '{source}': {e.Message}", e);
+        }
+    }
+}
