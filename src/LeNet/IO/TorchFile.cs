@@ -26,6 +26,9 @@ namespace LeNet.IO;
 /// </remarks>
 public static class TorchFile
 {
+    /// <summary>The most entries (tensors, values, containers) a file's object tree may have when walked.</summary>
+    private const int MaxEntries = 1 << 20;
+
     /// <summary>
     /// Reads every tensor of a <c>torch.save</c> file by its dotted path: a state dict's own keys
     /// (<c>conv1.weight</c>), nested dicts and lists joined with dots (<c>model_state_dict.conv1.weight</c>,
@@ -114,27 +117,31 @@ public static class TorchFile
     internal static IReadOnlyDictionary<string, Tensor> Flatten(object? root, string source)
     {
         var result = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        var keys = new List<object?>();
         long visits = 0;
-        Walk(root, "", 0);
+        Walk(root, 0);
         return result;
 
-        void Walk(object? node, string path, int depth)
+        string Path() => keys.Aggregate("", TorchArchive.Join);
+
+        void Walk(object? node, int depth)
         {
             // Shared containers are walked once per path, as Python would list them; the count stops a pickle
-            // whose memo makes a tree of exponential size out of a few bytes.
-            if (++visits > 1 << 22)
+            // whose memo makes a tree of exponential size out of a few bytes. The path is built only for tensors.
+            if (++visits > MaxEntries)
             {
-                PickleReader.Throw(source, "the object tree has more than 4,194,304 entries (shared containers repeated?)");
+                PickleReader.Throw(source, $"the object tree has more than 1,048,576 entries (shared containers repeated?)");
             }
 
             if (depth > 100)
             {
-                PickleReader.Throw(source, $"containers nest deeper than 100 levels at '{PickleReader.Shorten(path)}'");
+                PickleReader.Throw(source, $"containers nest deeper than 100 levels at '{PickleReader.Shorten(Path())}'");
             }
 
             switch (node)
             {
                 case Tensor tensor:
+                    string path = Path();
                     if (!result.TryAdd(path, tensor))
                     {
                         PickleReader.Throw(source, $"two tensors have the path '{PickleReader.Shorten(path)}'");
@@ -144,25 +151,32 @@ public static class TorchFile
                 case PickleDict dict:
                     foreach ((object? key, object? value) in dict.Items)
                     {
-                        Walk(value, TorchArchive.Join(path, key), depth + 1);
+                        Child(value, key, depth);
                     }
 
                     break;
                 case List<object?> list:
                     for (int i = 0; i < list.Count; i++)
                     {
-                        Walk(list[i], TorchArchive.Join(path, (long)i), depth + 1);
+                        Child(list[i], (long)i, depth);
                     }
 
                     break;
                 case object?[] tuple:
                     for (int i = 0; i < tuple.Length; i++)
                     {
-                        Walk(tuple[i], TorchArchive.Join(path, (long)i), depth + 1);
+                        Child(tuple[i], (long)i, depth);
                     }
 
                     break;
             }
+        }
+
+        void Child(object? node, object? key, int depth)
+        {
+            keys.Add(key);
+            Walk(node, depth + 1);
+            keys.RemoveAt(keys.Count - 1);
         }
     }
 }
