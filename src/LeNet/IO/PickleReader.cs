@@ -633,7 +633,12 @@ internal sealed class PickleReader
         _ => value.GetType().Name,
     };
 
-    internal static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
+    /// <summary>Text from the file for a message: at most 80 characters, control characters as '?'.</summary>
+    internal static string Shorten(string text)
+    {
+        string shown = text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
+        return shown.Any(char.IsControl) ? new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]) : shown;
+    }
 
     private void Push(object? value)
     {

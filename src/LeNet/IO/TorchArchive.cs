@@ -73,7 +73,7 @@ internal static class TorchArchive
         }
         catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
         {
-            PickleReader.Throw(source, $"the zip archive is corrupt: {e.Message}");
+            PickleReader.Throw(source, $"the zip archive is corrupt: {Reason(e)}");
             return null;
         }
 
@@ -103,7 +103,7 @@ internal static class TorchArchive
             }
             catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
             {
-                PickleReader.Throw(source, $"the zip archive is corrupt: {e.Message}");
+                PickleReader.Throw(source, $"the zip archive is corrupt: {Reason(e)}");
             }
 
             if (torchScript)
@@ -150,7 +150,7 @@ internal static class TorchArchive
         }
         catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
         {
-            PickleReader.Throw(source, $"the zip record '{PickleReader.Shorten(entry.FullName)}' is corrupt: {e.Message}");
+            PickleReader.Throw(source, $"the zip record '{PickleReader.Shorten(entry.FullName)}' is corrupt: {Reason(e)}");
             return 0;
         }
     }
@@ -166,30 +166,36 @@ internal static class TorchArchive
         }
 
         budget.ZipBytes -= declared;
+        byte[] bytes = new byte[declared];
+        int read = 0, extra = 0;
         try
         {
             using Stream data = entry.Open();
-            byte[] bytes = new byte[declared];
-            int read = data.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-            if (read != bytes.Length)
-            {
-                PickleReader.Throw(source, $"the record '{name}' declares {declared} bytes but holds only {read}");
-            }
-
-            Span<byte> extra = stackalloc byte[1];
-            if (data.Read(extra) != 0)
-            {
-                PickleReader.Throw(source, $"the record '{name}' holds more than the {declared} bytes it declares");
-            }
-
-            return bytes;
+            read = data.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            // One byte more than declared would mean the record lies about its size.
+            Span<byte> probe = stackalloc byte[1];
+            extra = data.Read(probe);
         }
-        catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
-            PickleReader.Throw(source, $"the record '{name}' cannot be read: {e.Message}");
-            return null;
+            // .NET's own InvalidDataException (a corrupt local header, a bad CRC) gets the file's name too.
+            PickleReader.Throw(source, $"the record '{name}' cannot be read: {Reason(e)}");
         }
+
+        if (read != bytes.Length)
+        {
+            PickleReader.Throw(source, $"the record '{name}' declares {declared} bytes but holds only {read}");
+        }
+
+        if (extra != 0)
+        {
+            PickleReader.Throw(source, $"the record '{name}' holds more than the {declared} bytes it declares");
+        }
+
+        return bytes;
     }
+
+    private static string Reason(Exception e) => e.Message.TrimEnd('.');
 
     /// <summary>The zip format's persistent id: ('storage', storage_type, key, location, numel).</summary>
     private static TorchStorage ZipStorage(object? id, Dictionary<string, TorchStorage> storages, string source)
