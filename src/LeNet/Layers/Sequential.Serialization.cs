@@ -60,17 +60,22 @@ public sealed partial class Sequential
             return FindStateDict(TorchFile.ReadObject(path), path, strict, stripPrefix);
         }
 
-        // safetensors: an 8-byte length, then the JSON header's '{'.
-        if (got > 8 && head[8] == (byte)'{')
+        if (LooksLikeSafeTensors(head))
         {
             return Checked(Strip(SafeTensors.Read(path), stripPrefix), path, stripPrefix);
         }
 
-        throw new InvalidDataException(
-            $"'{path}' is not a weights file this library reads: it is neither a safetensors file (an 8-byte header length, then JSON) " +
-            "nor a PyTorch torch.save file (.pt/.pth: a zip archive starting with PK, or the legacy format's pickle). " +
-            $"Its first bytes are {Convert.ToHexString(head[..Math.Min(got, 8)])}.");
+        throw NotAWeightsFile(path, head);
     }
+
+    /// <summary>Whether the file's first bytes look like safetensors: an 8-byte length, then the JSON header's '{'.</summary>
+    internal static bool LooksLikeSafeTensors(ReadOnlySpan<byte> head) => head.Length > 8 && head[8] == (byte)'{';
+
+    /// <summary>The error for a file in neither format, saying which formats are accepted.</summary>
+    internal static InvalidDataException NotAWeightsFile(string path, ReadOnlySpan<byte> head) => new(
+        $"'{path}' is not a weights file this library reads: it is neither a safetensors file (an 8-byte header length, then JSON) " +
+        "nor a PyTorch torch.save file (.pt/.pth: a zip archive starting with PK, or the legacy format's pickle). " +
+        $"Its first bytes are {Convert.ToHexString(head[..Math.Min(head.Length, 8)])}.");
 
     /// <summary>Picks the state dict in a torch.save object tree: the root, or the one nested dict of tensors that fits the model.</summary>
     private IReadOnlyDictionary<string, Tensor> FindStateDict(object? root, string path, bool strict, string? stripPrefix)
