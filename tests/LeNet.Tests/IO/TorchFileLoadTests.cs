@@ -21,6 +21,22 @@ public class TorchFileLoadTests
     }
 
     [Fact]
+    public void Load_NestedOrderedDictSequentials_ReproducesPyTorchsOutput()
+    {
+        // PyTorch: nn.Sequential(OrderedDict(convnet=nn.Sequential(OrderedDict(c1, relu1, s2)), fc=nn.Sequential(OrderedDict(flat, f6)))).
+        var net = new Sequential(
+            ("convnet", new Sequential(("c1", new Conv2d(1, 2, 5)), ("relu1", new ReLU()), ("s2", new MaxPool2d(2)))),
+            ("fc", new Sequential(("flat", new Flatten()), ("f6", new Linear(2 * 12 * 12, 10)))));
+        var io = LeNet.IO.SafeTensors.Read(TorchFixtures.File("nested_io.safetensors"));
+
+        net.Load(TorchFixtures.File("nested.pt"));
+
+        net.StateDict().Keys.Should().Equal("convnet.c1.weight", "convnet.c1.bias", "fc.f6.weight", "fc.f6.bias");
+        net.Eval();
+        net.Forward(io["input"]).ToArray().Should().BeCloseTo(io["output"].ToArray(), atol: 1e-5);
+    }
+
+    [Fact]
     public void Load_TorchFileWithAnotherExtension_IsRecognisedByContent()
     {
         using var dir = new TempDirectory();

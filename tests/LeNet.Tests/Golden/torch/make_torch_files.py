@@ -71,6 +71,17 @@ def main():
         y = net(x)
     save("net_io.safetensors", {"input": x, "output": y})
 
+    # 0. Nested nn.Sequential(OrderedDict) blocks (the classic LeNet-5 repositories' layout): keys convnet.c1.weight, …
+    nested = nn.Sequential(collections.OrderedDict([
+        ("convnet", nn.Sequential(collections.OrderedDict([("c1", nn.Conv2d(1, 2, 5)), ("relu1", nn.ReLU()), ("s2", nn.MaxPool2d(2))]))),
+        ("fc", nn.Sequential(collections.OrderedDict([("flat", nn.Flatten()), ("f6", nn.Linear(2 * 12 * 12, 10))]))),
+    ])).eval()
+    with torch.no_grad():
+        nested_y = nested(x)
+    torch.save(nested.state_dict(), "nested.pt")
+    save("nested_io.safetensors", {"input": x, "output": nested_y})
+    assert list(nested.state_dict()) == ["convnet.c1.weight", "convnet.c1.bias", "fc.f6.weight", "fc.f6.bias"]
+
     # 1. The zip format (PyTorch >= 1.6); 1.13 names the folder after the file ("net_zip/data.pkl") and writes no byteorder record.
     torch.save(sd, "net_zip.pt")
     # 2. The legacy format.
