@@ -34,7 +34,7 @@ internal static class CommonOptions
 
     public static Option<string> Weights(bool required = true) => new("--weights")
     {
-        Description = "A safetensors file with the model's state dict (PyTorch names: 0.weight, 0.bias, ...).",
+        Description = "The model's weights: a safetensors file or a PyTorch torch.save file (.pt/.pth, a state dict or a checkpoint holding one), with PyTorch names (0.weight, 0.bias, ...).",
         Required = required,
     };
 
@@ -56,7 +56,7 @@ internal static class CommonOptions
     /// <summary>As <see cref="Load(CliContext, string?, string)"/>, telling which network it used (lenet or modern) in <paramref name="network"/>.</summary>
     /// <param name="context">Where the warning goes.</param>
     /// <param name="modelName">lenet, modern, or null for the file's recipe.</param>
-    /// <param name="weightsPath">The safetensors file.</param>
+    /// <param name="weightsPath">The safetensors or torch.save (.pt/.pth) file.</param>
     /// <param name="network">The network used: lenet or modern.</param>
     /// <returns>The model with the weights, in evaluation mode.</returns>
     public static Sequential Load(CliContext context, string? modelName, string weightsPath, out string network)
@@ -64,6 +64,22 @@ internal static class CommonOptions
         if (!File.Exists(weightsPath))
         {
             throw new CliException(ExitCodes.InputNotFound, $"weights file '{weightsPath}' not found");
+        }
+
+        byte[] head = Head(weightsPath);
+        if (TorchFile.IsTorchFile(head))
+        {
+            // A torch.save file has no metadata: the network is the one asked for, else lenet.
+            network = modelName ?? "lenet";
+            Sequential net = Create(network);
+            LoadInto(network, weightsPath, () => net.Load(weightsPath));
+            net.Eval();
+            return net;
+        }
+
+        if (!Sequential.LooksLikeSafeTensors(head))
+        {
+            throw new CliException(ExitCodes.InvalidInput, Sequential.NotAWeightsFile(weightsPath, head).Message);
         }
 
         SafeTensorsFile file;
@@ -85,17 +101,44 @@ internal static class CommonOptions
 
         network = modelName ?? recorded ?? "lenet";
         Sequential model = Create(network);
+        LoadInto(network, weightsPath, () => model.LoadStateDict(file));
+        model.Eval();
+        return model;
+    }
+
+    /// <summary>The file's first 16 bytes (fewer if it is shorter), which tell its format.</summary>
+    private static byte[] Head(string path)
+    {
+        byte[] prefix = new byte[16];
+        int got;
         try
         {
-            model.LoadStateDict(file);
+            using FileStream stream = File.OpenRead(path);
+            got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.IOFailure, $"cannot read '{path}': {e.Message}", e);
+        }
+
+        return prefix[..got];
+    }
+
+    /// <summary>Runs <paramref name="load"/>, turning its exceptions into the tool's exit codes.</summary>
+    private static void LoadInto(string network, string weightsPath, Action load)
+    {
+        try
+        {
+            load();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, e.Message, e);
         }
         catch (ArgumentException e)
         {
             string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
             throw new CliException(ExitCodes.WeightsMismatch, $"the weights in '{weightsPath}' do not fit the {network} model: {message}", e);
         }
-
-        model.Eval();
-        return model;
     }
 }

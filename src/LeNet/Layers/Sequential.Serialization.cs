@@ -1,8 +1,9 @@
+using System.Globalization;
 using LeNet.IO;
 
 namespace LeNet.Layers;
 
-/// <summary>Saving and loading a model's parameters as safetensors, under PyTorch's state-dict names.</summary>
+/// <summary>Saving and loading a model's parameters: safetensors, and PyTorch's torch.save files (.pt/.pth), under PyTorch's state-dict names.</summary>
 public sealed partial class Sequential
 {
     /// <summary>
@@ -16,15 +17,208 @@ public sealed partial class Sequential
         SafeTensors.Write(path, StateDict(), new Dictionary<string, string> { ["format"] = "pt" });
 
     /// <summary>
-    /// Loads parameters from a safetensors file, such as one PyTorch wrote with
-    /// <c>safetensors.torch.save_file(net.state_dict(), path)</c>: the file is read and checked in full,
-    /// then passed to <see cref="LoadStateDict"/>, so on any problem the model is left unchanged.
-    /// F16, BF16 and F64 tensors are converted to float32.
+    /// Loads parameters from a file, recognised by its content: a safetensors file (such as
+    /// <c>safetensors.torch.save_file(net.state_dict(), path)</c> writes) or a PyTorch <c>torch.save</c> file
+    /// (<c>.pt</c>/<c>.pth</c>, zip or legacy format). A torch.save checkpoint that holds the state dict inside
+    /// (<c>{'epoch': …, 'model_state_dict': …, 'optimizer_state_dict': …}</c>) works too: the one nested dict
+    /// of tensors whose keys fit the model is taken. The file is read and checked in full, then passed to
+    /// <see cref="LoadStateDict"/>, so on any problem the model is left unchanged. F16, BF16 and F64 tensors
+    /// are converted to float32.
     /// </summary>
-    /// <param name="path">The safetensors file.</param>
+    /// <param name="path">The safetensors or torch.save file.</param>
     /// <param name="strict">When true, a missing or an unexpected key is an error; a shape mismatch always is.</param>
+    /// <param name="stripPrefix">
+    /// A prefix removed from every key that starts with it before loading, e.g. <c>"module."</c> for a model
+    /// saved from <c>torch.nn.DataParallel</c> (as PyTorch's <c>consume_prefix_in_state_dict_if_present</c>); null for none.
+    /// </param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message names the problem and the tensor.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is neither format, is corrupt, refers to Python code (a pickled class or function: only state
+    /// dicts are accepted), or holds no single state dict that fits; the message names the problem.
+    /// </exception>
     /// <exception cref="ArgumentException">The file's tensors do not fit the model (missing or unexpected key when strict, wrong shape); the message names every offending key.</exception>
-    public void Load(string path, bool strict = true) => LoadStateDict(SafeTensors.Read(path), strict);
+    public void Load(string path, bool strict = true, string? stripPrefix = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        IReadOnlyDictionary<string, Tensor> state = ReadStateDict(path, strict, stripPrefix);
+        LoadStateDict(state, strict);
+    }
+
+    /// <summary>Reads the state dict of a safetensors or torch.save file for this model (see <see cref="Load"/>), prefix stripped.</summary>
+    internal IReadOnlyDictionary<string, Tensor> ReadStateDict(string path, bool strict, string? stripPrefix)
+    {
+        byte[] prefix = new byte[16];
+        int got;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+        {
+            got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        }
+
+        ReadOnlySpan<byte> head = prefix.AsSpan(0, got);
+        if (TorchFile.IsTorchFile(head))
+        {
+            return FindStateDict(TorchFile.ReadObject(path), path, strict, stripPrefix);
+        }
+
+        if (LooksLikeSafeTensors(head))
+        {
+            return Checked(Strip(SafeTensors.Read(path), stripPrefix), path, stripPrefix);
+        }
+
+        throw NotAWeightsFile(path, head);
+    }
+
+    /// <summary>Whether the file's first bytes look like safetensors: an 8-byte length, then the JSON header's '{'.</summary>
+    internal static bool LooksLikeSafeTensors(ReadOnlySpan<byte> head) => head.Length > 8 && head[8] == (byte)'{';
+
+    /// <summary>The error for a file in neither format, saying which formats are accepted.</summary>
+    internal static InvalidDataException NotAWeightsFile(string path, ReadOnlySpan<byte> head) => new(
+        $"'{path}' is not a weights file this library reads: it is neither a safetensors file (an 8-byte header length, then JSON) " +
+        "nor a PyTorch torch.save file (.pt/.pth: a zip archive starting with PK, or the legacy format's pickle). " +
+        $"Its first bytes are {Convert.ToHexString(head[..Math.Min(head.Length, 8)])}.");
+
+    /// <summary>Picks the state dict in a torch.save object tree: the root, or the one nested dict of tensors that fits the model.</summary>
+    private IReadOnlyDictionary<string, Tensor> FindStateDict(object? root, string path, bool strict, string? stripPrefix)
+    {
+        var candidates = new List<(string Where, IReadOnlyDictionary<string, Tensor> State)>();
+        Collect(root, "", 0);
+        if (candidates.Count == 0)
+        {
+            throw new InvalidDataException($"'{path}' holds no state dict (no dict of tensors): it holds {Describe(root)}.");
+        }
+
+        HashSet<string> own = [.. StateEntries(this, "").Select(e => e.Name)];
+        var stripped = candidates.Select(c => (c.Where, State: Strip(c.State, stripPrefix))).ToList();
+        var fits = stripped.Where(c => Fits(c.State, own, strict)).ToList();
+        if (fits.Count == 1)
+        {
+            return fits[0].State;
+        }
+
+        if (stripped.Count == 1 && fits.Count == 0)
+        {
+            // One state dict: its own mismatch (named keys) is the best message, unless a known prefix explains it.
+            return Checked(stripped[0].State, path, stripPrefix);
+        }
+
+        string holds = Describe(root);
+        if (fits.Count > 1)
+        {
+            throw new InvalidDataException($"'{path}' holds {fits.Count} state dicts that fit the model ({string.Join(", ", fits.Select(f => Where(f.Where)))}), so which to load is ambiguous; the file holds {holds}. Load the one you mean with TorchFile.Read and LoadStateDict.");
+        }
+
+        foreach ((_, IReadOnlyDictionary<string, Tensor> state) in stripped)
+        {
+            ThrowIfPrefixed(state, own, path, stripPrefix);
+        }
+
+        throw new InvalidDataException($"'{path}' holds {candidates.Count} dicts of tensors ({string.Join(", ", candidates.Select(c => $"{Where(c.Where)} with {c.State.Count} tensors"))}) but none has the model's keys ({string.Join(", ", own.Take(4))}{(own.Count > 4 ? ", …" : "")}); the file holds {holds}.");
+
+        void Collect(object? node, string where, int depth)
+        {
+            if (depth > 16 || candidates.Count > 64)
+            {
+                return;
+            }
+
+            if (node is PickleDict dict)
+            {
+                if (dict.Count > 0 && dict.Items.All(item => item.Key is string && item.Value is Tensor))
+                {
+                    var state = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+                    foreach ((object? key, object? value) in dict.Items)
+                    {
+                        state.Add((string)key!, (Tensor)value!);
+                    }
+
+                    candidates.Add((where, state));
+                    return;
+                }
+
+                foreach ((object? key, object? value) in dict.Items)
+                {
+                    Collect(value, where.Length == 0 ? $"'{key}'" : $"{where}['{key}']", depth + 1);
+                }
+            }
+        }
+    }
+
+    private static string Where(string where) => where.Length == 0 ? "the file itself" : where;
+
+    private static bool Fits(IReadOnlyDictionary<string, Tensor> state, HashSet<string> own, bool strict) =>
+        strict ? own.SetEquals(state.Keys) : state.Keys.Any(own.Contains);
+
+    /// <summary>The state with a DataParallel-style prefix checked: a <c>module.</c> prefix that explains a mismatch gets a message saying how to load it.</summary>
+    private IReadOnlyDictionary<string, Tensor> Checked(IReadOnlyDictionary<string, Tensor> state, string path, string? stripPrefix)
+    {
+        HashSet<string> own = [.. StateEntries(this, "").Select(e => e.Name)];
+        if (!state.Keys.Any(own.Contains))
+        {
+            ThrowIfPrefixed(state, own, path, stripPrefix);
+        }
+
+        return state;
+    }
+
+    private static void ThrowIfPrefixed(IReadOnlyDictionary<string, Tensor> state, HashSet<string> own, string path, string? stripPrefix)
+    {
+        string? first = state.Keys.FirstOrDefault();
+        int dot = first?.IndexOf('.', StringComparison.Ordinal) ?? -1;
+        if (first is null || dot <= 0)
+        {
+            return;
+        }
+
+        string prefix = first[..(dot + 1)];
+        if (state.Keys.All(k => k.StartsWith(prefix, StringComparison.Ordinal)) && state.Keys.Any(k => own.Contains(k[prefix.Length..])))
+        {
+            string why = prefix == "module." ? " (a model saved from torch.nn.DataParallel or DistributedDataParallel)" : "";
+            throw new InvalidDataException(
+                $"'{path}': every key starts with '{prefix}'{why}, e.g. '{first}', while the model's keys do not; " +
+                $"load it with Load(path, strict, stripPrefix: \"{prefix}\")" + (prefix == "module." ? ", or in PyTorch save model.module.state_dict() instead." : "."));
+        }
+    }
+
+    private static IReadOnlyDictionary<string, Tensor> Strip(IReadOnlyDictionary<string, Tensor> state, string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix))
+        {
+            return state;
+        }
+
+        var result = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach ((string key, Tensor tensor) in state)
+        {
+            string name = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
+            if (!result.TryAdd(name, tensor))
+            {
+                throw new InvalidDataException($"stripping the prefix '{prefix}' makes two keys '{name}'.");
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>What a torch.save object holds, for messages: <c>a dict of 'epoch' (int), 'model_state_dict' (dict of 8 tensors), …</c>.</summary>
+    private static string Describe(object? node) => node switch
+    {
+        PickleDict dict => dict.Count == 0 ? "an empty dict" :
+            "a dict of " + string.Join(", ", dict.Items.Take(8).Select(item => $"'{item.Key}' ({Kind(item.Value)})")) + (dict.Count > 8 ? $", … ({dict.Count} entries)" : ""),
+        _ => Kind(node),
+    };
+
+    private static string Kind(object? value) => value switch
+    {
+        null => "None",
+        Tensor t => "tensor " + Tensor.FormatShape(t.Shape),
+        PickleDict d when d.Count > 0 && d.Items.All(i => i.Value is Tensor) => $"dict of {d.Count} tensors",
+        PickleDict d => $"dict of {d.Count} entries",
+        List<object?> l => $"list of {l.Count}",
+        object?[] t => $"tuple of {t.Length}",
+        long l => "int " + l.ToString(CultureInfo.InvariantCulture),
+        double d => "float " + d.ToString(CultureInfo.InvariantCulture),
+        string s => "str",
+        bool b => b ? "True" : "False",
+        _ => PickleReader.Describe(value),
+    };
 }

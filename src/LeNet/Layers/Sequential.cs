@@ -110,7 +110,8 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     }
 
     /// <summary>The children's names in order: their indices (<c>"0"</c>, <c>"1"</c>, …) or the names given at construction.</summary>
-    public IReadOnlyList<string> Names => _names;
+    /// <remarks>A read-only view: the names cannot be changed through it (a cast to <c>string[]</c> fails).</remarks>
+    public IReadOnlyList<string> Names => Array.AsReadOnly(_names);
 
     /// <inheritdoc/>
     /// <remarks>The shape after every child in turn; an unfit shape names the child that rejects it.</remarks>
@@ -410,7 +411,7 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Lists the children as PyTorch prints a Sequential, one per line with its index.</summary>
+    /// <summary>Lists the children as PyTorch prints a Sequential, one per line with its name (<c>(conv1): Conv2d(…)</c>, or <c>(0): …</c> for an index).</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString()
     {
