@@ -1,0 +1,121 @@
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Simd;
+using LeNet.Kernels.Tiles;
+using LeNet.Tests.Reference;
+
+namespace LeNet.Tests.Kernels;
+
+/// <summary>The dense layer on a tile (both register blockings) against y = act(b + Σ_i W[o,i]·x[i]) in double, at every width and lane group.</summary>
+public class LinearTileKernelTests
+{
+    private const int L = TileMap.Lanes;
+
+    // (in, out, activation): out 1 (one output of a block), 7 (a partial block), 8 (one full block), 10 and
+    // 17 (a full block and a partial one), 84 and 120 (LeNet's); in 1 and odd counts.
+    public static IEnumerable<object[]> Configurations => KernelWidths.Cross(
+    [
+        [1, 1, NaiveActivations.Identity],
+        [5, 7, NaiveActivations.Relu],
+        [3, 8, NaiveActivations.Sigmoid],
+        [84, 10, NaiveActivations.Identity],
+        [13, 17, NaiveActivations.Sigmoid],
+        [120, 84, NaiveActivations.Relu],
+        [400, 120, NaiveActivations.Sigmoid],
+    ]);
+
+    /// <summary>ForwardPair covers two vectors of images per call: Vector512 (16 lanes) cannot pair inside a tile of 16.</summary>
+    public static IEnumerable<object[]> PairConfigurations => Configurations.Where(row => (int)row[0] != (int)SimdWidth.Vector512);
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Forward_EveryWidth_MatchesTheDenseFormula(int width, int inFeatures, int outFeatures, string activation)
+    {
+        (float[] input, float[] weight, float[] bias, float[] packed, float[] paddedBias) = Arrange(inFeatures, outFeatures);
+        float[] output = [.. Enumerable.Repeat(float.NaN, (outFeatures * L) + 3)];
+
+        AtWidth.EveryLaneGroup(width, new Call(false, activation, input, inFeatures, packed, paddedBias, output, outFeatures));
+
+        output.Should().BeCloseTo(Expected(input, weight, bias, inFeatures, outFeatures, activation), atol: 2e-5, rtol: 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(PairConfigurations))]
+    public void ForwardPair_EveryWidth_MatchesTheDenseFormula(int width, int inFeatures, int outFeatures, string activation)
+    {
+        (float[] input, float[] weight, float[] bias, float[] packed, float[] paddedBias) = Arrange(inFeatures, outFeatures);
+        float[] output = [.. Enumerable.Repeat(float.NaN, (outFeatures * L) + 3)];
+
+        AtWidth.EveryLaneGroup(width, new Call(true, activation, input, inFeatures, packed, paddedBias, output, outFeatures), groupVectors: 2);
+
+        output.Should().BeCloseTo(Expected(input, weight, bias, inFeatures, outFeatures, activation), atol: 2e-5, rtol: 1e-5);
+    }
+
+    private static (float[] Input, float[] Weight, float[] Bias, float[] Packed, float[] PaddedBias) Arrange(int inFeatures, int outFeatures)
+    {
+        var random = new Random((31 * inFeatures) + outFeatures);
+        float[] input = KernelData.Uniform(random, inFeatures * L);
+        float[] weight = KernelData.Uniform(random, outFeatures * inFeatures, 1f / MathF.Sqrt(inFeatures));
+        float[] bias = KernelData.Uniform(random, outFeatures);
+        int blocks = (outFeatures + LinearTileKernel.Block - 1) / LinearTileKernel.Block;
+        var paddedBias = new float[blocks * LinearTileKernel.Block];
+        bias.CopyTo(paddedBias, 0);
+        return (input, weight, bias, LinearTileKernel.PackWeights(weight, outFeatures, inFeatures), paddedBias);
+    }
+
+    /// <summary>out[o·16 + t] for every image t of the tile; the floats past the outputs stay NaN (never written).</summary>
+    private static float[] Expected(float[] input, float[] weight, float[] bias, int inFeatures, int outFeatures, string activation)
+    {
+        float[] expected = [.. Enumerable.Repeat(float.NaN, (outFeatures * L) + 3)];
+        for (int t = 0; t < L; t++)
+        {
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double sum = bias[o];
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    sum += (double)weight[(o * inFeatures) + i] * input[(i * L) + t];
+                }
+
+                expected[(o * L) + t] = (float)NaiveActivations.Apply(activation, sum);
+            }
+        }
+
+        return expected;
+    }
+
+    private sealed record Call(bool Pair, string Activation, float[] Input, int InFeatures, float[] Packed, float[] Bias, float[] Output, int OutFeatures) : IWidthCall
+    {
+        public void Run<TOps, TVec>(int lane)
+            where TOps : ISimdOps<TVec>
+            where TVec : struct
+        {
+            switch (Activation)
+            {
+                case NaiveActivations.Sigmoid:
+                    Run<TOps, TVec, SigmoidActivation>(lane);
+                    break;
+                case NaiveActivations.Relu:
+                    Run<TOps, TVec, ReluActivation>(lane);
+                    break;
+                default:
+                    Run<TOps, TVec, Identity>(lane);
+                    break;
+            }
+        }
+
+        private void Run<TOps, TVec, TAct>(int lane)
+            where TOps : ISimdOps<TVec>
+            where TVec : struct
+            where TAct : IActivation
+        {
+            if (Pair)
+            {
+                LinearTileKernel.ForwardPair<TOps, TVec, TAct>(Input, InFeatures, Packed, Bias, Output, OutFeatures, lane);
+            }
+            else
+            {
+                LinearTileKernel.Forward<TOps, TVec, TAct>(Input, InFeatures, Packed, Bias, Output, OutFeatures, lane);
+            }
+        }
+    }
+}
