@@ -1,11 +1,15 @@
-// LeNet's benchmarks. A short run (about 3 minutes on 2 cores):
+// LeNet's benchmarks. A short run of everything (LeNet and pytorch/examples' Net on every engine, the FMA
+// probe, the layer kernels; a quarter of an hour or more on 2 cores):
 //
 //   dotnet run -c Release --project tests/LeNet.Benchmarks -- --filter '*' --job short --iterationTime 200 --inProcess
 //
-// Any BenchmarkDotNet option passes through (--filter '*Forward*', --list flat, --job default, …). After the
-// run, a summary table gives medians, ratios to ONNX Runtime and TorchSharp and the fraction of the FMA
-// peak measured by FmaPeakBenchmarks in the same run. DOTNET_EnableAVX512=0 before the command measures
-// the Vector256 path as an AVX2-only CPU runs it (.NET 10 ignores DOTNET_EnableAVX512F).
+// Any BenchmarkDotNet option passes through (--list flat, --job dry, …). --filter picks classes or methods:
+// '*.ForwardBenchmarks.*' is LeNet on every engine, '*ExamplesNet*' pytorch/examples' Net, '*FmaPeak*' the
+// probe (add it for the % of peak columns), '*.Forward' the Forward path of both networks. LENET_BENCH_BATCHES
+// and LENET_BENCH_THREADS (comma-separated) narrow the engines' batch sizes and thread counts. After the run,
+// a summary table per network gives medians, speeds relative to ONNX Runtime, the fraction of the FMA peak
+// measured by FmaPeakBenchmarks in the same run and the targets. DOTNET_EnableAVX512=0 before the
+// command measures the Vector256 path as an AVX2-only CPU runs it (.NET 10 ignores DOTNET_EnableAVX512F).
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;

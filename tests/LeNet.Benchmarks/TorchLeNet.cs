@@ -5,8 +5,9 @@ using static TorchSharp.torch.nn;
 namespace LeNet.Benchmarks;
 
 /// <summary>
-/// The d2l LeNet (or, with <c>modern</c>, its ReLU/MaxPool2d variant) as a libtorch module (TorchSharp),
-/// with this library's weights copied in.
+/// The benchmarked networks as libtorch modules (TorchSharp), with this library's weights copied in by
+/// state-dict name: the d2l LeNet (or, with <c>modern</c>, its ReLU/MaxPool2d variant) and
+/// pytorch/examples' <see cref="ExamplesNet"/>.
 /// </summary>
 public static class TorchLeNet
 {
@@ -19,8 +20,27 @@ public static class TorchLeNet
             Conv2d(6, 16, kernel_size: 5), Activation(), Pool(),
             Flatten(),
             Linear(16 * 5 * 5, 120), Activation(), Linear(120, 84), Activation(), Linear(84, 10));
+        return CopyWeights(module, net);
+    }
+
+    /// <summary>pytorch/examples' Net (without its Dropouts, identities in eval mode), with <paramref name="net"/>'s weights.</summary>
+    public static Module<torch.Tensor, torch.Tensor> CreateExamplesNet(Sequential net)
+    {
+        Module<torch.Tensor, torch.Tensor> module = Sequential(
+            ("conv1", Conv2d(1, 32, kernel_size: 3)), ("relu1", ReLU()),
+            ("conv2", Conv2d(32, 64, kernel_size: 3)), ("relu2", ReLU()),
+            ("pool", MaxPool2d(kernel_size: 2)), ("flatten", Flatten()),
+            ("fc1", Linear(9216, 128)), ("relu3", ReLU()),
+            ("fc2", Linear(128, 10)));
+        return CopyWeights(module, net);
+    }
+
+    /// <summary>Copies every parameter of <paramref name="net"/> into the module's parameter of the same name; eval mode.</summary>
+    private static Module<torch.Tensor, torch.Tensor> CopyWeights(Module<torch.Tensor, torch.Tensor> module, Sequential net)
+    {
         module.eval();
         IReadOnlyDictionary<string, Tensor> state = net.StateDict();
+        int copied = 0;
         using (torch.no_grad())
         {
             foreach ((string name, TorchSharp.Modules.Parameter parameter) in module.named_parameters())
@@ -28,7 +48,13 @@ public static class TorchLeNet
                 Tensor value = state[name];
                 using torch.Tensor source = torch.tensor(value.ToArray(), [.. value.Shape.ToArray().Select(d => (long)d)]);
                 parameter.copy_(source);
+                copied++;
             }
+        }
+
+        if (copied != state.Count)
+        {
+            throw new InvalidOperationException($"TorchLeNet: copied {copied} of the {state.Count} tensors of the state dict.");
         }
 
         return module;
