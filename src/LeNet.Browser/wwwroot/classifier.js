@@ -49,8 +49,11 @@
     return grey;
   }
 
+  // Blazor started by hand, so that a failed start shows on the page instead of "Loading" for ever.
   const blazor = document.createElement("script");
   blazor.src = "_framework/blazor.webassembly.js";
+  blazor.setAttribute("autostart", "false");
+  blazor.onload = () => window.Blazor.start().catch(settle.reject);
   blazor.onerror = () => settle.reject(new Error("_framework/blazor.webassembly.js did not load"));
   document.head.append(blazor);
 })();
