@@ -32,7 +32,7 @@
       return { digit: answer[0], elapsedMicroseconds: answer[1], probabilities: Array.from(answer.slice(2)), model };
     },
 
-    // For measurements: [preprocessing µs, forward pass µs] on the current drawing.
+    // For measurements: [preprocessing µs, Forward µs, compiled Predictor µs] on the current drawing.
     timeSteps(canvas, model) {
       return Array.from(exports.TimeSteps(greyPixels(canvas), canvas.width, canvas.height, model));
     },
