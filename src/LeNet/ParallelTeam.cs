@@ -5,7 +5,7 @@ namespace LeNet;
 
 /// <summary>
 /// Runs chunks on the calling thread plus up to <see cref="Parallelism.MaxDegreeOfParallelism"/> − 1
-/// thread-pool helpers without allocating in steady state (unlike <see cref="Parallel.For(int, int, Action{int})"/>,
+/// thread-pool helpers (none in the browser, see <see cref="Parallelism.ThreadsUnavailable"/>) without allocating in steady state (unlike <see cref="Parallel.For(int, int, Action{int})"/>,
 /// which allocates its closures, options and tasks every call): the helper work items are created once
 /// and re-queued. Chunks are claimed from a shared counter, so which worker runs which chunk varies, but
 /// a chunk's arithmetic never depends on it. One owner, one call at a time.
@@ -28,7 +28,8 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
     /// <summary>Runs <c>work.Run(i, worker)</c> for every i in [0, <paramref name="chunks"/>) and returns when all are done.</summary>
     public void Run(int chunks, IChunkWork work)
     {
-        int threads = Math.Min(chunks, Parallelism.MaxDegreeOfParallelism);
+        // Inline in the browser (no threads there) and wherever one thread is allowed or one chunk is left.
+        int threads = Math.Min(chunks, Parallelism.ThreadLimit);
         if (threads <= 1)
         {
             for (int i = 0; i < chunks; i++)

@@ -31,7 +31,7 @@ public static class Parallelism
     /// </summary>
     internal static void For(int chunks, Action<int> body)
     {
-        int threads = Math.Min(chunks, MaxDegreeOfParallelism);
+        int threads = Math.Min(chunks, ThreadLimit);
         if (threads <= 1)
         {
             for (int i = 0; i < chunks; i++)
@@ -44,6 +44,16 @@ public static class Parallelism
 
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
+
+    /// <summary>
+    /// True where the library must not start threads: in the browser (<c>browser-wasm</c>), whose .NET runtime
+    /// is single-threaded, everything runs inline on the calling thread whatever
+    /// <see cref="MaxDegreeOfParallelism"/> says. A constant there, so the trimmer drops the threaded paths.
+    /// </summary>
+    internal static bool ThreadsUnavailable => OperatingSystem.IsBrowser() || OperatingSystem.IsWasi();
+
+    /// <summary>How many threads a call may use: <see cref="MaxDegreeOfParallelism"/>, or 1 where threads are unavailable.</summary>
+    internal static int ThreadLimit => ThreadsUnavailable ? 1 : MaxDegreeOfParallelism;
 
     /// <summary>Element-wise work (activations) is split across threads in ranges of this many elements (≈ 128 KB).</summary>
     internal const int ElementwiseRange = 32 * 1024;

@@ -1,6 +1,8 @@
-// Draw a digit: pointer events draw on the canvas; while the user draws, the canvas goes to
-// POST /api/predict as a PNG at most every THROTTLE_MS (one request in flight, the latest drawing wins),
-// and the answer fills #prediction and the bar chart. The server does the MNIST-style preprocessing.
+// Draw a digit: pointer events draw on the canvas; while the user draws, the canvas goes to the page's
+// classifier at most every THROTTLE_MS (one question in flight, the latest drawing wins), and the answer
+// fills #prediction and the bar chart. The classifier is classifier.js, loaded before this script: the
+// web app's sends a PNG to POST /api/predict, the WebAssembly app's runs LeNet in .NET inside the page.
+// Both apps share this script, index.html and app.css.
 "use strict";
 
 (() => {
@@ -16,7 +18,15 @@
   const prediction = document.getElementById("prediction");
   const status = document.getElementById("status");
   const bars = Array.from(document.querySelectorAll("#probabilities li"));
-  const context = canvas.getContext("2d");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  // window.lenetClassifier: { ready: Promise, where: "on the server", tagline?, about? (HTML replacing
+  //   #tagline and #about), classify(canvas, model) → Promise<{ digit, probabilities[10], model, elapsedMicroseconds }> }.
+  const classifier = window.lenetClassifier;
+  for (const id of ["tagline", "about"]) {
+    if (classifier[id]) {
+      document.getElementById(id).innerHTML = classifier[id];
+    }
+  }
 
   let hasInk = false;
   let drawing = null;          // { id, x, y } of the pointer that is drawing
@@ -25,6 +35,7 @@
   let timer = 0;
   let lastSent = -Infinity;
   let generation = 0;          // bumped by Clear: answers for an earlier drawing are dropped
+  let ready = false;           // the classifier has loaded
 
   function resetCanvas() {
     context.fillStyle = PAD;
@@ -107,7 +118,7 @@
     prediction.textContent = "";
     delete prediction.dataset.model;
     showProbabilities(null, -1);
-    setStatus("Draw a digit in the box.");
+    setStatus(ready ? "Draw a digit in the box." : "Loading LeNet…");
   }
 
   clearButton.addEventListener("click", clear);
@@ -160,25 +171,14 @@
     const sentFor = generation;
     const model = selectedModel();
     try {
-      const png = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-      const response = await fetch(`/api/predict?model=${encodeURIComponent(model)}`, {
-        method: "POST",
-        headers: { "Content-Type": "image/png" },
-        body: png,
-      });
-      const answer = await response.json();
-      if (sentFor !== generation) {
-        return;
-      }
-      if (response.ok) {
+      await classifier.ready;
+      const answer = await classifier.classify(canvas, model);
+      if (sentFor === generation) {
         show(answer);
-      } else {
-        // RFC 7807 problem details: the title and the detail say what went wrong.
-        setStatus(`${answer.title ?? "Error"}: ${answer.detail ?? response.status}`, true);
       }
     } catch (error) {
       if (sentFor === generation) {
-        setStatus(`The server could not be reached (${error.message}).`, true);
+        setStatus(error.message, true);
       }
     } finally {
       inFlight = false;
@@ -193,9 +193,11 @@
     prediction.dataset.model = answer.model;
     showProbabilities(answer.probabilities, answer.digit);
     const sure = (answer.probabilities[answer.digit] * 100).toFixed(1);
-    const milliseconds = (answer.elapsedMicroseconds / 1000).toFixed(2);
+    // The time the classifier took (preprocessing and the forward pass), also for scripts and tests.
+    window.lenetLastMs = answer.elapsedMicroseconds / 1000;
+    const milliseconds = window.lenetLastMs.toFixed(2);
     const name = answer.model.charAt(0).toUpperCase() + answer.model.slice(1);
-    setStatus(`${name} model: ${sure}% sure, ${milliseconds} ms on the server.`);
+    setStatus(`${name} model: ${sure}% sure, ${milliseconds} ms ${classifier.where}.`);
   }
 
   function showProbabilities(probabilities, top) {
@@ -214,4 +216,16 @@
   }
 
   resetCanvas();
+  setStatus("Loading LeNet…");
+  classifier.ready.then(
+    () => {
+      ready = true;
+      // For tests and scripts: the first drawing is answered at once, and when that became true.
+      document.body.dataset.ready = "true";
+      document.body.dataset.readyAt = String(Math.round(performance.now()));
+      if (!hasInk) {
+        setStatus("Draw a digit in the box.");
+      }
+    },
+    (error) => setStatus(`LeNet could not be loaded (${error.message}).`, true));
 })();

@@ -35,4 +35,24 @@ public static class DigitClassifier
         TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum(probabilities), probabilities);
         return new DigitPrediction(TensorPrimitives.IndexOfMax(probabilities), probabilities);
     }
+
+    /// <summary>
+    /// Classifies a picture of one handwritten digit, any size, dark ink on light or light on dark: made
+    /// MNIST-like by <see cref="Data.MnistPreprocessor"/> (cropped, fitted into 20×20, centred by mass in 28×28),
+    /// then <see cref="PredictDigit(Sequential, ReadOnlySpan{float})"/>. What the web app's server and the
+    /// WebAssembly app's page both do with a drawing.
+    /// </summary>
+    /// <param name="model">A model taking [N, 1, 28, 28] to [N, classes] logits, such as <see cref="LeNetFactory.CreatePretrained"/>.</param>
+    /// <param name="grey">The pixels, row-major, 0 = black … 255 = white, <paramref name="width"/>·<paramref name="height"/> of them.</param>
+    /// <param name="width">The picture's width (≥ 1).</param>
+    /// <param name="height">The picture's height (≥ 1).</param>
+    /// <returns>The most likely digit and the class probabilities.</returns>
+    /// <exception cref="ArgumentException">The buffer length is not width·height, a size is not positive, or the model does not output [1, classes].</exception>
+    public static DigitPrediction PredictDigit(this Sequential model, ReadOnlySpan<byte> grey, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Span<float> image = stackalloc float[Data.MnistPreprocessor.Size * Data.MnistPreprocessor.Size];
+        Data.MnistPreprocessor.Preprocess(grey, width, height, image);
+        return model.PredictDigit(image);
+    }
 }
