@@ -70,15 +70,15 @@ public class OnnxImportFuzzTests(ITestOutputHelper output)
 
                 return bytes;
             case 3: // a huge varint (a length or a dim) somewhere
-            {
-                int at = random.Next(bytes.Length - 5);
-                bytes[at] = 0xFF;
-                bytes[at + 1] = 0xFF;
-                bytes[at + 2] = 0xFF;
-                bytes[at + 3] = 0xFF;
-                bytes[at + 4] = (byte)random.Next(0x10);
-                return bytes;
-            }
+                {
+                    int at = random.Next(bytes.Length - 5);
+                    bytes[at] = 0xFF;
+                    bytes[at + 1] = 0xFF;
+                    bytes[at + 2] = 0xFF;
+                    bytes[at + 3] = 0xFF;
+                    bytes[at + 4] = (byte)random.Next(0x10);
+                    return bytes;
+                }
 
             case 4: // mutate the structure part (the graph's nodes come first; weights take most of the file)
                 for (int i = random.Next(1, 4); i > 0; i--)
@@ -88,13 +88,13 @@ public class OnnxImportFuzzTests(ITestOutputHelper output)
 
                 return bytes;
             default: // duplicate or cut a slice
-            {
-                int start = random.Next(bytes.Length), length = random.Next(1, 64);
-                length = Math.Min(length, bytes.Length - start);
-                return random.Next(2) == 0
-                    ? [.. bytes[..start], .. bytes.AsSpan(start, length), .. bytes[start..]]
-                    : [.. bytes[..start], .. bytes[(start + length)..]];
-            }
+                {
+                    int start = random.Next(bytes.Length), length = random.Next(1, 64);
+                    length = Math.Min(length, bytes.Length - start);
+                    return random.Next(2) == 0
+                        ? [.. bytes[..start], .. bytes.AsSpan(start, length), .. bytes[start..]]
+                        : [.. bytes[..start], .. bytes[(start + length)..]];
+                }
         }
     }
 }

@@ -122,9 +122,9 @@ internal sealed partial class OnnxChainBuilder
     private void MapSelu(OnnxNodeData node)
     {
         // torch.nn.SELU's constants; ONNX's defaults are the same numbers.
-        const float alpha = 1.6732632423543772f, gamma = 1.0507009873554805f;
-        float a = FloatAttribute(node, "alpha", alpha), g = FloatAttribute(node, "gamma", gamma);
-        if (Math.Abs(a - alpha) > 1e-6f || Math.Abs(g - gamma) > 1e-6f)
+        const float Alpha = 1.6732632423543772f, Gamma = 1.0507009873554805f;
+        float a = FloatAttribute(node, "alpha", Alpha), g = FloatAttribute(node, "gamma", Gamma);
+        if (Math.Abs(a - Alpha) > 1e-6f || Math.Abs(g - Gamma) > 1e-6f)
         {
             Unsupported(node, $"alpha {a}, gamma {g}: only SELU's standard constants map to torch.nn.SELU");
         }
