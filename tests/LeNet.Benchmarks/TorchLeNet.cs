@@ -23,19 +23,29 @@ public static class TorchLeNet
         return CopyWeights(module, net);
     }
 
-    /// <summary>pytorch/examples' Net (without its Dropouts, identities in eval mode), with <paramref name="net"/>'s weights.</summary>
+    /// <summary>d2l's BatchNorm LeNet (<see cref="Models.LeNetFactory.CreateBatchNorm"/>), with <paramref name="net"/>'s weights and buffers.</summary>
+    public static Module<torch.Tensor, torch.Tensor> CreateBatchNorm(Sequential net)
+    {
+        Module<torch.Tensor, torch.Tensor> module = Sequential(
+            Conv2d(1, 6, kernel_size: 5), BatchNorm2d(6), Sigmoid(), AvgPool2d(kernel_size: 2, stride: 2),
+            Conv2d(6, 16, kernel_size: 5), BatchNorm2d(16), Sigmoid(), AvgPool2d(kernel_size: 2, stride: 2),
+            Flatten(), Linear(256, 120), BatchNorm1d(120), Sigmoid(), Linear(120, 84), BatchNorm1d(84), Sigmoid(), Linear(84, 10));
+        return CopyWeights(module, net);
+    }
+
+    /// <summary>pytorch/examples' Net (its Dropouts are identities in eval mode), with <paramref name="net"/>'s weights.</summary>
     public static Module<torch.Tensor, torch.Tensor> CreateExamplesNet(Sequential net)
     {
         Module<torch.Tensor, torch.Tensor> module = Sequential(
             ("conv1", Conv2d(1, 32, kernel_size: 3)), ("relu1", ReLU()),
             ("conv2", Conv2d(32, 64, kernel_size: 3)), ("relu2", ReLU()),
-            ("pool", MaxPool2d(kernel_size: 2)), ("flatten", Flatten()),
-            ("fc1", Linear(9216, 128)), ("relu3", ReLU()),
+            ("pool", MaxPool2d(kernel_size: 2)), ("dropout1", Dropout(0.25)), ("flatten", Flatten()),
+            ("fc1", Linear(9216, 128)), ("relu3", ReLU()), ("dropout2", Dropout(0.5)),
             ("fc2", Linear(128, 10)));
         return CopyWeights(module, net);
     }
 
-    /// <summary>Copies every parameter of <paramref name="net"/> into the module's parameter of the same name; eval mode.</summary>
+    /// <summary>Copies every parameter and buffer of <paramref name="net"/> into the module's of the same name; eval mode.</summary>
     private static Module<torch.Tensor, torch.Tensor> CopyWeights(Module<torch.Tensor, torch.Tensor> module, Sequential net)
     {
         module.eval();
@@ -48,6 +58,14 @@ public static class TorchLeNet
                 Tensor value = state[name];
                 using torch.Tensor source = torch.tensor(value.ToArray(), [.. value.Shape.ToArray().Select(d => (long)d)]);
                 parameter.copy_(source);
+                copied++;
+            }
+
+            foreach ((string name, torch.Tensor buffer) in module.named_buffers())
+            {
+                Tensor value = state[name];
+                using torch.Tensor source = torch.tensor(value.ToArray(), [.. value.Shape.ToArray().Select(d => (long)d)]);
+                buffer.copy_(source);
                 copied++;
             }
         }

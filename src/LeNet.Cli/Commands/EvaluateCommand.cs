@@ -19,18 +19,19 @@ internal static class EvaluateCommand
     {
         Option<string> weights = CommonOptions.Weights(required: false);
         Option<string?> model = CommonOptions.ModelOfWeights();
+        Option<string?> stripPrefix = CommonOptions.StripPrefix();
         Option<string?> onnx = OnnxOption();
         Option<string?> data = CommonOptions.Data();
         Option<string> dataset = TrainCommand.Dataset(withDefault: false);
         dataset.Description = "mnist or fashion-mnist (default: the data set recorded in the weights file by `lenet train`, else mnist).";
         var command = new Command("evaluate", "Evaluate trained weights (or an ONNX model) on the 10,000 test images of MNIST or Fashion-MNIST: accuracy, per-class precision/recall, confusion matrix.")
         {
-            weights, model, onnx, dataset, data,
+            weights, model, stripPrefix, onnx, dataset, data,
         };
         command.SetAction(parse => CommandRunner.Run(context, "evaluate", () =>
         {
             string? weightsPath = parse.GetValue(weights);
-            Sequential net = LoadNet(context, parse.GetValue(model), weightsPath, parse.GetValue(onnx), out string source);
+            Sequential net = LoadNet(context, parse.GetValue(model), weightsPath, parse.GetValue(onnx), out string source, parse.GetValue(stripPrefix));
             string chosen = parse.GetValue(dataset) ?? (weightsPath is null ? null : RecordedDataset(weightsPath)) ?? "mnist";
             Mnist mnist = DataLoading.Load(context, parse.GetValue(data), chosen);
             EvaluationResult result = Trainer.Evaluate(net, mnist.Test);
@@ -57,11 +58,14 @@ internal static class EvaluateCommand
     /// <summary>The <c>--onnx FILE</c> option of evaluate and predict: an ONNX model instead of <c>--weights</c>.</summary>
     internal static Option<string?> OnnxOption() => new("--onnx")
     {
-        Description = "An ONNX model to run instead of --weights (e.g. from torch.onnx.export): a chain of supported layers taking [N, 1, 28, 28] and giving [N, 10].",
+        Description = "An ONNX model to run instead of --weights (e.g. from torch.onnx.export): a chain of supported layers taking [N, 1, 28, 28] and giving [N, 10] scores. A final Softmax (or LogSoftmax) over the 10 classes is read as giving probabilities (log-probabilities), not softmaxed again.",
     };
 
-    /// <summary>The network of evaluate and predict: the ONNX model of <c>--onnx</c>, or <c>--weights</c> loaded into <c>--model</c>.</summary>
-    internal static Sequential LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source)
+    /// <summary>
+    /// The network of evaluate and predict: the ONNX model of <c>--onnx</c> (a final Softmax over the classes
+    /// removed, see <see cref="WithoutFinalSoftmax"/>), or <c>--weights</c> loaded into <c>--model</c>.
+    /// </summary>
+    internal static Sequential LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source, string? stripPrefix = null)
     {
         if ((weights is null) == (onnx is null))
         {
@@ -71,7 +75,7 @@ internal static class EvaluateCommand
         if (weights is not null)
         {
             source = weights;
-            return CommonOptions.Load(context, model, weights);
+            return CommonOptions.Load(context, model, weights, stripPrefix);
         }
 
         if (model is not null)
@@ -79,32 +83,68 @@ internal static class EvaluateCommand
             throw new CliException(ExitCodes.Usage, "--model applies to --weights; an ONNX model brings its own network");
         }
 
-        source = onnx!;
-        if (!File.Exists(onnx))
+        if (stripPrefix is not null)
         {
-            throw new CliException(ExitCodes.InputNotFound, $"ONNX file '{onnx}' not found");
+            throw new CliException(ExitCodes.Usage, "--strip-prefix applies to --weights; an ONNX model's weights are named by its own graph");
         }
 
-        Sequential net;
+        source = onnx!;
+        Sequential net = CommonOptions.ImportOnnx(onnx!);
         try
         {
-            net = LeNet.IO.OnnxImporter.Import(onnx!);
             int[] output = net.GetOutputShape([1, 1, 28, 28]);
             if (output is not [1, 10])
             {
                 throw new CliException(ExitCodes.InvalidInput, $"the ONNX model '{onnx}' gives {Tensor.FormatShape(output)} for an MNIST image [1, 1, 28, 28]; expected [1, 10] (one score per digit)");
             }
         }
-        catch (NotSupportedException e)
-        {
-            throw new CliException(ExitCodes.InvalidInput, e.Message, e);
-        }
         catch (ArgumentException e)
         {
             throw new CliException(ExitCodes.InvalidInput, $"the ONNX model '{onnx}' does not take an MNIST image [1, 1, 28, 28]: {e.Message}", e);
         }
 
-        return net;
+        return WithoutFinalSoftmax(net);
+    }
+
+    /// <summary>
+    /// <paramref name="net"/> (output [N, classes]) without its last leaf when that is a Softmax over the classes:
+    /// predict softmaxes the network's output and evaluate's cross-entropy takes it as logits, so probabilities
+    /// would be softmaxed a second time (flattening them towards 1/10, and the mean loss with them). The scores z
+    /// before the Softmax give exactly the model's probabilities softmax(z) and its loss −log p. A final
+    /// LogSoftmax stays: log-probabilities are logits already, since softmax(log p) = p and the cross-entropy
+    /// of log p is −log p.
+    /// </summary>
+    internal static Sequential WithoutFinalSoftmax(Sequential net)
+    {
+        Sequential? stripped = Strip(net);
+        if (stripped is null)
+        {
+            return net;
+        }
+
+        stripped.Eval();
+        return stripped;
+
+        // The container with its last leaf (inside nested containers) removed, or null when that is no class Softmax.
+        static Sequential? Strip(Sequential container)
+        {
+            if (container.Count == 0)
+            {
+                return null;
+            }
+
+            int last = container.Count - 1;
+            (string Name, ILayer Layer)[] kept = [.. Enumerable.Range(0, last).Select(i => (container.Names[i], container[i]))];
+            switch (container[last])
+            {
+                case Softmax { Dim: 1 or -1 }:
+                    return new Sequential(kept);
+                case Sequential inner when Strip(inner) is Sequential shorter:
+                    return shorter.Count == 0 ? new Sequential(kept) : new Sequential([.. kept, (container.Names[last], shorter)]);
+                default:
+                    return null;
+            }
+        }
     }
 
     private static void Print(CliContext context, EvaluationResult result, string weights, IReadOnlyList<string> names)

@@ -5,7 +5,7 @@ using LeNet.Layers;
 namespace LeNet.Cli.Commands;
 
 /// <summary>
-/// <c>lenet export --weights model.safetensors --onnx model.onnx [--model lenet|modern]</c>: loads
+/// <c>lenet export --weights model.safetensors --onnx model.onnx [--model lenet|modern] [--strip-prefix PREFIX]</c>: loads
 /// PyTorch-named weights into LeNet and writes the network as ONNX for a [N, 1, 28, 28] input.
 /// </summary>
 internal static class ExportCommand
@@ -19,17 +19,19 @@ internal static class ExportCommand
             Required = true,
         };
         Option<string?> model = CommonOptions.ModelOfWeights();
+        Option<string?> stripPrefix = CommonOptions.StripPrefix();
 
         var command = new Command("export", "Load LeNet weights from a safetensors file and export the network as ONNX (input [N, 1, 28, 28]).")
         {
             weights,
             onnx,
             model,
+            stripPrefix,
         };
         command.SetAction(parse => CommandRunner.Run(context, "export", () =>
         {
             string weightsPath = parse.GetValue(weights)!, onnxPath = parse.GetValue(onnx)!;
-            Sequential net = CommonOptions.Load(context, parse.GetValue(model), weightsPath, out string modelName);
+            Sequential net = CommonOptions.Load(context, parse.GetValue(model), weightsPath, out string modelName, parse.GetValue(stripPrefix));
             try
             {
                 OnnxExporter.Export(net, onnxPath, 1, 1, 28, 28);

@@ -17,11 +17,12 @@ internal static class PredictCommand
     {
         Option<string> weights = CommonOptions.Weights(required: false);
         Option<string?> model = CommonOptions.ModelOfWeights();
+        Option<string?> stripPrefix = CommonOptions.StripPrefix();
         Option<string?> onnx = EvaluateCommand.OnnxOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON array: file, digit and the 10 probabilities of each image." };
         var top = new Option<int>("--top") { Description = "How many classes to list per image.", DefaultValueFactory = _ => 3 };
         var images = new Argument<string[]>("images") { Description = "Pictures of one digit each: PNG, JPEG or PGM, any size, grey or colour, dark on light or light on dark.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("predict", "Classify pictures of handwritten digits.") { weights, model, onnx, json, top, images };
+        var command = new Command("predict", "Classify pictures of handwritten digits.") { weights, model, stripPrefix, onnx, json, top, images };
         command.SetAction(parse => CommandRunner.Run(context, "predict", () =>
         {
             int count = parse.GetValue(top);
@@ -30,7 +31,7 @@ internal static class PredictCommand
                 throw new CliException(ExitCodes.Usage, $"--top must be between 1 and 10, got {count}");
             }
 
-            Sequential net = EvaluateCommand.LoadNet(context, parse.GetValue(model), parse.GetValue(weights), parse.GetValue(onnx), out _);
+            Sequential net = EvaluateCommand.LoadNet(context, parse.GetValue(model), parse.GetValue(weights), parse.GetValue(onnx), out _, parse.GetValue(stripPrefix));
             var results = new List<(string File, DigitPrediction Prediction)>();
             foreach (string path in parse.GetValue(images)!)
             {

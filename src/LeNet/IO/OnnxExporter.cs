@@ -11,10 +11,15 @@ namespace LeNet.IO;
 /// <remarks>
 /// <para>
 /// The graph has one input <c>input</c> [N, …] and one output <c>output</c> [N, …], N a symbolic batch
-/// dimension. Layers map to <c>Conv</c> (<see cref="Conv2d"/>), <c>AveragePool</c> (<see cref="AvgPool2d"/>),
-/// <c>MaxPool</c> (<see cref="MaxPool2d"/>), <c>Sigmoid</c>, <c>Relu</c>, <c>Flatten</c> (axis 1) and
-/// <c>Gemm</c> (<see cref="Linear"/> on a rank-2 input, transB = 1); nested <see cref="Sequential"/>s are
-/// inlined. The parameters become initializers named by their state-dict keys (<c>0.weight</c>, …).
+/// dimension. The model is exported as in evaluation mode. Each layer writes its own nodes: <c>Conv</c>
+/// (<see cref="Conv2d"/>, any stride, padding, dilation and groups), <c>ConvTranspose</c>, <c>MaxPool</c>,
+/// <c>AveragePool</c>, <c>GlobalAveragePool</c> (<see cref="AdaptiveAvgPool2d"/>), <c>BatchNormalization</c>
+/// (running statistics), the activations, <c>Softmax</c>/<c>LogSoftmax</c>, <c>Pad</c>, <c>DepthToSpace</c>
+/// (<see cref="PixelShuffle"/>), <c>Flatten</c>, <c>Reshape</c> (<see cref="Unflatten"/>), <c>Gemm</c>
+/// (<see cref="Linear"/> on a rank-2 input, transB = 1) and <c>Identity</c> (<see cref="Dropout"/>);
+/// nested <see cref="Sequential"/>s are inlined. The parameters and buffers become initializers named by
+/// their state-dict keys (<c>0.weight</c>, …). A layer without an ONNX form throws
+/// <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// <para>
 /// The protobuf encoding is written by a small internal writer: the library depends on nothing but

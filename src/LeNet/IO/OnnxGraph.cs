@@ -103,7 +103,7 @@ internal sealed class OnnxGraph
         tensor.WriteInt64(TensorDataType, DataTypeFloat);
         tensor.WriteString(TensorName, name);
         // raw_data: the elements as little-endian IEEE 754, row-major.
-        ReadOnlySpan<float> values = value.AsSpan();
+        ReadOnlySpan<float> values = value.AsReadOnlySpan();
         byte[] raw = new byte[values.Length * sizeof(float)];
         for (int i = 0; i < values.Length; i++)
         {

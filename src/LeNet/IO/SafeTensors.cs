@@ -318,7 +318,7 @@ public static class SafeTensors
 
             if (IsInt64Counter(name))
             {
-                foreach (float value in tensor.AsSpan())
+                foreach (float value in tensor.AsReadOnlySpan())
                 {
                     if (value != MathF.Round(value) || !(Math.Abs(value) < 9.2e18f))
                     {
@@ -404,7 +404,7 @@ public static class SafeTensors
         {
             foreach ((string name, Tensor tensor) in items)
             {
-                ReadOnlySpan<float> values = tensor.AsSpan();
+                ReadOnlySpan<float> values = tensor.AsReadOnlySpan();
                 if (IsInt64Counter(name))
                 {
                     // A counter is small: one write of 8 bytes per element.

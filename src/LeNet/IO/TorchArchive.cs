@@ -1,11 +1,14 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 
 namespace LeNet.IO;
 
 /// <summary>
 /// Reads a <c>torch.save</c> file into its object tree: the zip format of PyTorch ≥ 1.6
-/// (<c>{folder}/data.pkl</c> plus one <c>{folder}/data/{key}</c> record per storage) or the legacy format
+/// (<c>{folder}/data.pkl</c> plus one <c>{folder}/data/{key}</c> record per storage, in the byte order its
+/// <c>{folder}/byteorder</c> record names, little-endian when it has none) or the legacy format
 /// (magic number, protocol and system-info pickles, the main pickle, the storage keys, then each storage
 /// as an 8-byte element count and its bytes). Tensors become dense float32 <see cref="Tensor"/>s.
 /// </summary>
@@ -29,6 +32,9 @@ internal static class TorchArchive
 
     /// <summary>The deepest nesting of containers accepted.</summary>
     private const int MaxDepth = 100;
+
+    /// <summary>The longest <c>byteorder</c> record read ("little" has 6 bytes); a longer one is refused unread.</summary>
+    private const int MaxByteOrderBytes = 64;
 
     /// <summary>Whether <paramref name="prefix"/> (the file's first bytes) starts a torch.save file: a zip archive or the legacy magic.</summary>
     public static bool IsTorchFile(ReadOnlySpan<byte> prefix) =>
@@ -116,6 +122,7 @@ internal static class TorchArchive
                 PickleReader.Throw(source, "the zip archive has no '{folder}/data.pkl' record, so it is not a torch.save file");
             }
 
+            bool bigEndian = IsBigEndian(records, folder, source, budget);
             byte[] pickle = ReadRecord(records[folder + "/data.pkl"], MaxPickleBytes, source, budget);
             var storages = new Dictionary<string, TorchStorage>(StringComparer.Ordinal);
             int position = 0;
@@ -136,9 +143,65 @@ internal static class TorchArchive
                 }
 
                 storage.Bytes = ReadRecord(entry, int.MaxValue, source, budget);
+                if (bigEndian)
+                {
+                    ReverseElements(storage.Bytes, TorchStorage.ElementSize(storage.DType));
+                }
             }
 
             return Materialize(root, source, budget);
+        }
+    }
+
+    /// <summary>
+    /// The archive's <c>byteorder</c> record, which PyTorch ≥ 1.10 writes as <c>sys.byteorder</c>: the order of the
+    /// storages' bytes. Absent (older PyTorch) or <c>little</c>: false; <c>big</c>: true. Anything else is refused,
+    /// as PyTorch's own loader does ("Unknown endianness type").
+    /// </summary>
+    private static bool IsBigEndian(Dictionary<string, ZipArchiveEntry> records, string folder, string source, Budget budget)
+    {
+        if (!records.TryGetValue(folder + "/byteorder", out ZipArchiveEntry? entry))
+        {
+            return false;
+        }
+
+        byte[] value = ReadRecord(entry, MaxByteOrderBytes, source, budget);
+        if (value.AsSpan().SequenceEqual("little"u8))
+        {
+            return false;
+        }
+
+        if (value.AsSpan().SequenceEqual("big"u8))
+        {
+            return true;
+        }
+
+        string shown = value.All(b => b is >= 0x20 and < 0x7f) ? $"'{System.Text.Encoding.ASCII.GetString(value)}'" : $"the bytes {Convert.ToHexString(value)}";
+        PickleReader.Throw(source, $"its '{PickleReader.Shorten(entry.FullName)}' record is {shown}, expected 'little' or 'big'");
+        return false;
+    }
+
+    /// <summary>Turns big-endian elements of <paramref name="size"/> bytes into little-endian ones, in place (1-byte elements need nothing).</summary>
+    private static void ReverseElements(byte[] bytes, int size)
+    {
+        Span<byte> span = bytes;
+        switch (size)
+        {
+            case 2:
+                Span<ushort> halves = MemoryMarshal.Cast<byte, ushort>(span);
+                BinaryPrimitives.ReverseEndianness(halves, halves);
+                break;
+            case 4:
+                Span<uint> words = MemoryMarshal.Cast<byte, uint>(span);
+                BinaryPrimitives.ReverseEndianness(words, words);
+                break;
+            case 8:
+                Span<ulong> longs = MemoryMarshal.Cast<byte, ulong>(span);
+                BinaryPrimitives.ReverseEndianness(longs, longs);
+                break;
+            default:
+                Debug.Assert(size == 1, $"no byte swap for {size}-byte elements");
+                break;
         }
     }
 

@@ -8,7 +8,8 @@ namespace LeNet.IO;
 /// <remarks>
 /// <para>
 /// Formats: the zip format of PyTorch ≥ 1.6 (whatever the archive's folder name, with or without its
-/// <c>byteorder</c> record) and the legacy format of older PyTorch (or <c>_use_new_zipfile_serialization=False</c>).
+/// <c>byteorder</c> record; a file saved on a big-endian machine, <c>byteorder</c> <c>big</c>, has its storages
+/// byte-swapped) and the legacy format of older PyTorch (or <c>_use_new_zipfile_serialization=False</c>).
 /// Storages of float32, float64, float16 and bfloat16 become float32; integer and bool storages too when
 /// every value is exact in float32 (<c>num_batches_tracked</c>). Shared storages, storage offsets and
 /// strides (views) are honoured; the device tag is ignored, so a <c>cuda:0</c> file loads on the CPU.

@@ -38,7 +38,7 @@ internal sealed class TorchFileWriter
             bool isLong = name.EndsWith("num_batches_tracked", StringComparison.Ordinal);
             if (isLong)
             {
-                foreach (float value in tensor.AsSpan())
+                foreach (float value in tensor.AsReadOnlySpan())
                 {
                     if (value != MathF.Round(value) || !float.IsFinite(value))
                     {
@@ -61,7 +61,7 @@ internal sealed class TorchFileWriter
         for (int i = 0; i < _items.Count; i++)
         {
             (_, Tensor tensor, bool isLong) = _items[i];
-            ReadOnlySpan<float> values = tensor.AsSpan();
+            ReadOnlySpan<float> values = tensor.AsReadOnlySpan();
             byte[] bytes = new byte[values.Length * (isLong ? sizeof(long) : sizeof(float))];
             for (int j = 0; j < values.Length; j++)
             {

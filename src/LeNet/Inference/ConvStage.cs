@@ -24,14 +24,19 @@ internal sealed class ConvStage : Stage
     private readonly float[] _channelsPacked;
     private readonly float[] _channelsBias;
 
-    /// <summary>Snapshots <paramref name="conv"/>'s weights; <paramref name="pool"/> is a 2×2, stride-2 pool after the activation, or null.</summary>
-    public ConvStage(Conv2d conv, ActivationKind activation, Pool2d? pool, TileMap input, TileMap output, int inputIndex, int outputIndex, ConvImagePlan plan)
+    /// <summary>
+    /// Snapshots <paramref name="conv"/>'s weights, with <paramref name="norm"/> (an evaluation-mode
+    /// BatchNorm2d right after the convolution, or null) folded into them; <paramref name="pool"/> is a
+    /// 2×2, stride-2 pool after the activation, or null.
+    /// </summary>
+    public ConvStage(Conv2d conv, BatchNorm? norm, ActivationKind activation, Pool2d? pool, TileMap input, TileMap output, int inputIndex, int outputIndex, ConvImagePlan plan)
         : base(input, output, inputIndex, outputIndex)
     {
         _plan = plan;
         _weight = conv.Weight.Value.ToArray();
-        _packed = ConvTileKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
         _bias = conv.Bias?.Value.ToArray() ?? new float[conv.OutChannels];
+        norm?.FoldInto(_weight, _bias);
+        _packed = ConvTileKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
         _activation = activation;
         _pool = pool;
         _kernel = conv.Kernel;

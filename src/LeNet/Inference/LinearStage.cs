@@ -23,13 +23,15 @@ internal sealed class LinearStage : Stage
     private readonly int _in;
     private readonly int _out;
 
-    public LinearStage(Linear linear, ActivationKind activation, TileMap input, TileMap output, int inputIndex, int outputIndex)
+    /// <summary>Snapshots <paramref name="linear"/>'s weights, with <paramref name="norm"/> (an evaluation-mode BatchNorm1d right after it, or null) folded into them.</summary>
+    public LinearStage(Linear linear, BatchNorm? norm, ActivationKind activation, TileMap input, TileMap output, int inputIndex, int outputIndex)
         : base(input, output, inputIndex, outputIndex)
     {
         _in = linear.InFeatures;
         _out = linear.OutFeatures;
         _weight = linear.Weight.Value.ToArray();
         _bias = linear.Bias?.Value.ToArray() ?? new float[_out];
+        norm?.FoldInto(_weight, _bias);
         _packed = LinearTileKernel.PackWeights(_weight, _out, _in);
         _packedBias = new float[(_packed.Length / _in)];
         _bias.CopyTo(_packedBias, 0);

@@ -15,7 +15,10 @@ namespace LeNet.Inference;
 /// Compiles LeNet-shaped models: <see cref="Conv2d"/> (any channels, kernel, stride, padding),
 /// <see cref="AvgPool2d"/>/<see cref="MaxPool2d"/>, <see cref="Sigmoid"/>/<see cref="ReLU"/>,
 /// <see cref="Flatten"/> and <see cref="Linear"/>, such as <see cref="Models.LeNetFactory.Create"/> and
-/// <see cref="Models.LeNetFactory.CreateModern"/>. Batches are cut into tiles of 16 images laid out
+/// <see cref="Models.LeNetFactory.CreateModern"/>, with evaluation-mode semantics: a <see cref="BatchNorm2d"/> or
+/// <see cref="BatchNorm1d"/> right after a convolution or dense layer is folded into its weights (running
+/// statistics), <see cref="Dropout"/>, <see cref="Dropout2d"/> and <see cref="Identity"/> are dropped (so
+/// <see cref="Models.LeNetFactory.CreateBatchNorm"/> runs as fast as LeNet). Batches are cut into tiles of 16 images laid out
 /// image-innermost, so every layer vectorizes across images; a convolution, its activation and a 2×2
 /// pool run as one fused kernel. A single image (or a small partial tile) takes kernels vectorized
 /// over pixels or output channels instead. The results match <see cref="Sequential.Forward"/> within

@@ -6,8 +6,9 @@ namespace LeNet.Inference;
 
 /// <summary>
 /// A <see cref="Sequential"/> compiled for <see cref="Predictor"/>: its layers grouped into stages
-/// (convolution + activation + 2×2 pool fused; dense layer + activation fused; Flatten is free in the
-/// batch-inner layout), the feature maps between them with the zero padding their consumers need, and
+/// (convolution + activation + 2×2 pool fused; dense layer + activation fused; an evaluation-mode
+/// BatchNorm right after a convolution or dense layer folded into its weights; Flatten is free in the
+/// batch-inner layout; Dropout, Dropout2d and Identity, identities at inference, are dropped), the feature maps between them with the zero padding their consumers need, and
 /// the scratch sizes of a <see cref="Workspace"/>.
 /// </summary>
 internal sealed class PredictorPlan
@@ -23,7 +24,7 @@ internal sealed class PredictorPlan
         };
         var specs = new List<Func<TileMap[], Stage>>();
         var convPlans = new List<(int Map, ConvImagePlan Plan)>();
-        List<(ILayer Layer, int Index)> layers = Leaves(model);
+        List<(ILayer Layer, int Index)> layers = [.. Leaves(model).Where(leaf => leaf.Layer is not (DropoutBase or Identity))];
         bool flat = imageShape.Length == 1;
         for (int l = 0; l < layers.Count; l++)
         {
@@ -34,6 +35,8 @@ internal sealed class PredictorPlan
             {
                 case Conv2d { IsPlain: true } conv when !flat:
                     {
+                        BatchNorm? norm = NormAt<BatchNorm2d>(layers, l + 1);
+                        l += norm is null ? 0 : 1;
                         ActivationKind activation = ActivationAt(layers, l + 1);
                         l += activation == ActivationKind.None ? 0 : 1;
                         int[] convShape = conv.GetOutputShape([1, c, h, w]);
@@ -45,7 +48,7 @@ internal sealed class PredictorPlan
                         shapes.Add((outShape[1], outShape[2], outShape[3], 0));
                         var plan = new ConvImagePlan(new ConvGeometry(1, c, h, w, conv.OutChannels, conv.Kernel, conv.Step, conv.Pad, convShape[2], convShape[3]));
                         convPlans.Add((current, plan));
-                        specs.Add(maps => new ConvStage(conv, activation, pool, maps[current], maps[current + 1], current, current + 1, plan));
+                        specs.Add(maps => new ConvStage(conv, norm, activation, pool, maps[current], maps[current + 1], current, current + 1, plan));
                         break;
                     }
 
@@ -71,18 +74,20 @@ internal sealed class PredictorPlan
 
                 case Linear linear when flat || (h == 1 && w == 1):
                     {
+                        BatchNorm? norm = NormAt<BatchNorm1d>(layers, l + 1);
+                        l += norm is null ? 0 : 1;
                         ActivationKind activation = ActivationAt(layers, l + 1);
                         l += activation == ActivationKind.None ? 0 : 1;
                         shapes.Add((linear.OutFeatures, 1, 1, 0));
                         flat = true;
-                        specs.Add(maps => new LinearStage(linear, activation, maps[current], maps[current + 1], current, current + 1));
+                        specs.Add(maps => new LinearStage(linear, norm, activation, maps[current], maps[current + 1], current, current + 1));
                         break;
                     }
 
                 default:
                     throw new NotSupportedException(
                         $"Predictor: layer {layers[l].Index} ({layer}) is not supported here; a predictor compiles Conv2d, AvgPool2d, MaxPool2d, Sigmoid, ReLU, Flatten and Linear " +
-                        "(convolutions and pools before Flatten, dense layers after it). Sequential.Forward runs any model.");
+                        "(convolutions and pools before Flatten, dense layers after it), BatchNorm right after a convolution or dense layer, Dropout and Identity. Sequential.Forward runs any model.");
             }
         }
 
@@ -169,6 +174,11 @@ internal sealed class PredictorPlan
 
     /// <summary>One output's shape (the model's output shape without the batch).</summary>
     public int[] OutputShape { get; }
+
+    /// <summary>The BatchNorm at <paramref name="index"/> when the plan can fold it (it keeps running statistics, so evaluation uses them), else null.</summary>
+    private static BatchNorm? NormAt<TNorm>(List<(ILayer Layer, int Index)> layers, int index)
+        where TNorm : BatchNorm =>
+        index < layers.Count && layers[index].Layer is TNorm { TrackRunningStats: true } norm ? norm : null;
 
     private static ActivationKind ActivationAt(List<(ILayer Layer, int Index)> layers, int index) =>
         index >= layers.Count ? ActivationKind.None

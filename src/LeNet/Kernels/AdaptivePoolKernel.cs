@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -16,9 +17,10 @@ internal static class AdaptivePoolKernel
     public static (int Start, int End) Range(int i, int inSize, int outSize) =>
         ((int)((long)i * inSize / outSize), (int)((((long)(i + 1) * inSize) + outSize - 1) / outSize));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float[] input, float[] output, int planes, int height, int width, int outHeight, int outWidth)
     {
-        Parallelism.ForRanges(planes, PlanesPerRange, (start, count) =>
+        Parallelism.ForRanges(planes, PlanesPerRange, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, count) =>
         {
             for (int plane = start; plane < start + count; plane++)
             {
@@ -44,9 +46,10 @@ internal static class AdaptivePoolKernel
     }
 
     /// <summary>dx[window] += dy / window size (dx overwritten first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float[] outGrad, float[] inGrad, int planes, int height, int width, int outHeight, int outWidth)
     {
-        Parallelism.ForRanges(planes, PlanesPerRange, (start, count) =>
+        Parallelism.ForRanges(planes, PlanesPerRange, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, count) =>
         {
             for (int plane = start; plane < start + count; plane++)
             {

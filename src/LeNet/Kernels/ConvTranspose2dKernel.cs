@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -13,11 +14,12 @@ internal static class ConvTranspose2dKernel
 {
     public const int ImagesPerChunk = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float[] input, float[] weight, float[]? bias, float[] output, ConvWindow w, int inChannels)
     {
         int groupIn = inChannels / w.Groups, taps = w.Taps, plane = w.OutPlane;
         int chunks = (w.Batch + ImagesPerChunk - 1) / ImagesPerChunk;
-        Parallelism.For(chunks, chunk =>
+        Parallelism.For(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var col = new float[taps * plane];
             int end = Math.Min(w.Batch, (chunk + 1) * ImagesPerChunk);
@@ -46,6 +48,7 @@ internal static class ConvTranspose2dKernel
     }
 
     /// <summary>dX_g = W_g · im2col(dY_g) (overwritten, when <paramref name="inGrad"/> is given); dW_g += X_g · im2col(dY_g)ᵀ; dB += Σ dY.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, ConvWindow w, int inChannels)
     {
         int groupIn = inChannels / w.Groups, taps = w.Taps, plane = w.OutPlane;
@@ -58,7 +61,7 @@ internal static class ConvTranspose2dKernel
             tapStarts[q] = q * plane;
         }
 
-        Parallelism.For(chunks, chunk =>
+        Parallelism.For(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             float[] dw = partialWeight[chunk] = new float[weight.Length];
             float[] db = partialBias[chunk] = new float[w.Channels];

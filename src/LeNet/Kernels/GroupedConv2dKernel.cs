@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -17,11 +18,12 @@ internal static class GroupedConv2dKernel
     public const int ImagesPerChunk = 16;
 
     /// <summary>Y_g = W_g · col_g (+ bias) for every image n and group g; <paramref name="w"/> describes the input side, <paramref name="outChannels"/> is O.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float[] input, float[] weight, float[]? bias, float[] output, ConvWindow w, int outChannels)
     {
         int groupOut = outChannels / w.Groups, taps = w.Taps, plane = w.OutPlane;
         int chunks = (w.Batch + ImagesPerChunk - 1) / ImagesPerChunk;
-        Parallelism.For(chunks, chunk =>
+        Parallelism.For(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var col = new float[taps * plane];
             int end = Math.Min(w.Batch, (chunk + 1) * ImagesPerChunk);
@@ -49,6 +51,7 @@ internal static class GroupedConv2dKernel
     /// dW_g += dY_g · col_gᵀ, dB += Σ dY, and (when <paramref name="inGrad"/> is given, overwritten)
     /// dX_g = col2im(W_gᵀ · dY_g).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, ConvWindow w, int outChannels)
     {
         int groupOut = outChannels / w.Groups, taps = w.Taps, plane = w.OutPlane;
@@ -61,7 +64,7 @@ internal static class GroupedConv2dKernel
             tapStarts[q] = q * plane;
         }
 
-        Parallelism.For(chunks, chunk =>
+        Parallelism.For(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             float[] dw = partialWeight[chunk] = new float[weight.Length];
             float[] db = partialBias[chunk] = new float[outChannels];

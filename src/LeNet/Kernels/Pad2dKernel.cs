@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -21,6 +22,7 @@ internal static class Pad2dKernel
         _ => (uint)i < (uint)n ? i : -1,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int planes, int h, int w, (int Left, int Right, int Top, int Bottom) pad, PadMode mode, float value)
     {
         int outH = pad.Top + h + pad.Bottom, outW = pad.Left + w + pad.Right;
@@ -55,6 +57,7 @@ internal static class Pad2dKernel
     }
 
     /// <summary>dx[source] += dy over every output position (reflect and replicate add several into one input); constant positions have no source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, int planes, int h, int w, (int Left, int Right, int Top, int Bottom) pad, PadMode mode)
     {
         int outH = pad.Top + h + pad.Bottom, outW = pad.Left + w + pad.Right;

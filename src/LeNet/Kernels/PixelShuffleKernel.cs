@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -15,6 +16,7 @@ internal static class PixelShuffleKernel
         Permute(dy, dx, batch, channels, r, h, w, toShuffled: false);
 
     /// <summary>Walks the input's planes (c, i, j) and rows h; each input row of W values lands every r-th value of one output row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Permute(ReadOnlySpan<float> from, Span<float> to, int batch, int channels, int r, int h, int w, bool toShuffled)
     {
         Debug.Assert(from.Length == batch * channels * r * r * h * w && to.Length == from.Length);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -20,9 +21,10 @@ internal static class PoolWindowKernel
     /// Max pooling: padding counts as −∞ (never chosen); the first largest value wins, a NaN wins over
     /// numbers, as in PyTorch. <paramref name="argmax"/> receives each output's index within its input plane.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(float[] input, float[] output, int[] argmax, PoolWindow w)
     {
-        Parallelism.ForRanges(w.Planes, PlanesPerRange, (start, count) =>
+        Parallelism.ForRanges(w.Planes, PlanesPerRange, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, count) =>
         {
             for (int plane = start; plane < start + count; plane++)
             {
@@ -72,9 +74,10 @@ internal static class PoolWindowKernel
     }
 
     /// <summary>dx[argmax] += dy (dx overwritten first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(float[] outGrad, int[] argmax, float[] inGrad, PoolWindow w)
     {
-        Parallelism.ForRanges(w.Planes, PlanesPerRange, (start, count) =>
+        Parallelism.ForRanges(w.Planes, PlanesPerRange, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, count) =>
         {
             for (int plane = start; plane < start + count; plane++)
             {
@@ -95,9 +98,10 @@ internal static class PoolWindowKernel
     /// Average pooling (dilation 1): the sum of the window's pixels inside the input over PyTorch's divisor,
     /// the window clipped to the padded input (countIncludePad) or to the input itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageForward(float[] input, float[] output, PoolWindow w, bool countIncludePad)
     {
-        Parallelism.ForRanges(w.Planes, PlanesPerRange, (start, count) =>
+        Parallelism.ForRanges(w.Planes, PlanesPerRange, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, count) =>
         {
             for (int plane = start; plane < start + count; plane++)
             {
@@ -123,9 +127,10 @@ internal static class PoolWindowKernel
     }
 
     /// <summary>dx[window pixels inside the input] += dy / divisor (dx overwritten first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(float[] outGrad, float[] inGrad, PoolWindow w, bool countIncludePad)
     {
-        Parallelism.ForRanges(w.Planes, PlanesPerRange, (start, count) =>
+        Parallelism.ForRanges(w.Planes, PlanesPerRange, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, count) =>
         {
             for (int plane = start; plane < start + count; plane++)
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -13,6 +14,7 @@ namespace LeNet.Kernels;
 internal static class SoftmaxKernel
 {
     /// <summary>y = softmax(x) (or log-softmax) along the middle dimension of [outer, size, inner]; y may not alias x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int outer, int size, int inner, bool log)
     {
         Debug.Assert(x.Length == outer * size * inner && y.Length == x.Length);
@@ -85,6 +87,7 @@ internal static class SoftmaxKernel
     /// dx from the forward's output y and dy: softmax dx = y ⊙ (dy − Σ dy ⊙ y); log-softmax dx = dy − e^y ⊙ Σ dy
     /// (sums along the middle dimension of [outer, size, inner]).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int size, int inner, bool log)
     {
         Debug.Assert(y.Length == outer * size * inner && dy.Length == y.Length && dx.Length == y.Length);

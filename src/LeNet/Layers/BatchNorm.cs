@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using LeNet.IO;
 using LeNet.Kernels;
 
@@ -140,7 +141,9 @@ public abstract class BatchNorm : Layer
             var mean = new float[NumFeatures];
             var variance = new float[NumFeatures];
             var invStd = new float[NumFeatures];
-            var xhat = new Tensor(shape);
+            // Training keeps xhat for Backward; the next training forward of the same shape reuses its
+            // buffer (a fresh one per batch would be a large-object allocation, and a full GC, per call).
+            Tensor xhat = IsTraining && _xhat is not null && _xhat.Shape.SequenceEqual(shape) ? _xhat : new Tensor(shape);
             BatchNormKernel.TrainForward(input.Data, output.Data, xhat.Data, batch, NumFeatures, length, Weight?.Value.Data, Bias?.Value.Data, Eps, mean, variance, invStd);
             if (IsTraining)
             {
@@ -151,18 +154,45 @@ public abstract class BatchNorm : Layer
             return output;
         }
 
-        // Evaluation with running statistics: y = x · scale + shift, scale = γ / √(running_var + eps), shift = β − running_mean · scale.
-        var scale = new float[NumFeatures];
-        var shift = new float[NumFeatures];
-        ReadOnlySpan<float> runningMean = RunningMean!.AsSpan(), runningVar = RunningVar!.AsSpan();
-        for (int c = 0; c < NumFeatures; c++)
-        {
-            scale[c] = (Weight is null ? 1f : Weight.Value.Data[c]) / MathF.Sqrt(runningVar[c] + Eps);
-            shift[c] = (Bias is null ? 0f : Bias.Value.Data[c]) - (runningMean[c] * scale[c]);
-        }
-
+        (float[] scale, float[] shift) = EvaluationAffine();
         BatchNormKernel.Affine(input.Data, output.Data, batch, NumFeatures, length, scale, shift);
         return output;
+    }
+
+    /// <summary>
+    /// Evaluation with running statistics as a per-channel affine map: <c>y = x · scale + shift</c>,
+    /// <c>scale = γ / √(running_var + eps)</c>, <c>shift = β − running_mean · scale</c>.
+    /// </summary>
+    private (float[] Scale, float[] Shift) EvaluationAffine()
+    {
+        var scale = new float[NumFeatures];
+        var shift = new float[NumFeatures];
+        ReadOnlySpan<float> runningMean = RunningMean!.ReadData, runningVar = RunningVar!.ReadData;
+        for (int c = 0; c < NumFeatures; c++)
+        {
+            scale[c] = (Weight is null ? 1f : Weight.Value.ReadData[c]) / MathF.Sqrt(runningVar[c] + Eps);
+            shift[c] = (Bias is null ? 0f : Bias.Value.ReadData[c]) - (runningMean[c] * scale[c]);
+        }
+
+        return (scale, shift);
+    }
+
+    /// <summary>
+    /// Folds this layer's evaluation-mode map into the convolution or dense layer before it, as the
+    /// engine compiles it: output channel <c>o</c>'s weights (one row of <c>weight.Length / NumFeatures</c>)
+    /// are scaled by <c>scale[o]</c> and its bias becomes <c>bias[o] · scale[o] + shift[o]</c>.
+    /// Only for a layer with running statistics (<see cref="TrackRunningStats"/>).
+    /// </summary>
+    internal void FoldInto(float[] weight, float[] bias)
+    {
+        (float[] scale, float[] shift) = EvaluationAffine();
+        int row = weight.Length / NumFeatures;
+        for (int o = 0; o < NumFeatures; o++)
+        {
+            Span<float> rowWeights = weight.AsSpan(o * row, row);
+            TensorPrimitives.Multiply(rowWeights, scale[o], rowWeights);
+            bias[o] = (bias[o] * scale[o]) + shift[o];
+        }
     }
 
     /// <inheritdoc/>

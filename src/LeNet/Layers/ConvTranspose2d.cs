@@ -193,13 +193,56 @@ public sealed class ConvTranspose2d : Layer
         }
     }
 
-    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>
-        graph.AddLayerNode("ConvTranspose", this, prefix)
-            .Ints("dilations", Dilation.Height, Dilation.Width)
+    /// <remarks>
+    /// <para>
+    /// PyTorch takes an output padding below the stride or the dilation; ONNX Runtime refuses one of the stride or
+    /// more (a Conv of the output would no longer give back the input's size). The output padding only moves the end of the
+    /// crop of the full transposed convolution, so on such an axis it is taken from the trailing pad instead
+    /// (pads <c>[padding, padding − outputPadding]</c>), and only what exceeds the padding stays output_padding.
+    /// </para>
+    /// <para>
+    /// If that rest still reaches the stride (stride + padding ≤ outputPadding &lt; dilation), its rows or columns
+    /// lie beyond the full result and hold the bias alone: the ConvTranspose runs without bias, a Pad of zeros adds
+    /// them and an Add adds the bias. (The importer reads back only the symmetric form.)
+    /// </para>
+    /// </remarks>
+    internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)
+    {
+        (long padEndH, long adjustH, long extendH) = TrailingPad(Padding.Height, OutputPadding.Height, Stride.Height);
+        (long padEndW, long adjustW, long extendW) = TrailingPad(Padding.Width, OutputPadding.Width, Stride.Width);
+        if (extendH == 0 && extendW == 0)
+        {
+            ConvTransposeAttributes(graph.AddLayerNode("ConvTranspose", this, prefix), adjustH, adjustW, padEndH, padEndW);
+            return;
+        }
+
+        ConvTransposeAttributes(graph.AddNode("ConvTranspose", prefix, graph.Current, graph.AddInitializer(prefix + "weight", Weight.Value)), adjustH, adjustW, padEndH, padEndW);
+        string pads = graph.AddInt64Initializer($"{prefix}onnx_pads", [8], 0, 0, 0, 0, 0, 0, extendH, extendW);
+        graph.AddNode("Pad", prefix, graph.Current, pads).String("mode", "constant");
+        if (Bias is not null)
+        {
+            graph.AddNode("Add", prefix, graph.Current, graph.AddInitializer($"{prefix}onnx_bias", Tensor.FromArray(Bias.Value.ToArray(), OutChannels, 1, 1)));
+        }
+    }
+
+    /// <summary>One axis's trailing pad, output_padding and rows beyond the full result, as ONNX Runtime takes them.</summary>
+    private static (long PadEnd, long Adjust, long Extend) TrailingPad(int padding, int outputPadding, int stride)
+    {
+        if (outputPadding < stride)
+        {
+            return (padding, outputPadding, 0);
+        }
+
+        long rest = Math.Max(0, outputPadding - padding);
+        return rest < stride ? (Math.Max(0, padding - outputPadding), rest, 0) : (0, 0, rest);
+    }
+
+    private OnnxNode ConvTransposeAttributes(OnnxNode node, long adjustH, long adjustW, long padEndH, long padEndW) =>
+        node.Ints("dilations", Dilation.Height, Dilation.Width)
             .Int("group", Groups)
             .Ints("kernel_shape", KernelSize.Height, KernelSize.Width)
-            .Ints("output_padding", OutputPadding.Height, OutputPadding.Width)
-            .Ints("pads", Padding.Height, Padding.Width, Padding.Height, Padding.Width)
+            .Ints("output_padding", adjustH, adjustW)
+            .Ints("pads", Padding.Height, Padding.Width, padEndH, padEndW)
             .Ints("strides", Stride.Height, Stride.Width);
 
     /// <remarks>Every input pixel meets every tap of its group's filters: 2·N·C·H·W·(O/G)·kH·kW.</remarks>

@@ -53,21 +53,37 @@ public static class Init
     /// <summary>
     /// The d2l recipe's initialisation: Xavier-uniform weights and zero biases for every
     /// <see cref="Conv2d"/> and <see cref="Linear"/> in <paramref name="model"/> (nested containers included), in state-dict order.
+    /// Other layers (a BatchNorm's weight and bias, a PReLU's slopes) keep their values.
     /// </summary>
     /// <param name="model">The model to initialise.</param>
     /// <param name="random">The source of the values; <see cref="Random.Shared"/> when null.</param>
     public static void XavierUniformWeightsZeroBiases(ILayer model, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        foreach ((string name, Parameter parameter) in model.NamedParameters())
+        switch (model)
         {
-            if (name == "weight" || name.EndsWith(".weight", StringComparison.Ordinal))
+            case Sequential sequential:
+                for (int i = 0; i < sequential.Count; i++)
+                {
+                    XavierUniformWeightsZeroBiases(sequential[i], random);
+                }
+
+                break;
+            case Conv2d conv:
+                XavierUniform(conv.Weight.Value, random);
+                ZerosUnlessNull(conv.Bias);
+                break;
+            case Linear linear:
+                XavierUniform(linear.Weight.Value, random);
+                ZerosUnlessNull(linear.Bias);
+                break;
+        }
+
+        static void ZerosUnlessNull(Parameter? bias)
+        {
+            if (bias is not null)
             {
-                XavierUniform(parameter.Value, random);
-            }
-            else
-            {
-                Zeros(parameter.Value);
+                Zeros(bias.Value);
             }
         }
     }

@@ -22,8 +22,9 @@ public sealed partial class Sequential
     /// (<c>.pt</c>/<c>.pth</c>, zip or legacy format). A torch.save checkpoint that holds the state dict inside
     /// (<c>{'epoch': …, 'model_state_dict': …, 'optimizer_state_dict': …}</c>) works too: the one nested dict
     /// of tensors whose keys fit the model is taken. The file is read and checked in full, then passed to
-    /// <see cref="LoadStateDict"/>, so on any problem the model is left unchanged. F16, BF16 and F64 tensors
-    /// are converted to float32.
+    /// <see cref="LoadStateDict"/>, so on any problem the model is left unchanged. Float16, bfloat16 and
+    /// float64 tensors are converted to float32, and integer and bool tensors (BatchNorm's int64
+    /// <c>num_batches_tracked</c>) when float32 holds their values exactly.
     /// </summary>
     /// <param name="path">The safetensors or torch.save file.</param>
     /// <param name="strict">When true, a missing or an unexpected key is an error; a shape mismatch always is.</param>

@@ -1,4 +1,5 @@
 using LeNet.IO;
+using LeNet.Layers;
 using LeNet.Models;
 using LeNet.Tests.IO;
 
@@ -95,15 +96,89 @@ public class ConvertCommandTests
     }
 
     [Fact]
-    public void Convert_OnnxInput_SaysItIsNotSupportedYet()
+    public void Convert_OnnxToSafeTensors_WritesTheWeightsOfTheModelItHolds()
+    {
+        using var dir = new TempDirectory();
+        OnnxExporter.Export(LeNetFactory.Create(5), dir.File("m.onnx"), 1, 1, 28, 28);
+
+        (int code, string stdout, string stderr) = Lenet.Run("convert", dir.File("m.onnx"), dir.File("w.safetensors"));
+
+        code.Should().Be(0, stderr);
+        stderr.Should().BeEmpty();
+        stdout.Should().Be($"Converted the ONNX model '{dir.File("m.onnx")}' to '{dir.File("w.safetensors")}' (safetensors, F32).{Environment.NewLine}");
+        ShouldHoldTheSameTensors(SafeTensors.Read(dir.File("w.safetensors")), LeNetFactory.Create(5).StateDict());
+    }
+
+    [Fact]
+    public void Convert_OnnxToPt_WritesATorchFileThatLoadsBackIntoTheNetwork()
+    {
+        using var dir = new TempDirectory();
+        OnnxExporter.Export(LeNetFactory.CreateModern(6), dir.File("m.onnx"), 1, 1, 28, 28);
+
+        (int code, _, string stderr) = Lenet.Run("convert", dir.File("m.onnx"), dir.File("w.pth"));
+
+        code.Should().Be(0, stderr);
+        ShouldHoldTheSameTensors(TorchFile.Read(dir.File("w.pth")), LeNetFactory.CreateModern(6).StateDict());
+        (int predictCode, string fromPt, _) = Lenet.Run("predict", "--weights", dir.File("w.pth"), "--model", "modern", Path.Combine(Lenet.Digits, "drawn-7.png"));
+        (_, string fromOnnx, _) = Lenet.Run("predict", "--onnx", dir.File("m.onnx"), Path.Combine(Lenet.Digits, "drawn-7.png"));
+        predictCode.Should().Be(0);
+        fromPt.Should().Be(fromOnnx);
+    }
+
+    [Fact]
+    public void Convert_OnnxToOnnx_KeepsTheInputShapeOfTheGraph()
+    {
+        // Not an MNIST model: 3 × 8 × 8 in, 5 out, so the shape can only come from the file.
+        using var dir = new TempDirectory();
+        var net = new Sequential(new Conv2d(3, 4, 3, random: new Random(7)), new ReLU(), new Flatten(), new Linear(4 * 6 * 6, 5, random: new Random(8)));
+        OnnxExporter.Export(net, dir.File("in.onnx"), 2, 3, 8, 8);
+
+        (int code, string stdout, string stderr) = Lenet.Run("convert", dir.File("in.onnx"), dir.File("out.onnx"));
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain($"(ONNX IR {OnnxExporter.IrVersion}, opset {OnnxExporter.OpsetVersion}, input [1, 3, 8, 8])");
+        Sequential imported = OnnxImporter.Import(dir.File("out.onnx"));
+        File.ReadAllBytes(dir.File("out.onnx")).Should().Equal(OnnxExporter.Serialize(OnnxImporter.Import(dir.File("in.onnx")), [1, 3, 8, 8]));
+        Tensor x = Tensor.FromArray([.. Enumerable.Range(0, 2 * 3 * 8 * 8).Select(i => MathF.Sin(i))], 2, 3, 8, 8);
+        imported.Forward(x).ToArray().Should().BeCloseTo(net.Forward(x).ToArray(), atol: 1e-6);
+    }
+
+    [Theory]
+    [InlineData("--model", "modern", "--model applies to weights files; an ONNX model brings its own network")]
+    [InlineData("--strip-prefix", "module.", "--strip-prefix applies to weights files")]
+    public void Convert_OnnxWithAWeightsOption_ExitsUsage(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        OnnxExporter.Export(LeNetFactory.Create(5), dir.File("m.onnx"), 1, 1, 28, 28);
+
+        (int code, _, string stderr) = Lenet.Run("convert", dir.File("m.onnx"), dir.File("w.pt"), option, value);
+
+        code.Should().Be(1);
+        Lenet.OneLine(stderr).Should().StartWith("lenet convert: " + message);
+        File.Exists(dir.File("w.pt")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Convert_OnnxInputThatIsNotOnnx_ExitsInvalidInput()
     {
         using var dir = new TempDirectory();
         File.WriteAllBytes(dir.File("m.onnx"), [8, 7]);
 
         (int code, _, string stderr) = Lenet.Run("convert", dir.File("m.onnx"), dir.File("w.pt"));
 
-        code.Should().Be(1);
-        Lenet.OneLine(stderr).Should().Be($"lenet convert: converting from ONNX ('{dir.File("m.onnx")}') is not supported yet; the input must be a .pt/.pth or .safetensors file");
+        code.Should().Be(3);
+        Lenet.OneLine(stderr).Should().StartWith("lenet convert: OnnxImporter: 'm.onnx' is not a valid ONNX model");
+    }
+
+    [Fact]
+    public void Convert_MissingOnnxInput_ExitsInputNotFound()
+    {
+        using var dir = new TempDirectory();
+
+        (int code, _, string stderr) = Lenet.Run("convert", dir.File("nope.onnx"), dir.File("w.pt"));
+
+        code.Should().Be(2);
+        Lenet.OneLine(stderr).Should().Be($"lenet convert: ONNX file '{dir.File("nope.onnx")}' not found");
     }
 
     [Fact]
@@ -167,6 +242,7 @@ public class ConvertCommandTests
         (int code, _, string stderr) = Lenet.Run("export", "--weights", dir.File("dp.pt"), "--onnx", dir.File("m.onnx"));
 
         code.Should().Be(3);
-        Lenet.OneLine(stderr).Should().Contain("every key starts with 'module.' (a model saved from torch.nn.DataParallel");
+        Lenet.OneLine(stderr).Should().Contain("every key starts with 'module.' (a model saved from torch.nn.DataParallel")
+            .And.EndWith("(lenet: --strip-prefix module.)");
     }
 }

@@ -149,6 +149,41 @@ public class CompiledForwardTests
         net.Engine!.Compilations.Should().Be(2, "the plan was repacked once, for the change");
     }
 
+    [Theory]
+    [InlineData("running_mean")]
+    [InlineData("running_var")]
+    [InlineData("weight")]
+    [InlineData("training step")]
+    public void Forward_BatchNormLeNet_CompilesAndSeesEveryChangeOfItsStatistics(string change)
+    {
+        Sequential net = LeNetFactory.CreateBatchNorm(seed: 2);
+        PredictorTests.RandomizeNorms(net, new Random(8));
+        net.Eval();
+        Tensor x = Arrays.Random(new Random(9), 5, 1, 28, 28);
+        float[] before = net.Forward(x).ToArray();
+        before.Should().BeCloseTo(net.ForwardLayers(x).ToArray(), atol: 2e-5);
+        net.Engine!.RunnerCount(1, 28, 28).Should().BeGreaterThan(0, "the BatchNorm LeNet compiles (each BatchNorm folded)");
+
+        switch (change)
+        {
+            case "training step":
+                // A training-mode forward updates running_mean, running_var and num_batches_tracked.
+                net.Train();
+                net.Forward(Arrays.Random(new Random(10), 8, 1, 28, 28));
+                net.Eval();
+                break;
+            default:
+                net.StateDict()[$"1.{change}"].AsSpan()[2] += 0.75f;
+                break;
+        }
+
+        float[] after = net.Forward(x).ToArray();
+
+        after.Should().BeCloseTo(net.ForwardLayers(x).ToArray(), atol: 2e-5, because: $"the plan must see the BatchNorm after '{change}'");
+        after.Should().NotEqual(before);
+        net.Engine.Compilations.Should().Be(2);
+    }
+
     [Fact]
     public void Forward_UnchangedWeights_NeverRecompiles()
     {
@@ -162,6 +197,14 @@ public class CompiledForwardTests
 
         _ = net.StateDict();
         _ = net.Summary(1, 1, 28, 28);
+        using (var folder = new TempDirectory())
+        {
+            // Writing the weights out reads them: no version moves, no repacking.
+            net.Save(Path.Combine(folder.Path, "w.safetensors"));
+            LeNet.IO.TorchFile.Write(Path.Combine(folder.Path, "w.pt"), net.StateDict());
+            LeNet.IO.OnnxExporter.Export(net, Path.Combine(folder.Path, "w.onnx"), 1, 1, 28, 28);
+        }
+
         net.Forward(x);
 
         net.Engine!.Compilations.Should().Be(1);

@@ -46,6 +46,93 @@ public class PredictorTests
         ["wide", new[] { 3, 14, 14 }],
     ]);
 
+    /// <summary>Gives every BatchNorm of <paramref name="net"/> running statistics, weight and bias far from their defaults.</summary>
+    internal static void RandomizeNorms(Sequential net, Random random)
+    {
+        for (int i = 0; i < net.Count; i++)
+        {
+            if (net[i] is BatchNorm norm)
+            {
+                Tensor?[] affine = [norm.Weight?.Value, norm.Bias?.Value, norm.RunningMean];
+                foreach (Tensor tensor in affine.OfType<Tensor>())
+                {
+                    Fill(tensor, () => (random.NextSingle() * 2f) - 1f);
+                }
+
+                Fill(norm.RunningVar!, () => 0.2f + (2f * random.NextSingle()));
+            }
+        }
+
+        static void Fill(Tensor tensor, Func<float> next)
+        {
+            Span<float> values = tensor.AsSpan();
+            for (int v = 0; v < values.Length; v++)
+            {
+                values[v] = next();
+            }
+        }
+    }
+
+    // d2l's BatchNorm LeNet, and a ReLU network with Dropout, Dropout2d, Identity and both BatchNorms:
+    // the engine folds each BatchNorm into the convolution or dense layer before it and drops the
+    // identities, so the plan has exactly the stages of the same network without them.
+    public static IEnumerable<object[]> NormModels => KernelWidths.Cross([["d2l"], ["relu"]]);
+
+    private static (Sequential Net, Sequential Bare) NormModel(string name)
+    {
+        var random = new Random(name.Length);
+        if (name == "d2l")
+        {
+            Sequential bn = LeNetFactory.CreateBatchNorm(seed: 4);
+            RandomizeNorms(bn, random);
+            return (bn, LeNetFactory.Create());
+        }
+
+        var net = new Sequential(
+            new Conv2d(2, 8, 3, padding: 1, random: random), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2), new Dropout2d(0.3f),
+            new Conv2d(8, 12, 3, bias: false, random: random), new BatchNorm2d(12, affine: false), new Identity(),
+            new Flatten(), new Linear(12 * 3 * 3, 20, random: random), new BatchNorm1d(20), new ReLU(), new Dropout(0.5f),
+            new Linear(20, 5, random: random));
+        RandomizeNorms(net, random);
+        var bare = new Sequential(
+            new Conv2d(2, 8, 3, padding: 1), new ReLU(), new MaxPool2d(2), new Conv2d(8, 12, 3, bias: false),
+            new Flatten(), new Linear(12 * 3 * 3, 20), new ReLU(), new Linear(20, 5));
+        return (net, bare);
+    }
+
+    [Theory]
+    [MemberData(nameof(NormModels))]
+    public void Predict_BatchNormDropoutIdentity_FoldedAndDroppedMatchEvaluationMode(int width, string name)
+    {
+        (Sequential net, Sequential bare) = NormModel(name);
+        int[] imageShape = name == "d2l" ? [1, 28, 28] : [2, 10, 10];
+        var predictor = new Predictor(net, imageShape, (SimdWidth)width);
+        net.Eval();
+        var random = new Random(11);
+        foreach (int n in new[] { 1, 3, 16, 19 })
+        {
+            Tensor images = Arrays.Random(random, [n, .. imageShape]);
+
+            Tensor outputs = predictor.Predict(images);
+
+            outputs.ToArray().Should().BeCloseTo(net.ForwardLayers(images).ToArray(), atol: 2e-5, because: $"{name}, batch {n}: running statistics, no dropout");
+        }
+
+        new PredictorPlan(net, imageShape).Stages.Select(s => s.GetType().Name).Should().Equal(
+            new PredictorPlan(bare, imageShape).Stages.Select(s => s.GetType().Name), "BatchNorm folds away, Dropout and Identity are dropped");
+    }
+
+    [Fact]
+    public void Plan_BatchNormWithoutRunningStats_IsNotFolded()
+    {
+        // Without running statistics a BatchNorm normalizes with the batch's even in evaluation mode: no fixed affine map to fold.
+        var net = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2, trackRunningStats: false), new Flatten(), new Linear(8, 2));
+
+        Action act = () => _ = new Predictor(net, 1, 4, 4);
+
+        act.Should().Throw<NotSupportedException>().WithMessage("*layer 1 (BatchNorm2d*");
+    }
+
     [Fact]
     public void Plan_LargeMaps_RunTheirConvolutionsImageByImageAndTheDenseLayersOnTheTile()
     {

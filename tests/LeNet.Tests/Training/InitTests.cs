@@ -44,6 +44,37 @@ public class InitTests
     }
 
     [Fact]
+    public void XavierUniformWeightsZeroBiases_BatchNormLeNet_InitializesConvAndLinearOnlyAndDrawsInStateDictOrder()
+    {
+        Sequential net = LeNetFactory.CreateBatchNorm();
+        var norm = (BatchNorm2d)net[1];
+        norm.Weight!.Value.AsSpan().Fill(0.5f);
+
+        Init.XavierUniformWeightsZeroBiases(net, new Random(4));
+
+        norm.Weight.Value.ToArray().Should().OnlyContain(v => v == 0.5f, "a BatchNorm's weight is not a Conv2d or Linear weight");
+        norm.Bias!.Value.ToArray().Should().OnlyContain(v => v == 0f, "BatchNorm's bias starts at zero anyway");
+        ((Conv2d)net[0]).Bias!.Value.ToArray().Should().OnlyContain(v => v == 0f);
+
+        // The same draws as initialising each Conv2d and Linear weight by hand, in order.
+        var random = new Random(4);
+        Sequential expected = LeNetFactory.CreateBatchNorm();
+        foreach (ILayer layer in Enumerable.Range(0, expected.Count).Select(i => expected[i]))
+        {
+            if (layer is Conv2d conv)
+            {
+                Init.XavierUniform(conv.Weight.Value, random);
+            }
+            else if (layer is Linear linear)
+            {
+                Init.XavierUniform(linear.Weight.Value, random);
+            }
+        }
+
+        ((Linear)net[15]).Weight.Value.ToArray().Should().Equal(((Linear)expected[15]).Weight.Value.ToArray());
+    }
+
+    [Fact]
     public void XavierUniform_RankOne_Throws()
     {
         Action act = () => Init.XavierUniform(new Tensor(5));
