@@ -12,7 +12,7 @@ internal static class CommonOptions
     {
         var model = new Option<string>("--model")
         {
-            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d) or modern (ReLU, MaxPool2d).",
+            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d), modern (ReLU, MaxPool2d), bn (d2l's BatchNorm LeNet) or wide (16/32 channels, ReLU, MaxPool2d).",
             DefaultValueFactory = _ => "lenet",
         };
         model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
@@ -27,7 +27,7 @@ internal static class CommonOptions
     {
         var model = new Option<string?>("--model")
         {
-            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d) or modern (ReLU, MaxPool2d). Default: the recipe recorded in the weights file by `lenet train`, else lenet.",
+            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d), modern (ReLU, MaxPool2d), bn (d2l's BatchNorm LeNet) or wide (16/32 channels, ReLU, MaxPool2d). Default: the recipe recorded in the weights file by `lenet train`, else lenet.",
         };
         model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
         return model;

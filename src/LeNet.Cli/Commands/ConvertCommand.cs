@@ -5,7 +5,7 @@ using LeNet.Layers;
 namespace LeNet.Cli.Commands;
 
 /// <summary>
-/// <c>lenet convert IN OUT [--model lenet|modern] [--strip-prefix PREFIX]</c>: loads weights from a PyTorch
+/// <c>lenet convert IN OUT [--model lenet|modern|bn|wide] [--strip-prefix PREFIX]</c>: loads weights from a PyTorch
 /// torch.save file (<c>.pt</c>/<c>.pth</c>, recognised by content) or a safetensors file into the network, or
 /// imports a whole <c>.onnx</c> model (which brings its own network: <c>--model</c> and <c>--strip-prefix</c> are
 /// then usage errors), and writes its weights as <c>.pt</c>/<c>.pth</c> or <c>.safetensors</c>, or the whole

@@ -5,7 +5,7 @@ using LeNet.Layers;
 namespace LeNet.Cli.Commands;
 
 /// <summary>
-/// <c>lenet export --weights model.safetensors --onnx model.onnx [--model lenet|modern] [--strip-prefix PREFIX]</c>: loads
+/// <c>lenet export --weights model.safetensors --onnx model.onnx [--model lenet|modern|bn|wide] [--strip-prefix PREFIX]</c>: loads
 /// PyTorch-named weights into LeNet and writes the network as ONNX for a [N, 1, 28, 28] input.
 /// </summary>
 internal static class ExportCommand
@@ -21,7 +21,7 @@ internal static class ExportCommand
         Option<string?> model = CommonOptions.ModelOfWeights();
         Option<string?> stripPrefix = CommonOptions.StripPrefix();
 
-        var command = new Command("export", "Load LeNet weights from a safetensors file and export the network as ONNX (input [N, 1, 28, 28]).")
+        var command = new Command("export", "Load LeNet weights from a safetensors or PyTorch .pt/.pth file and export the network as ONNX (input [N, 1, 28, 28]).")
         {
             weights,
             onnx,

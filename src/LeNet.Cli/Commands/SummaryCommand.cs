@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace LeNet.Cli.Commands;
 
-/// <summary><c>lenet summary [--model lenet|modern]</c>: the d2l shape table, then parameters and FLOPs per layer.</summary>
+/// <summary><c>lenet summary [--model lenet|modern|bn|wide]</c>: the d2l shape table, then parameters and FLOPs per layer.</summary>
 internal static class SummaryCommand
 {
     public static Command Create(CliContext context)
