@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 
@@ -8,6 +10,49 @@ namespace LeNet.Kernels;
 /// <summary>An activation over a contiguous run of values, in place, for kernels that cannot fuse it into their accumulators.</summary>
 internal static class ActivationKernel
 {
+    /// <summary>y[i] = act(x[i]) at the given width (x and y may be the same span).</summary>
+    public static void Apply<TAct>(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
+        where TAct : IActivation
+    {
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                Apply<Vector512Ops, Vector512<float>, TAct>(x, y);
+                break;
+            case SimdWidth.Vector256:
+                Apply<Vector256Ops, Vector256<float>, TAct>(x, y);
+                break;
+            case SimdWidth.Vector128:
+                Apply<Vector128Ops, Vector128<float>, TAct>(x, y);
+                break;
+            default:
+                Apply<ScalarOps, float, TAct>(x, y);
+                break;
+        }
+    }
+
+    /// <summary>y[i] = act(x[i]): whole vectors, then the scalar tail (the same function, one lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply<TOps, TVec, TAct>(ReadOnlySpan<float> x, Span<float> y)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        Debug.Assert(y.Length >= x.Length);
+        ref float src = ref MemoryMarshal.GetReference(x);
+        ref float dst = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i + TOps.Count <= x.Length; i += TOps.Count)
+        {
+            TOps.Store(TAct.Apply<TOps, TVec>(TOps.Load(ref src, i)), ref dst, i);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            Unsafe.Add(ref dst, i) = TAct.Apply<ScalarOps, float>(Unsafe.Add(ref src, i));
+        }
+    }
+
     /// <summary>values[i] = act(values[i]): whole vectors, then the scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOps, TVec, TAct>(Span<float> values)

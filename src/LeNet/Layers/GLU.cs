@@ -1,5 +1,8 @@
 using System.Numerics.Tensors;
 using LeNet.IO;
+using LeNet.Kernels;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -54,7 +57,7 @@ public sealed class GLU : Layer
             // Around the split dimension each outer index holds a then b, each a contiguous run of `half` values.
             ReadOnlySpan<float> a = x.Slice(2 * o * half, half), b = x.Slice((2 * o * half) + half, half);
             Span<float> yRun = y.Slice(o * half, half);
-            TensorPrimitives.Sigmoid(b, yRun);
+            ActivationKernel.Apply<SigmoidActivation>(b, yRun, SimdSupport.Best);
             TensorPrimitives.Multiply(yRun, a, yRun);
         }
 
@@ -81,7 +84,7 @@ public sealed class GLU : Layer
         {
             ReadOnlySpan<float> a = x.Slice(2 * o * half, half), b = x.Slice((2 * o * half) + half, half), dyRun = dy.Slice(o * half, half);
             Span<float> da = dx.Slice(2 * o * half, half), db = dx.Slice((2 * o * half) + half, half);
-            TensorPrimitives.Sigmoid(b, db);              // s = σ(b)
+            ActivationKernel.Apply<SigmoidActivation>(b, db, SimdSupport.Best);  // s = σ(b)
             TensorPrimitives.Multiply(dyRun, db, da);     // da = dy · s
             TensorPrimitives.Subtract(1f, db, db);        // 1 − s
             TensorPrimitives.Multiply(db, da, db);        // dy · s · (1 − s)

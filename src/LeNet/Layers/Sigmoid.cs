@@ -1,5 +1,8 @@
 using System.Numerics.Tensors;
 using LeNet.IO;
+using LeNet.Kernels;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -22,7 +25,9 @@ public sealed class Sigmoid : Layer
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
         float[] x = input.Data, y = output.Data;
-        Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) => TensorPrimitives.Sigmoid(x.AsSpan(start, count), y.AsSpan(start, count)));
+        // The kernels' own sigmoid (one function at every width, scalar tails included), not TensorPrimitives'.
+        Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) =>
+            ActivationKernel.Apply<SigmoidActivation>(x.AsSpan(start, count), y.AsSpan(start, count), SimdSupport.Best));
         if (IsTraining)
         {
             _output = output;

@@ -33,8 +33,28 @@ internal readonly struct ScalarOps : ISimdOps<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Max(float left, float right) => MathF.Max(left, right);
 
+    /// <summary>
+    /// The vector widths' sigmoid, one lane: the same clamp, magic-number rounding, Cody–Waite reduction and
+    /// degree-5 polynomial in the same order, so a kernel's scalar tail computes the function its vector
+    /// body does (see <see cref="Vector256Ops.Sigmoid"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+    public static float Sigmoid(float x)
+    {
+        const float Magic = 12583039f; // 1.5·2²³ + 127
+        x = Math.Clamp(x, -87f, 87f);
+        float t = float.MultiplyAddEstimate(x, -1.44269504f, Magic);
+        float n = t - Magic;
+        float r = float.MultiplyAddEstimate(n, 0.693359375f, x);
+        r = float.MultiplyAddEstimate(n, -2.12194440e-4f, r);
+        float p = float.MultiplyAddEstimate(-8.3125010e-3f, r, 4.1890115e-2f);
+        p = float.MultiplyAddEstimate(p, r, -0.16667114f);
+        p = float.MultiplyAddEstimate(p, r, 0.49999231f);
+        p = float.MultiplyAddEstimate(p, r, -1f);
+        p = float.MultiplyAddEstimate(p, r, 1f);
+        float scale = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(t) << 23);
+        return 1f / float.MultiplyAddEstimate(p, scale, 1f);
+    }
 
     // One lane: the "concatenation" is just (left, right).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
