@@ -1,14 +1,15 @@
 using System.Diagnostics;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Kernels;
 
 /// <summary>
 /// The two small matrix products the backward passes are made of, over row-major spans. Both accumulate
-/// into C. Vectorized with <see cref="Vector{T}"/> (the JIT picks the widest accelerated width it
-/// prefers, and the software fallback keeps it correct without SIMD), scalar tails.
+/// into C. Each is one generic method over the vector width (<see cref="ISimdOps{TVec}"/>), run at
+/// <see cref="SimdSupport.Best"/> unless a width is given (the tests run every width), with scalar tails.
 /// </summary>
 internal static class Gemm
 {
@@ -18,40 +19,96 @@ internal static class Gemm
     /// overwritten instead (C = A·B), which spares the caller clearing it first.
     /// Vectorized over j (a row of B and C); four rows of C share each load of B.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddProducts(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = true)
+    public static void AddProducts(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = true) =>
+        AddProducts(a, aRowStride, aColStride, b, c, m, k, n, accumulate, SimdSupport.Best);
+
+    /// <summary><see cref="AddProducts(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, Span{float}, int, int, int, bool)"/> at a given width.</summary>
+    public static void AddProducts(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, SimdWidth width)
     {
         Debug.Assert(b.Length >= k * n && c.Length >= m * n);
         Debug.Assert(m == 0 || k == 0 || ((m - 1) * aRowStride) + ((k - 1) * aColStride) < a.Length);
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                AddProducts<Vector512Ops, Vector512<float>>(a, aRowStride, aColStride, b, c, m, k, n, accumulate);
+                break;
+            case SimdWidth.Vector256:
+                AddProducts<Vector256Ops, Vector256<float>>(a, aRowStride, aColStride, b, c, m, k, n, accumulate);
+                break;
+            case SimdWidth.Vector128:
+                AddProducts<Vector128Ops, Vector128<float>>(a, aRowStride, aColStride, b, c, m, k, n, accumulate);
+                break;
+            default:
+                AddProducts<ScalarOps, float>(a, aRowStride, aColStride, b, c, m, k, n, accumulate);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// "dot form": C[i, j] += Σ_t A[i, t] · B[j, t], every output a dot product of two contiguous runs of
+    /// length k: A's rows start every <paramref name="aStride"/> elements, B's rows at
+    /// <paramref name="bStarts"/> (they may overlap: a convolution reads shifted windows of one image).
+    /// C is [m × n]. Vectorized over t; a 2×2 block of outputs shares each load.
+    /// </summary>
+    public static void AddDotProducts(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k) =>
+        AddDotProducts(a, aStride, b, bStarts, c, m, n, k, SimdSupport.Best);
+
+    /// <summary><see cref="AddDotProducts(ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, int, int, int)"/> at a given width.</summary>
+    public static void AddDotProducts(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k, SimdWidth width)
+    {
+        Debug.Assert(m == 0 || ((m - 1) * aStride) + k <= a.Length);
+        Debug.Assert(bStarts.Length >= n && c.Length >= m * n);
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                AddDotProducts<Vector512Ops, Vector512<float>>(a, aStride, b, bStarts, c, m, n, k);
+                break;
+            case SimdWidth.Vector256:
+                AddDotProducts<Vector256Ops, Vector256<float>>(a, aStride, b, bStarts, c, m, n, k);
+                break;
+            case SimdWidth.Vector128:
+                AddDotProducts<Vector128Ops, Vector128<float>>(a, aStride, b, bStarts, c, m, n, k);
+                break;
+            default:
+                AddDotProducts<ScalarOps, float>(a, aStride, b, bStarts, c, m, n, k);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddProducts<TOps, TVec>(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
         ref float aRef = ref MemoryMarshal.GetReference(a);
         ref float bRef = ref MemoryMarshal.GetReference(b);
         ref float cRef = ref MemoryMarshal.GetReference(c);
-        int width = Vector<float>.Count;
+        int width = TOps.Count;
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
             int j = 0;
             for (; j + width <= n; j += width)
             {
-                ref float c0 = ref Unsafe.Add(ref cRef, (i * n) + j);
-                Vector<float> acc0 = accumulate ? Load(ref c0) : Vector<float>.Zero;
-                Vector<float> acc1 = accumulate ? Load(ref Unsafe.Add(ref c0, n)) : Vector<float>.Zero;
-                Vector<float> acc2 = accumulate ? Load(ref Unsafe.Add(ref c0, 2 * n)) : Vector<float>.Zero;
-                Vector<float> acc3 = accumulate ? Load(ref Unsafe.Add(ref c0, 3 * n)) : Vector<float>.Zero;
+                nint c0 = (i * n) + j;
+                TVec acc0 = accumulate ? TOps.Load(ref cRef, c0) : TOps.Zero;
+                TVec acc1 = accumulate ? TOps.Load(ref cRef, c0 + n) : TOps.Zero;
+                TVec acc2 = accumulate ? TOps.Load(ref cRef, c0 + (2 * n)) : TOps.Zero;
+                TVec acc3 = accumulate ? TOps.Load(ref cRef, c0 + (3 * n)) : TOps.Zero;
                 for (int t = 0; t < k; t++)
                 {
-                    Vector<float> bv = Load(ref Unsafe.Add(ref bRef, (t * n) + j));
+                    TVec bv = TOps.Load(ref bRef, (t * n) + j);
                     ref float a0 = ref Unsafe.Add(ref aRef, (i * aRowStride) + (t * aColStride));
-                    acc0 = Vector.FusedMultiplyAdd(new Vector<float>(a0), bv, acc0);
-                    acc1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, aRowStride)), bv, acc1);
-                    acc2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, 2 * aRowStride)), bv, acc2);
-                    acc3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, 3 * aRowStride)), bv, acc3);
+                    acc0 = TOps.MultiplyAdd(TOps.Create(a0), bv, acc0);
+                    acc1 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref a0, aRowStride)), bv, acc1);
+                    acc2 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref a0, 2 * aRowStride)), bv, acc2);
+                    acc3 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref a0, 3 * aRowStride)), bv, acc3);
                 }
 
-                Store(acc0, ref c0);
-                Store(acc1, ref Unsafe.Add(ref c0, n));
-                Store(acc2, ref Unsafe.Add(ref c0, 2 * n));
-                Store(acc3, ref Unsafe.Add(ref c0, 3 * n));
+                TOps.Store(acc0, ref cRef, c0);
+                TOps.Store(acc1, ref cRef, c0 + n);
+                TOps.Store(acc2, ref cRef, c0 + (2 * n));
+                TOps.Store(acc3, ref cRef, c0 + (3 * n));
             }
 
             for (int r = i; r < i + 4; r++)
@@ -65,32 +122,26 @@ internal static class Gemm
             int j = 0;
             for (; j + width <= n; j += width)
             {
-                ref float ci = ref Unsafe.Add(ref cRef, (i * n) + j);
-                Vector<float> acc = accumulate ? Load(ref ci) : Vector<float>.Zero;
+                nint ci = (i * n) + j;
+                TVec acc = accumulate ? TOps.Load(ref cRef, ci) : TOps.Zero;
                 for (int t = 0; t < k; t++)
                 {
                     float coef = Unsafe.Add(ref aRef, (i * aRowStride) + (t * aColStride));
-                    acc = Vector.FusedMultiplyAdd(new Vector<float>(coef), Load(ref Unsafe.Add(ref bRef, (t * n) + j)), acc);
+                    acc = TOps.MultiplyAdd(TOps.Create(coef), TOps.Load(ref bRef, (t * n) + j), acc);
                 }
 
-                Store(acc, ref ci);
+                TOps.Store(acc, ref cRef, ci);
             }
 
             AddProductsScalar(ref aRef, aRowStride, aColStride, ref bRef, ref cRef, i, k, n, j, accumulate);
         }
     }
 
-    /// <summary>
-    /// "dot form": C[i, j] += Σ_t A[i, t] · B[j, t], every output a dot product of two contiguous runs of
-    /// length k: A's rows start every <paramref name="aStride"/> elements, B's rows at
-    /// <paramref name="bStarts"/> (they may overlap: a convolution reads shifted windows of one image).
-    /// C is [m × n]. Vectorized over t; a 2×2 block of outputs shares each load.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddDotProducts(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k)
+    private static void AddDotProducts<TOps, TVec>(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
     {
-        Debug.Assert(m == 0 || ((m - 1) * aStride) + k <= a.Length);
-        Debug.Assert(bStarts.Length >= n && c.Length >= m * n);
         ref float aRef = ref MemoryMarshal.GetReference(a);
         ref float bRef = ref MemoryMarshal.GetReference(b);
         int i = 0;
@@ -102,7 +153,7 @@ internal static class Gemm
             for (; j + 2 <= n; j += 2)
             {
                 Debug.Assert(bStarts[j] + k <= b.Length && bStarts[j + 1] + k <= b.Length);
-                Dot2x2(ref a0, ref a1, ref Unsafe.Add(ref bRef, bStarts[j]), ref Unsafe.Add(ref bRef, bStarts[j + 1]), k, out float s00, out float s01, out float s10, out float s11);
+                Dot2x2<TOps, TVec>(ref a0, ref a1, ref Unsafe.Add(ref bRef, bStarts[j]), ref Unsafe.Add(ref bRef, bStarts[j + 1]), k, out float s00, out float s01, out float s10, out float s11);
                 c[(i * n) + j] += s00;
                 c[(i * n) + j + 1] += s01;
                 c[((i + 1) * n) + j] += s10;
@@ -111,8 +162,8 @@ internal static class Gemm
 
             for (; j < n; j++)
             {
-                c[(i * n) + j] += Dot(ref a0, ref Unsafe.Add(ref bRef, bStarts[j]), k);
-                c[((i + 1) * n) + j] += Dot(ref a1, ref Unsafe.Add(ref bRef, bStarts[j]), k);
+                c[(i * n) + j] += Dot<TOps, TVec>(ref a0, ref Unsafe.Add(ref bRef, bStarts[j]), k);
+                c[((i + 1) * n) + j] += Dot<TOps, TVec>(ref a1, ref Unsafe.Add(ref bRef, bStarts[j]), k);
             }
         }
 
@@ -120,7 +171,7 @@ internal static class Gemm
         {
             for (int j = 0; j < n; j++)
             {
-                c[(i * n) + j] += Dot(ref Unsafe.Add(ref aRef, i * aStride), ref Unsafe.Add(ref bRef, bStarts[j]), k);
+                c[(i * n) + j] += Dot<TOps, TVec>(ref Unsafe.Add(ref aRef, i * aStride), ref Unsafe.Add(ref bRef, bStarts[j]), k);
             }
         }
     }
@@ -133,69 +184,67 @@ internal static class Gemm
             float sum = accumulate ? Unsafe.Add(ref cRef, (i * n) + j) : 0f;
             for (int t = 0; t < k; t++)
             {
-                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref aRef, (i * aRowStride) + (t * aColStride)), Unsafe.Add(ref bRef, (t * n) + j), sum);
+                sum = ScalarOps.MultiplyAdd(Unsafe.Add(ref aRef, (i * aRowStride) + (t * aColStride)), Unsafe.Add(ref bRef, (t * n) + j), sum);
             }
 
             Unsafe.Add(ref cRef, (i * n) + j) = sum;
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot2x2(ref float a0, ref float a1, ref float b0, ref float b1, int k, out float s00, out float s01, out float s10, out float s11)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot2x2<TOps, TVec>(ref float a0, ref float a1, ref float b0, ref float b1, int k, out float s00, out float s01, out float s10, out float s11)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
     {
-        Vector<float> v00 = Vector<float>.Zero, v01 = Vector<float>.Zero, v10 = Vector<float>.Zero, v11 = Vector<float>.Zero;
-        int width = Vector<float>.Count;
+        TVec v00 = TOps.Zero, v01 = TOps.Zero, v10 = TOps.Zero, v11 = TOps.Zero;
+        int width = TOps.Count;
         int t = 0;
         for (; t + width <= k; t += width)
         {
-            Vector<float> x0 = Load(ref Unsafe.Add(ref a0, t));
-            Vector<float> x1 = Load(ref Unsafe.Add(ref a1, t));
-            Vector<float> y0 = Load(ref Unsafe.Add(ref b0, t));
-            Vector<float> y1 = Load(ref Unsafe.Add(ref b1, t));
-            v00 = Vector.FusedMultiplyAdd(x0, y0, v00);
-            v01 = Vector.FusedMultiplyAdd(x0, y1, v01);
-            v10 = Vector.FusedMultiplyAdd(x1, y0, v10);
-            v11 = Vector.FusedMultiplyAdd(x1, y1, v11);
+            TVec x0 = TOps.Load(ref a0, t);
+            TVec x1 = TOps.Load(ref a1, t);
+            TVec y0 = TOps.Load(ref b0, t);
+            TVec y1 = TOps.Load(ref b1, t);
+            v00 = TOps.MultiplyAdd(x0, y0, v00);
+            v01 = TOps.MultiplyAdd(x0, y1, v01);
+            v10 = TOps.MultiplyAdd(x1, y0, v10);
+            v11 = TOps.MultiplyAdd(x1, y1, v11);
         }
 
-        s00 = Vector.Sum(v00);
-        s01 = Vector.Sum(v01);
-        s10 = Vector.Sum(v10);
-        s11 = Vector.Sum(v11);
+        s00 = TOps.Sum(v00);
+        s01 = TOps.Sum(v01);
+        s10 = TOps.Sum(v10);
+        s11 = TOps.Sum(v11);
         for (; t < k; t++)
         {
             float x0 = Unsafe.Add(ref a0, t), x1 = Unsafe.Add(ref a1, t);
             float y0 = Unsafe.Add(ref b0, t), y1 = Unsafe.Add(ref b1, t);
-            s00 = MathF.FusedMultiplyAdd(x0, y0, s00);
-            s01 = MathF.FusedMultiplyAdd(x0, y1, s01);
-            s10 = MathF.FusedMultiplyAdd(x1, y0, s10);
-            s11 = MathF.FusedMultiplyAdd(x1, y1, s11);
+            s00 = ScalarOps.MultiplyAdd(x0, y0, s00);
+            s01 = ScalarOps.MultiplyAdd(x0, y1, s01);
+            s10 = ScalarOps.MultiplyAdd(x1, y0, s10);
+            s11 = ScalarOps.MultiplyAdd(x1, y1, s11);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(ref float a, ref float b, int k)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<TOps, TVec>(ref float a, ref float b, int k)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
     {
-        Vector<float> acc = Vector<float>.Zero;
-        int width = Vector<float>.Count;
+        TVec acc = TOps.Zero;
+        int width = TOps.Count;
         int t = 0;
         for (; t + width <= k; t += width)
         {
-            acc = Vector.FusedMultiplyAdd(Load(ref Unsafe.Add(ref a, t)), Load(ref Unsafe.Add(ref b, t)), acc);
+            acc = TOps.MultiplyAdd(TOps.Load(ref a, t), TOps.Load(ref b, t), acc);
         }
 
-        float sum = Vector.Sum(acc);
+        float sum = TOps.Sum(acc);
         for (; t < k; t++)
         {
-            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a, t), Unsafe.Add(ref b, t), sum);
+            sum = ScalarOps.MultiplyAdd(Unsafe.Add(ref a, t), Unsafe.Add(ref b, t), sum);
         }
 
         return sum;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Load(ref float source) => Vector.LoadUnsafe(ref source);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector<float> value, ref float destination) => value.StoreUnsafe(ref destination);
 }

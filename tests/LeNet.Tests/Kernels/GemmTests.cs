@@ -1,37 +1,33 @@
-using System.Numerics;
 using LeNet.Kernels;
+using LeNet.Kernels.Simd;
 using LeNet.Tests.Reference;
 
 namespace LeNet.Tests.Kernels;
 
 /// <summary>
-/// Both products of <see cref="Gemm"/> against the definition in double. Gemm vectorizes with
-/// <see cref="Vector{T}"/> (whatever width the process has), so the sizes straddle that width: CI's reruns
-/// without AVX-512 and without intrinsics run it at 8 floats and 1.
+/// Both products of <see cref="Gemm"/> against the definition in double, at every vector width (1, 4, 8
+/// and 16 floats; an unaccelerated width is emulated), with sizes that straddle the width.
 /// </summary>
 public class GemmTests
 {
-    private static readonly int Width = Vector<float>.Count;
-
     // m: 1–3 (the one-row loop only), 4, 5–9 (four-row blocks and their tail); n: the vector width ± 1,
     // twice it + 3, 1; k: 0 (nothing to add), 1, 7, 33.
     private static IEnumerable<int> Rows => [1, 2, 3, 4, 5, 7, 8, 9];
 
-    private static IEnumerable<int> Columns => [1, Width - 1, Width, Width + 1, (2 * Width) + 3];
+    private static IEnumerable<int> Columns(int width) => [1, width - 1, width, width + 1, (2 * width) + 3];
 
     private static IEnumerable<int> Depths => [0, 1, 7, 33];
 
+    public static IEnumerable<object[]> Layouts => KernelWidths.Cross([[false, true], [true, true], [false, false], [true, false]]);
+
     [Theory]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    public void AddProducts_EverySizeAndLayout_MatchesTheDefinition(bool transposedA, bool accumulate)
+    [MemberData(nameof(Layouts))]
+    public void AddProducts_EverySizeAndLayout_MatchesTheDefinition(int width, bool transposedA, bool accumulate)
     {
         var random = new Random(transposedA ? 11 : 12);
         foreach (int m in Rows)
         {
-            foreach (int n in Columns.Where(n => n > 0).Distinct())
+            foreach (int n in Columns(width).Where(n => n > 0).Distinct())
             {
                 foreach (int k in Depths)
                 {
@@ -42,7 +38,7 @@ public class GemmTests
                     float[] initial = (float[])c.Clone();
                     (int rowStride, int colStride) = transposedA ? (1, m) : (k, 1);
 
-                    Gemm.AddProducts(a, rowStride, colStride, b, c, m, k, n, accumulate);
+                    Gemm.AddProducts(a, rowStride, colStride, b, c, m, k, n, accumulate, (SimdWidth)width);
 
                     double[] expected = NaiveMatrix.Product(a, rowStride, colStride, b, accumulate ? initial : new float[m * n], m, k, n);
                     c.Should().BeCloseTo(KernelData.ToFloat(expected), atol: 1e-5, rtol: 1e-5, because: $"m {m}, k {k}, n {n}");
@@ -64,15 +60,16 @@ public class GemmTests
         c[(M * N)..].Should().AllBeEquivalentTo(9f);
     }
 
-    [Fact]
-    public void AddDotProducts_EverySizeAndOverlappingRuns_MatchesTheDefinition()
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void AddDotProducts_EverySizeAndOverlappingRuns_MatchesTheDefinition(int width)
     {
         var random = new Random(14);
         foreach (int m in new[] { 1, 2, 3, 5 })
         {
             foreach (int n in new[] { 1, 2, 3, 6 })
             {
-                foreach (int k in new[] { 1, Width - 1, Width, Width + 1, (3 * Width) + 5, 100 }.Where(k => k > 0).Distinct())
+                foreach (int k in new[] { 1, width - 1, width, width + 1, (3 * width) + 5, 100 }.Where(k => k > 0).Distinct())
                 {
                     // A's rows padded to a stride past k; B's runs start at shifted, overlapping offsets as a convolution's windows do.
                     int aStride = k + 3;
@@ -82,7 +79,7 @@ public class GemmTests
                     float[] c = KernelData.Uniform(random, m * n);
                     float[] initial = (float[])c.Clone();
 
-                    Gemm.AddDotProducts(a, aStride, b, starts, c, m, n, k);
+                    Gemm.AddDotProducts(a, aStride, b, starts, c, m, n, k, (SimdWidth)width);
 
                     double[] expected = NaiveMatrix.Dots(a, aStride, b, starts, initial, m, n, k);
                     c.Should().BeCloseTo(KernelData.ToFloat(expected), atol: 1e-5, rtol: 1e-5, because: $"m {m}, n {n}, k {k}");
