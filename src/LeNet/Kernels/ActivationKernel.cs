@@ -53,6 +53,50 @@ internal static class ActivationKernel
         }
     }
 
+    /// <summary>dx[i] = act'(y[i]) · dy[i] from the activation's output y, at the given width (dx may be dy).</summary>
+    public static void Backward<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
+        where TAct : IActivation
+    {
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                Backward<Vector512Ops, Vector512<float>, TAct>(y, dy, dx);
+                break;
+            case SimdWidth.Vector256:
+                Backward<Vector256Ops, Vector256<float>, TAct>(y, dy, dx);
+                break;
+            case SimdWidth.Vector128:
+                Backward<Vector128Ops, Vector128<float>, TAct>(y, dy, dx);
+                break;
+            default:
+                Backward<ScalarOps, float, TAct>(y, dy, dx);
+                break;
+        }
+    }
+
+    /// <summary>dx[i] = act'(y[i]) · dy[i]: whole vectors, then the scalar tail (the same rule, one lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward<TOps, TVec, TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        Debug.Assert(dy.Length >= y.Length && dx.Length >= y.Length);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        ref float dyRef = ref MemoryMarshal.GetReference(dy);
+        ref float dxRef = ref MemoryMarshal.GetReference(dx);
+        int i = 0;
+        for (; i + TOps.Count <= y.Length; i += TOps.Count)
+        {
+            TOps.Store(TAct.Backward<TOps, TVec>(TOps.Load(ref yRef, i), TOps.Load(ref dyRef, i)), ref dxRef, i);
+        }
+
+        for (; i < y.Length; i++)
+        {
+            Unsafe.Add(ref dxRef, i) = TAct.Backward<ScalarOps, float>(Unsafe.Add(ref yRef, i), Unsafe.Add(ref dyRef, i));
+        }
+    }
+
     /// <summary>values[i] = act(values[i]): whole vectors, then the scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOps, TVec, TAct>(Span<float> values)

@@ -1,6 +1,7 @@
-using System.Numerics;
-using System.Numerics.Tensors;
 using LeNet.IO;
+using LeNet.Kernels;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -23,7 +24,8 @@ public sealed class ReLU : Layer
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
         float[] x = input.Data, y = output.Data;
-        Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) => TensorPrimitives.Max(x.AsSpan(start, count), 0f, y.AsSpan(start, count)));
+        Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) =>
+            ActivationKernel.Apply<ReluActivation>(x.AsSpan(start, count), y.AsSpan(start, count), SimdSupport.Best));
         if (IsTraining)
         {
             _output = output;
@@ -42,24 +44,9 @@ public sealed class ReLU : Layer
         CheckBackward(_output, outputGradient, _output is null ? default : _output.Shape);
         Tensor inputGradient = InputGradientTensor(_output.Shape);
         float[] y = _output.Data, dy = outputGradient.Data, dx = inputGradient.Data;
-        Parallelism.ForRanges(y.Length, Parallelism.ElementwiseRange, (start, count) => Mask(y.AsSpan(start, count), dy.AsSpan(start, count), dx.AsSpan(start, count)));
+        Parallelism.ForRanges(y.Length, Parallelism.ElementwiseRange, (start, count) =>
+            ActivationKernel.Backward<ReluActivation>(y.AsSpan(start, count), dy.AsSpan(start, count), dx.AsSpan(start, count), SimdSupport.Best));
         return inputGradient;
-    }
-
-    /// <summary>dx = dy where y &gt; 0, else 0.</summary>
-    private static void Mask(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        int i = 0;
-        for (; i + Vector<float>.Count <= y.Length; i += Vector<float>.Count)
-        {
-            var positive = Vector.GreaterThan(new Vector<float>(y[i..]), Vector<float>.Zero);
-            Vector.ConditionalSelect(positive, new Vector<float>(dy[i..]), Vector<float>.Zero).CopyTo(dx[i..]);
-        }
-
-        for (; i < y.Length; i++)
-        {
-            dx[i] = y[i] > 0f ? dy[i] : 0f;
-        }
     }
 
     /// <summary>Returns <c>ReLU()</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Activations;
@@ -44,13 +43,7 @@ public sealed class Sigmoid : Layer
         Tensor inputGradient = InputGradientTensor(_output.Shape);
         float[] y = _output.Data, dy = outputGradient.Data, dxAll = inputGradient.Data;
         Parallelism.ForRanges(y.Length, Parallelism.ElementwiseRange, (start, count) =>
-        {
-            Span<float> dx = dxAll.AsSpan(start, count);
-            ReadOnlySpan<float> yRange = y.AsSpan(start, count);
-            TensorPrimitives.Subtract(1f, yRange, dx);                // 1 − y
-            TensorPrimitives.Multiply(dx, yRange, dx);                // y · (1 − y)
-            TensorPrimitives.Multiply(dx, dy.AsSpan(start, count), dx);
-        });
+            ActivationKernel.Backward<SigmoidActivation>(y.AsSpan(start, count), dy.AsSpan(start, count), dxAll.AsSpan(start, count), SimdSupport.Best));
         return inputGradient;
     }
 

@@ -62,6 +62,52 @@ public class ActivationKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void Relu_EveryWidth_IsMaxOfZeroWithNaNKept(int width)
+    {
+        float[] x = [.. Inputs(), float.NaN, -0f, 0f, 1e-45f, -1e-45f];
+        var y = new float[x.Length];
+
+        ActivationKernel.Apply<ReluActivation>(x, y, (SimdWidth)width);
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (float.IsNaN(x[i]))
+            {
+                float.IsNaN(y[i]).Should().BeTrue("torch.relu keeps NaN");
+            }
+            else
+            {
+                y[i].Should().Be(x[i] > 0 ? x[i] : 0f, $"relu({x[i]:R}) at width {width}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void Backward_EveryWidth_FollowsThresholdAndSigmoidBackward(int width)
+    {
+        var random = new Random(width);
+        int n = 1003;
+        float[] dy = [.. Enumerable.Range(0, n).Select(_ => (random.NextSingle() * 4f) - 2f)];
+        float[] yRelu = [.. Enumerable.Range(0, n).Select(i => i % 5 == 0 ? 0f : (random.NextSingle() * 2f) - 1f)];
+        float[] ySigmoid = [.. Enumerable.Range(0, n).Select(_ => random.NextSingle())];
+        var dxRelu = new float[n];
+        var dxSigmoid = new float[n];
+
+        ActivationKernel.Backward<ReluActivation>(yRelu, dy, dxRelu, (SimdWidth)width);
+        ActivationKernel.Backward<SigmoidActivation>(ySigmoid, dy, dxSigmoid, (SimdWidth)width);
+
+        for (int i = 0; i < n; i++)
+        {
+            // threshold_backward: dy where y > 0 (0 at y = 0, as PyTorch); sigmoid_backward: dy · (1 − y) · y.
+            dxRelu[i].Should().Be(yRelu[i] > 0 ? dy[i] : 0f);
+            double expected = dy[i] * (1.0 - ySigmoid[i]) * ySigmoid[i];
+            Math.Abs(dxSigmoid[i] - expected).Should().BeLessThanOrEqualTo(1e-6 * Math.Abs(expected) + 1e-12);
+        }
+    }
+
     [Fact]
     public void SigmoidLayer_UsesTheKernelsSigmoid()
     {
