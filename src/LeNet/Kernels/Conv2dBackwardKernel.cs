@@ -32,6 +32,11 @@ internal static class Conv2dBackwardKernel
         bool wide = g.Stride == 1;
         int wideRow = g.Width + (2 * g.Padding);
 
+        // Other strides use the general convolution's im2col and col2im (one implementation of each).
+        var window = new ConvWindow(
+            g.Batch, g.InChannels, g.Height, g.Width, 1, g.Kernel, g.Kernel, g.Stride, g.Stride,
+            g.Padding, g.Padding, 1, 1, g.OutHeight, g.OutWidth);
+
         Parallelism.For(chunks, chunk =>
         {
             Span<float> partialWeight = workspace.WeightGrad[chunk];
@@ -58,7 +63,7 @@ internal static class Conv2dBackwardKernel
                 }
                 else
                 {
-                    Im2Col(x, col, g);
+                    window.Im2Col(x, col);
                     Gemm.AddDotProducts(dy, g.OutPlane, col, workspace.TapStarts, partialWeight, g.OutChannels, taps, g.OutPlane);
                 }
                 for (int o = 0; o < g.OutChannels; o++)
@@ -72,7 +77,7 @@ internal static class Conv2dBackwardKernel
                     Gemm.AddProducts(weight, 1, taps, dy, colGrad, taps, g.OutChannels, g.OutPlane, accumulate: false);
                     Span<float> dx = inGrad.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
                     dx.Clear();
-                    Col2Im(colGrad, dx, g);
+                    window.Col2Im(colGrad, dx);
                 }
             }
         });
@@ -111,89 +116,6 @@ internal static class Conv2dBackwardKernel
             for (int y = 0; y < height; y++)
             {
                 planes.Slice(((o * height) + y) * width, width).CopyTo(wide.Slice(((o * height) + y) * wideRow, width));
-            }
-        }
-    }
-
-    /// <summary>col[(c·K + i)·K + j, y·OW + x] = x[c, y·s − p + i, x·s − p + j], or 0 where that is padding.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Im2Col(ReadOnlySpan<float> image, Span<float> col, in ConvGeometry g)
-    {
-        int k = g.Kernel;
-        for (int c = 0; c < g.InChannels; c++)
-        {
-            ReadOnlySpan<float> channel = image.Slice(c * g.InPlane, g.InPlane);
-            for (int i = 0; i < k; i++)
-            {
-                (int yStart, int yEnd) = g.ValidRange(i, g.Height, g.OutHeight);
-                for (int j = 0; j < k; j++)
-                {
-                    (int xStart, int xEnd) = g.ValidRange(j, g.Width, g.OutWidth);
-                    Span<float> row = col.Slice((((c * k) + i) * k + j) * g.OutPlane, g.OutPlane);
-
-                    // Zero only what reads padding: whole rows above and below, and the columns outside
-                    // [xStart, xEnd) of the others (clearing every row cost a fifth of a training step).
-                    row[..(yStart * g.OutWidth)].Clear();
-                    row[(yEnd * g.OutWidth)..].Clear();
-                    for (int y = yStart; y < yEnd; y++)
-                    {
-                        int iy = (y * g.Stride) - g.Padding + i;
-                        int ix = (xStart * g.Stride) - g.Padding + j;
-                        Span<float> outRow = row.Slice(y * g.OutWidth, g.OutWidth);
-                        outRow[..xStart].Clear();
-                        outRow[xEnd..].Clear();
-                        Span<float> dst = outRow[xStart..xEnd];
-                        if (g.Stride == 1)
-                        {
-                            channel.Slice((iy * g.Width) + ix, dst.Length).CopyTo(dst);
-                        }
-                        else
-                        {
-                            for (int t = 0; t < dst.Length; t++)
-                            {
-                                dst[t] = channel[(iy * g.Width) + ix + (t * g.Stride)];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>The adjoint of <see cref="Im2Col"/>: image[c, y·s − p + i, x·s − p + j] += col[(c·K + i)·K + j, y·OW + x].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Col2Im(ReadOnlySpan<float> col, Span<float> image, in ConvGeometry g)
-    {
-        int k = g.Kernel;
-        for (int c = 0; c < g.InChannels; c++)
-        {
-            Span<float> channel = image.Slice(c * g.InPlane, g.InPlane);
-            for (int i = 0; i < k; i++)
-            {
-                (int yStart, int yEnd) = g.ValidRange(i, g.Height, g.OutHeight);
-                for (int j = 0; j < k; j++)
-                {
-                    (int xStart, int xEnd) = g.ValidRange(j, g.Width, g.OutWidth);
-                    ReadOnlySpan<float> row = col.Slice((((c * k) + i) * k + j) * g.OutPlane, g.OutPlane);
-                    for (int y = yStart; y < yEnd; y++)
-                    {
-                        int iy = (y * g.Stride) - g.Padding + i;
-                        int ix = (xStart * g.Stride) - g.Padding + j;
-                        ReadOnlySpan<float> src = row.Slice((y * g.OutWidth) + xStart, xEnd - xStart);
-                        if (g.Stride == 1)
-                        {
-                            Span<float> dst = channel.Slice((iy * g.Width) + ix, src.Length);
-                            TensorPrimitives.Add(dst, src, dst);
-                        }
-                        else
-                        {
-                            for (int t = 0; t < src.Length; t++)
-                            {
-                                channel[(iy * g.Width) + ix + (t * g.Stride)] += src[t];
-                            }
-                        }
-                    }
-                }
             }
         }
     }
