@@ -1,4 +1,7 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Training;
 
@@ -9,50 +12,83 @@ internal static class AdamUpdate
     /// m ← m + (1 − β1)(g − m); v ← β2·v + (1 − β2)·g²; p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε).
     /// With <paramref name="l2"/> ≠ 0 the gradient first gains l2·p (Adam's coupled weight decay).
     /// </summary>
-    public static void Apply(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, int step, float lr, float beta1, float beta2, float eps, float l2)
+    public static void Apply(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, int step, float lr, float beta1, float beta2, float eps, float l2) =>
+        Apply(p, grad, m, v, step, lr, beta1, beta2, eps, l2, SimdSupport.Best);
+
+    /// <summary><see cref="Apply(Span{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, float, float, float, float, float)"/> at a given width.</summary>
+    public static void Apply(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, int step, float lr, float beta1, float beta2, float eps, float l2, SimdWidth width)
     {
-        float biasCorrection1 = 1f - MathF.Pow(beta1, step);
-        float biasCorrection2Sqrt = MathF.Sqrt(1f - MathF.Pow(beta2, step));
-        float stepSize = lr / biasCorrection1;
-
-        // Vectors of the same operations in the same order (no fused multiply-adds, IEEE square root and
-        // division), so every element gets exactly the scalar loop's result; the loop finishes the tail.
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        var constants = new Constants(lr, beta1, beta2, eps, l2, step);
+        switch (width)
         {
-            var oneMinusBeta1 = new Vector<float>(1f - beta1);
-            var vBeta2 = new Vector<float>(beta2);
-            var oneMinusBeta2 = new Vector<float>(1f - beta2);
-            var vL2 = new Vector<float>(l2);
-            var vBias2 = new Vector<float>(biasCorrection2Sqrt);
-            var vEps = new Vector<float>(eps);
-            var vStep = new Vector<float>(stepSize);
-            for (; i + Vector<float>.Count <= p.Length; i += Vector<float>.Count)
-            {
-                var pi = new Vector<float>(p[i..]);
-                var g = new Vector<float>(grad[i..]);
-                if (l2 != 0f)
-                {
-                    g += vL2 * pi;
-                }
+            case SimdWidth.Vector512:
+                Apply<Vector512Ops, Vector512<float>>(p, grad, m, v, constants);
+                break;
+            case SimdWidth.Vector256:
+                Apply<Vector256Ops, Vector256<float>>(p, grad, m, v, constants);
+                break;
+            case SimdWidth.Vector128:
+                Apply<Vector128Ops, Vector128<float>>(p, grad, m, v, constants);
+                break;
+            default:
+                Apply<ScalarOps, float>(p, grad, m, v, constants);
+                break;
+        }
+    }
 
-                var mi = new Vector<float>(m[i..]);
-                mi += oneMinusBeta1 * (g - mi);
-                var vi = (vBeta2 * new Vector<float>(v[i..])) + (oneMinusBeta2 * g * g);
-                Vector<float> denominator = (Vector.SquareRoot(vi) / vBias2) + vEps;
-                (pi - (vStep * (mi / denominator))).CopyTo(p[i..]);
-                mi.CopyTo(m[i..]);
-                vi.CopyTo(v[i..]);
-            }
+    /// <summary>
+    /// Whole vectors, then the scalar tail, with the same operations in the same order (no fused
+    /// multiply-adds; IEEE square root and division): every element gets exactly the scalar result,
+    /// whatever the width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Apply<TOps, TVec>(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, Constants k)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        ref float pRef = ref MemoryMarshal.GetReference(p);
+        ref float gRef = ref MemoryMarshal.GetReference(grad);
+        ref float mRef = ref MemoryMarshal.GetReference(m);
+        ref float vRef = ref MemoryMarshal.GetReference(v);
+        int i = 0;
+        for (; i + TOps.Count <= p.Length; i += TOps.Count)
+        {
+            Step<TOps, TVec>(ref pRef, ref gRef, ref mRef, ref vRef, i, k);
         }
 
         for (; i < p.Length; i++)
         {
-            float g = l2 != 0f ? grad[i] + (l2 * p[i]) : grad[i];
-            m[i] += (1f - beta1) * (g - m[i]);
-            v[i] = (beta2 * v[i]) + ((1f - beta2) * g * g);
-            float denominator = (MathF.Sqrt(v[i]) / biasCorrection2Sqrt) + eps;
-            p[i] -= stepSize * (m[i] / denominator);
+            Step<ScalarOps, float>(ref pRef, ref gRef, ref mRef, ref vRef, i, k);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TOps, TVec>(ref float pRef, ref float gRef, ref float mRef, ref float vRef, nint i, Constants k)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        TVec pi = TOps.Load(ref pRef, i);
+        TVec g = TOps.Load(ref gRef, i);
+        if (k.L2 != 0f)
+        {
+            g = TOps.Add(g, TOps.Multiply(TOps.Create(k.L2), pi));
+        }
+
+        TVec mi = TOps.Load(ref mRef, i);
+        mi = TOps.Add(mi, TOps.Multiply(TOps.Create(k.OneMinusBeta1), TOps.Subtract(g, mi)));
+        TVec vi = TOps.Add(TOps.Multiply(TOps.Create(k.Beta2), TOps.Load(ref vRef, i)), TOps.Multiply(TOps.Multiply(TOps.Create(k.OneMinusBeta2), g), g));
+        TVec denominator = TOps.Add(TOps.Divide(TOps.Sqrt(vi), TOps.Create(k.BiasCorrection2Sqrt)), TOps.Create(k.Eps));
+        TOps.Store(TOps.Subtract(pi, TOps.Multiply(TOps.Create(k.StepSize), TOps.Divide(mi, denominator))), ref pRef, i);
+        TOps.Store(mi, ref mRef, i);
+        TOps.Store(vi, ref vRef, i);
+    }
+
+    /// <summary>The step's scalars, computed once per parameter tensor.</summary>
+    private readonly record struct Constants(float OneMinusBeta1, float Beta2, float OneMinusBeta2, float Eps, float L2, float BiasCorrection2Sqrt, float StepSize)
+    {
+        public Constants(float lr, float beta1, float beta2, float eps, float l2, int step)
+            : this(1f - beta1, beta2, 1f - beta2, eps, l2, MathF.Sqrt(1f - MathF.Pow(beta2, step)), lr / (1f - MathF.Pow(beta1, step)))
+        {
         }
     }
 }

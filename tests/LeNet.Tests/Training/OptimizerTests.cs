@@ -94,6 +94,34 @@ public class OptimizerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(LeNet.Tests.Kernels.KernelWidths.All), MemberType = typeof(LeNet.Tests.Kernels.KernelWidths))]
+    public void AdamUpdate_EveryWidth_GivesTheScalarLoopsResultBitForBit(int width)
+    {
+        // 1,001 elements (a tail at every width), three steps with coupled weight decay: each width's vectors
+        // and tail must reproduce the one-lane computation exactly (same operations, same order, no FMA).
+        var random = new Random(7);
+        float[] Make() => [.. Enumerable.Range(0, 1001).Select(_ => (random.NextSingle() * 2f) - 1f)];
+        float[] p0 = Make(), g0 = Make();
+        (float[] P, float[] M, float[] V) Run(LeNet.Kernels.Simd.SimdWidth w)
+        {
+            float[] p = (float[])p0.Clone(), m = new float[p.Length], v = new float[p.Length];
+            for (int step = 1; step <= 3; step++)
+            {
+                AdamUpdate.Apply(p, g0, m, v, step, 1e-2f, 0.9f, 0.999f, 1e-8f, 0.05f, w);
+            }
+
+            return (p, m, v);
+        }
+
+        (float[] P, float[] M, float[] V) scalar = Run(LeNet.Kernels.Simd.SimdWidth.Scalar);
+        (float[] P, float[] M, float[] V) vector = Run((LeNet.Kernels.Simd.SimdWidth)width);
+
+        vector.P.Should().Equal(scalar.P);
+        vector.M.Should().Equal(scalar.M);
+        vector.V.Should().Equal(scalar.V);
+    }
+
     [Fact]
     public void ZeroGrad_ClearsEveryGradient()
     {

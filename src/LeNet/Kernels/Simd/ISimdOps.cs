@@ -53,6 +53,12 @@ internal interface ISimdOps<TVec>
 
     static abstract TVec Subtract(TVec left, TVec right);
 
+    /// <summary>Lane-wise IEEE division.</summary>
+    static abstract TVec Divide(TVec left, TVec right);
+
+    /// <summary>Lane-wise IEEE square root.</summary>
+    static abstract TVec Sqrt(TVec value);
+
     /// <summary>A mask per lane: all bits set where <paramref name="left"/> == <paramref name="right"/>, else zero.</summary>
     static abstract TVec Equal(TVec left, TVec right);
 

@@ -70,6 +70,12 @@ internal readonly struct ScalarOps : ISimdOps<float>
     public static float Subtract(float left, float right) => left - right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Divide(float left, float right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sqrt(float value) => MathF.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Equal(float left, float right) => left == right ? AllBits : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

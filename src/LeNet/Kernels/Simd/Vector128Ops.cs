@@ -84,6 +84,12 @@ internal readonly struct Vector128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sqrt(Vector128<float> value) => Vector128.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Equal(Vector128<float> left, Vector128<float> right) => Vector128.Equals(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -83,6 +83,12 @@ internal readonly struct Vector256Ops : ISimdOps<Vector256<float>>
     public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sqrt(Vector256<float> value) => Vector256.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Equal(Vector256<float> left, Vector256<float> right) => Vector256.Equals(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -83,6 +83,12 @@ internal readonly struct Vector512Ops : ISimdOps<Vector512<float>>
     public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sqrt(Vector512<float> value) => Vector512.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Equal(Vector512<float> left, Vector512<float> right) => Vector512.Equals(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
