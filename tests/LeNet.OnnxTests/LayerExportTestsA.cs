@@ -1,7 +1,6 @@
 using LeNet.IO;
 using LeNet.Layers;
 using LeNet.Tests;
-using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 
 namespace LeNet.OnnxTests;
@@ -57,24 +56,9 @@ public class LayerExportTestsA(ITestOutputHelper output)
     [MemberData(nameof(Names))]
     public void OnnxRuntime_ExportedLayer_MatchesEvaluationForwardForBatches1And3(string name)
     {
-        using var dir = new TempDirectory();
         (Layer layer, int[] sample) = Case(name);
-        var net = new Sequential(layer);
-        net.Eval();
-        OnnxExporter.Export(net, dir.File("layer.onnx"), [1, .. sample]);
-        using var session = new InferenceSession(dir.File("layer.onnx"));
 
-        foreach (int batch in new[] { 1, 3 })
-        {
-            Tensor x = Values(new Random(batch), [batch, .. sample]);
-            Tensor expected = net.Forward(x);
-
-            float[] actual = Run(session, x, out long[] shape);
-
-            shape.Should().Equal(expected.Shape.ToArray().Select(d => (long)d));
-            output.WriteLine($"{layer}, batch {batch}: max |ORT − LeNet| = {actual.Zip(expected.ToArray(), (a, e) => Math.Abs(a - e)).Max():E2}");
-            actual.Should().BeCloseTo(expected.ToArray(), atol: 1e-5);
-        }
+        OrtRun.ExportAndCompare(new Sequential(layer), sample, output, $"{layer}", atol: 1e-5);
     }
 
     [Fact]
@@ -101,28 +85,5 @@ public class LayerExportTestsA(ITestOutputHelper output)
     {
         slopes.CopyTo(layer.Weight.Value.AsSpan());
         return layer;
-    }
-
-    /// <summary>Values in (−4, 4): both sides of every activation, and past Softplus(2, 5)'s threshold.</summary>
-    private static Tensor Values(Random random, int[] shape)
-    {
-        var t = new Tensor(shape);
-        Span<float> span = t.AsSpan();
-        for (int i = 0; i < span.Length; i++)
-        {
-            span[i] = (random.NextSingle() * 8) - 4;
-        }
-
-        return t;
-    }
-
-    private static float[] Run(InferenceSession session, Tensor x, out long[] shape)
-    {
-        float[] data = x.ToArray();
-        using var input = OrtValue.CreateTensorValueFromMemory(data, x.Shape.ToArray().Select(d => (long)d).ToArray());
-        using var options = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = session.Run(options, ["input"], [input], ["output"]);
-        shape = results[0].GetTensorTypeAndShape().Shape;
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 }

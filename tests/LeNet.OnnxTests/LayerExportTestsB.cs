@@ -3,7 +3,6 @@ using LeNet.IO;
 using LeNet.Layers;
 using LeNet.OnnxTests.Onnx;
 using LeNet.Tests;
-using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 
 namespace LeNet.OnnxTests;
@@ -183,25 +182,7 @@ public class LayerExportTestsB(ITestOutputHelper output)
         act1d.Should().Throw<NotSupportedException>().WithMessage("*BatchNorm1d(3, affine=false, trackRunningStats=false)*running statistics*");
     }
 
-    private void RunAndCompare(Sequential net, int[] sample)
-    {
-        using var dir = new TempDirectory();
-        net.Eval();
-        OnnxExporter.Export(net, dir.File("layer.onnx"), [1, .. sample]);
-        using var session = new InferenceSession(dir.File("layer.onnx"));
-
-        foreach (int batch in new[] { 1, 3 })
-        {
-            Tensor x = Values(new Random(batch), [batch, .. sample]);
-            Tensor expected = net.Forward(x);
-
-            float[] actual = Run(session, x, out long[] shape);
-
-            shape.Should().Equal(expected.Shape.ToArray().Select(d => (long)d));
-            output.WriteLine($"{net}, batch {batch}: max |ORT − LeNet| = {actual.Zip(expected.ToArray(), (a, e) => Math.Abs(a - e)).Max():E2}");
-            actual.Should().BeCloseTo(expected.ToArray(), atol: 1e-5, rtol: 1e-5);
-        }
-    }
+    private void RunAndCompare(Sequential net, int[] sample) => OrtRun.ExportAndCompare(net, sample, output, net.ToString(), atol: 1e-5, rtol: 1e-5);
 
     /// <summary>Running statistics, weight and bias away from 0 and 1, per channel, as after training.</summary>
     private static BatchNorm Statistics(BatchNorm layer)
@@ -224,24 +205,6 @@ public class LayerExportTestsB(ITestOutputHelper output)
         {
             span[i] = low + (random.NextSingle() * (high - low));
         }
-    }
-
-    /// <summary>Values in (−4, 4), signed, so that a max pool's padding never wins by accident.</summary>
-    private static Tensor Values(Random random, int[] shape)
-    {
-        var t = new Tensor(shape);
-        Fill(t.AsSpan(), random, -4f, 4f);
-        return t;
-    }
-
-    private static float[] Run(InferenceSession session, Tensor x, out long[] shape)
-    {
-        float[] data = x.ToArray();
-        using var input = OrtValue.CreateTensorValueFromMemory(data, x.Shape.ToArray().Select(d => (long)d).ToArray());
-        using var options = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = session.Run(options, ["input"], [input], ["output"]);
-        shape = results[0].GetTensorTypeAndShape().Shape;
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     private static long[] Int64s(TensorProto tensor)

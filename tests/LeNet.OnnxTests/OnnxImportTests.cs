@@ -50,7 +50,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         using var session = new InferenceSession(path);
         Tensor x = Pixels(new Random(file.Length), 5, channels, height, width);
 
-        float[] expected = Run(session, x, out long[] shape);
+        float[] expected = OrtRun.Run(session, x, out long[] shape);
         Tensor actual = net.Forward(x);
 
         actual.Shape.ToArray().Select(d => (long)d).Should().Equal(shape);
@@ -66,7 +66,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         using var session = new InferenceSession(path);
         Tensor x = Pixels(new Random(3), 1, 1, 28, 28);
 
-        float[] expected = Run(session, x, out _);
+        float[] expected = OrtRun.Run(session, x, out _);
 
         net.Select(l => l.GetType()).Should().Contain(typeof(Flatten));
         net.Forward(x).ToArray().Should().BeCloseTo(expected, atol: 1e-5);
@@ -129,7 +129,7 @@ public class OnnxImportTests(ITestOutputHelper output)
 
         // Our Dropout exports as ONNX Identity (inference), which imports as nothing.
         imported.Names.Should().Equal("conv1", "relu1", "conv2", "relu2", "pool", "flatten", "fc1", "relu3", "fc2", "log_softmax");
-        imported.Forward(x).ToArray().Should().BeCloseTo(Run(session, x, out _), atol: 1e-5);
+        imported.Forward(x).ToArray().Should().BeCloseTo(OrtRun.Run(session, x, out _), atol: 1e-5);
     }
 
     [Fact]
@@ -286,7 +286,7 @@ public class OnnxImportTests(ITestOutputHelper output)
 
         net.Names.Should().Equal("fc");
         net[0].Should().BeOfType<Linear>().Which.Bias.Should().NotBeNull();
-        net.Forward(x).ToArray().Should().BeCloseTo(Run(session, x, out _), atol: 1e-6);
+        net.Forward(x).ToArray().Should().BeCloseTo(OrtRun.Run(session, x, out _), atol: 1e-6);
     }
 
     [Fact]
@@ -316,7 +316,7 @@ public class OnnxImportTests(ITestOutputHelper output)
 
         net.Names.Should().Equal("bn");
         net[0].Should().BeOfType<BatchNorm1d>().Which.Eps.Should().Be(1e-3f);
-        net.Forward(x).ToArray().Should().BeCloseTo(Run(session, x, out _), atol: 1e-6);
+        net.Forward(x).ToArray().Should().BeCloseTo(OrtRun.Run(session, x, out _), atol: 1e-6);
     }
 
     /// <summary>Backend test cases of the ONNX project (Debian's libonnx-testdata; CI installs it) that are chains of supported layers.</summary>
@@ -421,18 +421,6 @@ public class OnnxImportTests(ITestOutputHelper output)
             Name = name,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         };
-    }
-
-    internal static float[] Run(InferenceSession session, Tensor x, out long[] shape)
-    {
-        string inputName = session.InputMetadata.Keys.Single();
-        string outputName = session.OutputMetadata.Keys.Single();
-        float[] data = x.ToArray();
-        using var input = OrtValue.CreateTensorValueFromMemory(data, [.. x.Shape.ToArray().Select(d => (long)d)]);
-        using var options = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = session.Run(options, [inputName], [input], [outputName]);
-        shape = results[0].GetTensorTypeAndShape().Shape;
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     internal static Tensor Pixels(Random random, params int[] shape)

@@ -24,7 +24,7 @@ public class OnnxRuntimeTests(ITestOutputHelper output)
         {
             Tensor x = Pixels(new Random(batch), batch, 1, 28, 28);
 
-            float[] actual = Run(session, x, out long[] shape);
+            float[] actual = OrtRun.Run(session, x, out long[] shape);
 
             float[] expected = net.Forward(x).ToArray();
             shape.Should().Equal(batch, 10);
@@ -63,7 +63,7 @@ public class OnnxRuntimeTests(ITestOutputHelper output)
         OnnxExporter.Export(net, dir.File("net.onnx"), 1, 3, 17, 19);
         using var session = new InferenceSession(dir.File("net.onnx"));
 
-        float[] actual = Run(session, x, out long[] shape);
+        float[] actual = OrtRun.Run(session, x, out long[] shape);
 
         shape.Should().Equal(3, 5);
         actual.Should().BeCloseTo(net.Forward(x).ToArray(), atol: 1e-5);
@@ -81,20 +81,10 @@ public class OnnxRuntimeTests(ITestOutputHelper output)
         OnnxExporter.Export(net, dir.File("lenet.onnx"), 1, 1, 28, 28);
         using var session = new InferenceSession(dir.File("lenet.onnx"));
 
-        float[] actual = Run(session, io["input"], out _);
+        float[] actual = OrtRun.Run(session, io["input"], out _);
 
         output.WriteLine($"{variant}: max |ORT − libtorch| = {MaxAbsDifference(actual, io["logits"].ToArray()):E2}");
         actual.Should().BeCloseTo(io["logits"].ToArray(), atol: 1e-5);
-    }
-
-    private static float[] Run(InferenceSession session, Tensor x, out long[] shape)
-    {
-        float[] data = x.ToArray();
-        using var input = OrtValue.CreateTensorValueFromMemory(data, x.Shape.ToArray().Select(d => (long)d).ToArray());
-        using var options = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = session.Run(options, ["input"], [input], ["output"]);
-        shape = results[0].GetTensorTypeAndShape().Shape;
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     /// <summary>Values in [0, 1), like MNIST pixels.</summary>
