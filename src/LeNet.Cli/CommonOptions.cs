@@ -110,8 +110,8 @@ internal static class CommonOptions
 
         network = modelName ?? recorded ?? "lenet";
         Sequential model = Create(network);
-        // Load reads the file again (it is small) for the prefix handling: --strip-prefix, and the hint for a DataParallel file.
-        LoadInto(network, weightsPath, () => model.Load(weightsPath, strict: true, stripPrefix));
+        // The library's prefix handling on the file already read: --strip-prefix, and the hint for a DataParallel file.
+        LoadInto(network, weightsPath, () => model.LoadStateDict(model.StateDictOf(file, weightsPath, stripPrefix), strict: true));
         model.Eval();
         return model;
     }

@@ -63,11 +63,18 @@ public sealed partial class Sequential
 
         if (LooksLikeSafeTensors(head))
         {
-            return Checked(Strip(SafeTensors.Read(path), stripPrefix), path, stripPrefix);
+            return StateDictOf(SafeTensors.Read(path), path, stripPrefix);
         }
 
         throw NotAWeightsFile(path, head);
     }
+
+    /// <summary>
+    /// The state dict of a safetensors file already read (<paramref name="path"/> names it in messages), prefix
+    /// stripped, refused with the prefix advice when every key carries a prefix the model's keys lack.
+    /// </summary>
+    internal IReadOnlyDictionary<string, Tensor> StateDictOf(SafeTensorsFile file, string path, string? stripPrefix) =>
+        Checked(Strip(file, stripPrefix), path, stripPrefix);
 
     /// <summary>Whether the file's first bytes look like safetensors: an 8-byte length, then the JSON header's '{'.</summary>
     internal static bool LooksLikeSafeTensors(ReadOnlySpan<byte> head) => head.Length > 8 && head[8] == (byte)'{';
