@@ -7,7 +7,7 @@ using LeNet.Kernels.Simd;
 
 namespace LeNet.Kernels;
 
-/// <summary>An activation over a contiguous run of values, in place, for kernels that cannot fuse it into their accumulators.</summary>
+/// <summary>An activation, or its backward rule, over a contiguous run of values: for kernels that cannot fuse it into their accumulators, and for the element-wise layers (the same function as the fused epilogues).</summary>
 internal static class ActivationKernel
 {
     /// <summary>y[i] = act(x[i]) at the given width (x and y may be the same span).</summary>
@@ -31,7 +31,7 @@ internal static class ActivationKernel
         }
     }
 
-    /// <summary>y[i] = act(x[i]): whole vectors, then the scalar tail (the same function, one lane).</summary>
+    /// <summary>y[i] = act(x[i]) (in place when x and y are the same span): whole vectors, then the scalar tail (the same function, one lane).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOps, TVec, TAct>(ReadOnlySpan<float> x, Span<float> y)
         where TOps : ISimdOps<TVec>
@@ -94,26 +94,6 @@ internal static class ActivationKernel
         for (; i < y.Length; i++)
         {
             Unsafe.Add(ref dxRef, i) = TAct.Backward<ScalarOps, float>(Unsafe.Add(ref yRef, i), Unsafe.Add(ref dyRef, i));
-        }
-    }
-
-    /// <summary>values[i] = act(values[i]): whole vectors, then the scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply<TOps, TVec, TAct>(Span<float> values)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TAct : IActivation
-    {
-        ref float v = ref MemoryMarshal.GetReference(values);
-        int i = 0;
-        for (; i + TOps.Count <= values.Length; i += TOps.Count)
-        {
-            TOps.Store(TAct.Apply<TOps, TVec>(TOps.Load(ref v, i)), ref v, i);
-        }
-
-        for (; i < values.Length; i++)
-        {
-            Unsafe.Add(ref v, i) = TAct.Apply<ScalarOps, float>(Unsafe.Add(ref v, i));
         }
     }
 }

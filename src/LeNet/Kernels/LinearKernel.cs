@@ -100,7 +100,8 @@ internal static class LinearKernel
         // The blocks end in scalars (one per dot product): the activation runs afterwards, vectorized.
         if (typeof(TAct) != typeof(Identity))
         {
-            ActivationKernel.Apply<TOps, TVec, TAct>(output[..(rows * outFeatures)]);
+            Span<float> activated = output[..(rows * outFeatures)];
+            ActivationKernel.Apply<TOps, TVec, TAct>(activated, activated);
         }
     }
 
