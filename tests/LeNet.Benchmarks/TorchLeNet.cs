@@ -53,19 +53,13 @@ public static class TorchLeNet
         int copied = 0;
         using (torch.no_grad())
         {
-            foreach ((string name, TorchSharp.Modules.Parameter parameter) in module.named_parameters())
+            IEnumerable<(string Name, torch.Tensor Tensor)> targets =
+                module.named_parameters().Select(p => (p.name, (torch.Tensor)p.parameter)).Concat(module.named_buffers());
+            foreach ((string name, torch.Tensor target) in targets)
             {
                 Tensor value = state[name];
                 using torch.Tensor source = torch.tensor(value.ToArray(), [.. value.Shape.ToArray().Select(d => (long)d)]);
-                parameter.copy_(source);
-                copied++;
-            }
-
-            foreach ((string name, torch.Tensor buffer) in module.named_buffers())
-            {
-                Tensor value = state[name];
-                using torch.Tensor source = torch.tensor(value.ToArray(), [.. value.Shape.ToArray().Select(d => (long)d)]);
-                buffer.copy_(source);
+                target.copy_(source);
                 copied++;
             }
         }
