@@ -34,7 +34,7 @@ internal sealed class CompiledForward
     public CompiledForward(Sequential model)
     {
         _model = model;
-        _leaves = [.. PredictorPlan.Leaves(model).Select(leaf => leaf.Layer)];
+        _leaves = [.. StageCompiler.Leaves(model).Select(leaf => leaf.Layer)];
     }
 
     /// <summary>How many times a plan was compiled (a new shape, or weights that moved); for the tests.</summary>

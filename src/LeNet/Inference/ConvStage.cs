@@ -46,6 +46,14 @@ internal sealed class ConvStage : Stage
         _bias.CopyTo(_channelsBias, 0);
     }
 
+    public override int SourceLength => _plan.SourceLength;
+
+    public override int GemmLength => _plan.OutputLength;
+
+    public override int ColumnsLength => _plan.ColumnsLength;
+
+    public override int RowLength => PoolKernel.RowLength(2, 2, Math.Max(1, _plan.Geometry.OutWidth / 2));
+
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
     {
         switch (width)

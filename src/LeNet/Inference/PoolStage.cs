@@ -16,6 +16,8 @@ internal sealed class PoolStage(Pool2d pool, TileMap input, TileMap output, int 
     private readonly int _kernel = pool.KernelSize;
     private readonly int _stride = pool.Stride;
 
+    public override int RowLength => PoolKernel.RowLength(_kernel, _stride, OutputMap.Width);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
     {

@@ -5,11 +5,12 @@ using LeNet.Layers;
 namespace LeNet.Inference;
 
 /// <summary>
-/// A <see cref="Sequential"/> compiled for <see cref="Predictor"/>: its layers grouped into stages
-/// (convolution + activation + 2×2 pool fused; dense layer + activation fused; an evaluation-mode
-/// BatchNorm right after a convolution or dense layer folded into its weights; Flatten is free in the
-/// batch-inner layout; Dropout, Dropout2d and Identity, identities at inference, are dropped), the feature maps between them with the zero padding their consumers need, and
-/// the scratch sizes of a <see cref="Workspace"/>.
+/// A <see cref="Sequential"/> compiled for inference (the <see cref="Predictor"/> and evaluation-mode
+/// <see cref="Sequential.Forward"/>): the stages the <see cref="StageCompiler"/> found (convolution +
+/// BatchNorm folded into its weights + activation + 2×2 pool; dense layer + BatchNorm + activation;
+/// Flatten free in the batch-inner layout; Dropout and Identity dropped), built with the layers' current
+/// weights, the feature maps between them with the zero padding their consumers need, and the scratch
+/// sizes of a <see cref="Workspace"/>.
 /// </summary>
 internal sealed class PredictorPlan
 {
@@ -18,87 +19,23 @@ internal sealed class PredictorPlan
         // Let the layers report a shape that does not fit, with their own messages.
         int[] outputShape = model.GetOutputShape([1, .. imageShape]);
         OutputShape = outputShape[1..];
-        var shapes = new List<(int C, int H, int W, int Pad)>
+        StageCompiler compiled = StageCompiler.Compile(model, imageShape, training: false);
+        if (compiled.Unsupported is (ILayer layer, int index))
         {
-            imageShape.Length == 3 ? (imageShape[0], imageShape[1], imageShape[2], 0) : (imageShape[0], 1, 1, 0),
-        };
-        var specs = new List<Func<TileMap[], Stage>>();
-        var convPlans = new List<(int Map, ConvImagePlan Plan)>();
-        List<(ILayer Layer, int Index)> layers = [.. Leaves(model).Where(leaf => leaf.Layer is not (DropoutBase or Identity))];
-        bool flat = imageShape.Length == 1;
-        for (int l = 0; l < layers.Count; l++)
-        {
-            (ILayer layer, int _) = layers[l];
-            int current = shapes.Count - 1;
-            (int c, int h, int w, _) = shapes[current];
-            switch (layer)
-            {
-                case Conv2d { IsPlain: true } conv when !flat:
-                    {
-                        BatchNorm? norm = NormAt<BatchNorm2d>(layers, l + 1);
-                        l += norm is null ? 0 : 1;
-                        ActivationKind activation = ActivationAt(layers, l + 1);
-                        l += activation == ActivationKind.None ? 0 : 1;
-                        int[] convShape = conv.GetOutputShape([1, c, h, w]);
-                        Pool2d? pool = l + 1 < layers.Count && layers[l + 1].Layer is Pool2d { IsPlain: true, KernelSize: 2, Stride: 2 } p
-                            && convShape[2] >= 2 && convShape[3] >= 2 ? p : null;
-                        l += pool is null ? 0 : 1;
-                        int[] outShape = pool?.GetOutputShape(convShape) ?? convShape;
-                        shapes[current] = (c, h, w, conv.Pad);
-                        shapes.Add((outShape[1], outShape[2], outShape[3], 0));
-                        var plan = new ConvImagePlan(new ConvGeometry(1, c, h, w, conv.OutChannels, conv.Kernel, conv.Step, conv.Pad, convShape[2], convShape[3]));
-                        convPlans.Add((current, plan));
-                        specs.Add(maps => new ConvStage(conv, norm, activation, pool, maps[current], maps[current + 1], current, current + 1, plan));
-                        break;
-                    }
-
-                case Pool2d { IsPlain: true } pool when !flat:
-                    {
-                        int[] outShape = pool.GetOutputShape([1, c, h, w]);
-                        shapes.Add((outShape[1], outShape[2], outShape[3], 0));
-                        specs.Add(maps => new PoolStage(pool, maps[current], maps[current + 1], current, current + 1));
-                        RowLength = Math.Max(RowLength, PoolKernel.RowLength(pool.KernelSize, pool.Stride, outShape[3]));
-                        break;
-                    }
-
-                case Sigmoid or ReLU:
-                    {
-                        ActivationKind activation = ActivationAt(layers, l);
-                        specs.Add(maps => new ActivationStage(activation, maps[current], current));
-                        break;
-                    }
-
-                case Flatten:
-                    flat = true;
-                    break;
-
-                case Linear linear when flat || (h == 1 && w == 1):
-                    {
-                        BatchNorm? norm = NormAt<BatchNorm1d>(layers, l + 1);
-                        l += norm is null ? 0 : 1;
-                        ActivationKind activation = ActivationAt(layers, l + 1);
-                        l += activation == ActivationKind.None ? 0 : 1;
-                        shapes.Add((linear.OutFeatures, 1, 1, 0));
-                        flat = true;
-                        specs.Add(maps => new LinearStage(linear, norm, activation, maps[current], maps[current + 1], current, current + 1));
-                        break;
-                    }
-
-                default:
-                    throw new NotSupportedException(
-                        $"Predictor: layer {layers[l].Index} ({layer}) is not supported here; a predictor compiles Conv2d, AvgPool2d, MaxPool2d, Sigmoid, ReLU, Flatten and Linear " +
-                        "(convolutions and pools before Flatten, dense layers after it), BatchNorm right after a convolution or dense layer, Dropout and Identity. Sequential.Forward runs any model.");
-            }
+            throw new NotSupportedException(
+                $"Predictor: layer {index} ({layer}) is not supported here; a predictor compiles Conv2d, AvgPool2d, MaxPool2d, Sigmoid, ReLU, Flatten and Linear " +
+                "(convolutions and pools before Flatten, dense layers after it), BatchNorm right after a convolution or dense layer, Dropout and Identity. Sequential.Forward runs any model.");
         }
 
-        Maps = [.. shapes.Select(s => new TileMap(s.C, s.H, s.W, s.Pad))];
+        Maps = compiled.Maps;
+        Stages = [.. compiled.Specs.Select(spec => spec.Build(Maps))];
         ImageLengths = [.. Maps.Select(m => m.Channels * m.PaddedHeight * m.PaddedWidth)];
-        foreach ((int map, ConvImagePlan plan) in convPlans)
+        foreach (Stage stage in Stages)
         {
-            ImageLengths[map] = Math.Max(ImageLengths[map], plan.SourceLength);
-            GemmLength = Math.Max(GemmLength, plan.OutputLength);
-            ColumnsLength = Math.Max(ColumnsLength, plan.ColumnsLength);
-            RowLength = Math.Max(RowLength, PoolKernel.RowLength(2, 2, Math.Max(1, plan.Geometry.OutWidth / 2)));
+            ImageLengths[stage.Input] = Math.Max(ImageLengths[stage.Input], stage.SourceLength);
+            GemmLength = Math.Max(GemmLength, stage.GemmLength);
+            ColumnsLength = Math.Max(ColumnsLength, stage.ColumnsLength);
+            RowLength = Math.Max(RowLength, stage.RowLength);
         }
 
         // A dense layer's single-image kernel stores its outputs padded to whole vectors.
@@ -112,7 +49,6 @@ internal sealed class PredictorPlan
 
         // The channel-vectorized convolution scatters one vector of channels through this row.
         RowLength = Math.Max(RowLength, ConvChannelsKernel.ChannelAlign);
-        Stages = [.. specs.Select(spec => spec(Maps))];
         InputLength = Maps[0].Features;
         OutputLength = Maps[^1].Features;
         ImageStages = CountImageStages(Stages);
@@ -174,37 +110,4 @@ internal sealed class PredictorPlan
 
     /// <summary>One output's shape (the model's output shape without the batch).</summary>
     public int[] OutputShape { get; }
-
-    /// <summary>The BatchNorm at <paramref name="index"/> when the plan can fold it (it keeps running statistics, so evaluation uses them), else null.</summary>
-    private static BatchNorm? NormAt<TNorm>(List<(ILayer Layer, int Index)> layers, int index)
-        where TNorm : BatchNorm =>
-        index < layers.Count && layers[index].Layer is TNorm { TrackRunningStats: true } norm ? norm : null;
-
-    private static ActivationKind ActivationAt(List<(ILayer Layer, int Index)> layers, int index) =>
-        index >= layers.Count ? ActivationKind.None
-        : layers[index].Layer switch
-        {
-            Sigmoid => ActivationKind.Sigmoid,
-            ReLU => ActivationKind.Relu,
-            _ => ActivationKind.None,
-        };
-
-    /// <summary>The leaves of nested Sequentials, in order, with their index in the top-level model.</summary>
-    internal static List<(ILayer Layer, int Index)> Leaves(Sequential model)
-    {
-        var leaves = new List<(ILayer, int)>();
-        for (int i = 0; i < model.Count; i++)
-        {
-            if (model[i] is Sequential nested)
-            {
-                leaves.AddRange(Leaves(nested).Select(leaf => (leaf.Layer, i)));
-            }
-            else
-            {
-                leaves.Add((model[i], i));
-            }
-        }
-
-        return leaves;
-    }
 }

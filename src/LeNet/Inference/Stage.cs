@@ -18,6 +18,18 @@ internal abstract class Stage(TileMap input, TileMap output, int inputIndex, int
 
     public int Output { get; } = outputIndex;
 
+    /// <summary>Floats this stage reads of its input's single-image buffer, past the map itself (a convolution's slack); 0 for just the map.</summary>
+    public virtual int SourceLength => 0;
+
+    /// <summary>Floats of the workspace's GEMM output this stage needs.</summary>
+    public virtual int GemmLength => 0;
+
+    /// <summary>Floats of the workspace's im2col columns this stage needs.</summary>
+    public virtual int ColumnsLength => 0;
+
+    /// <summary>Floats of the workspace's row scratch this stage needs.</summary>
+    public virtual int RowLength => 0;
+
     /// <summary>Runs the stage on the first <paramref name="laneGroups"/> vectors of images of the tile.</summary>
     public abstract void RunTile(Workspace workspace, SimdWidth width, int laneGroups);
 

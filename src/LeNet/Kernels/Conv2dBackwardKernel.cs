@@ -57,7 +57,7 @@ internal static class Conv2dBackwardKernel
                     // Stride 1 needs no im2col: with the input zero-padded to rows of W+2p and dY's rows widened
                     // to the same length (extra columns 0), tap (c, i, j)'s column is one contiguous run of the
                     // padded image starting at (i, j); the widened columns multiply by 0.
-                    PadInto(x, col, g.InChannels, g.Height, g.Width, g.Padding);
+                    ConvImageKernel.CopyInterior(x, col, g.InChannels, g.Height, g.Width, g.Padding);
                     Widen(dy, wideGrad, g.OutChannels, g.OutHeight, g.OutWidth, wideRow);
                     Gemm.AddDotProducts(wideGrad, g.OutHeight * wideRow, col, workspace.TapStarts, partialWeight, g.OutChannels, taps, g.OutHeight * wideRow);
                 }
@@ -89,20 +89,6 @@ internal static class Conv2dBackwardKernel
             if (biasGrad is not null)
             {
                 TensorPrimitives.Add(biasGrad, workspace.BiasGrad[chunk], biasGrad);
-            }
-        }
-    }
-
-    /// <summary>Copies each channel into the interior of its zero-bordered [H+2p, W+2p] plane (the border is never written: it stays 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PadInto(ReadOnlySpan<float> image, Span<float> padded, int channels, int height, int width, int padding)
-    {
-        int paddedWidth = width + (2 * padding), paddedPlane = (height + (2 * padding)) * paddedWidth;
-        for (int c = 0; c < channels; c++)
-        {
-            for (int y = 0; y < height; y++)
-            {
-                image.Slice(((c * height) + y) * width, width).CopyTo(padded.Slice((c * paddedPlane) + ((y + padding) * paddedWidth) + padding, width));
             }
         }
     }

@@ -20,19 +20,29 @@ namespace LeNet.Kernels;
 internal static class ConvImageKernel
 {
     /// <summary>Copies image [C, H, W] into the interior of <paramref name="padded"/> [C, Hp, Wp] and zeroes the rest (borders and slack).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pad(ReadOnlySpan<float> image, Span<float> padded, ConvImagePlan plan)
     {
         ConvGeometry g = plan.Geometry;
         Debug.Assert(image.Length == g.InChannels * g.InPlane);
         Debug.Assert(padded.Length >= plan.SourceLength);
         padded.Clear();
-        for (int c = 0; c < g.InChannels; c++)
+        CopyInterior(image, padded, g.InChannels, g.Height, g.Width, g.Padding);
+    }
+
+    /// <summary>
+    /// Copies each channel of image [C, H, W] into the interior of its [H+2p, W+2p] plane of
+    /// <paramref name="padded"/>; the border is not written (zero it once, and it stays zero).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopyInterior(ReadOnlySpan<float> image, Span<float> padded, int channels, int height, int width, int padding)
+    {
+        int paddedWidth = width + (2 * padding), paddedPlane = (height + (2 * padding)) * paddedWidth;
+        Debug.Assert(image.Length >= channels * height * width && padded.Length >= channels * paddedPlane);
+        for (int c = 0; c < channels; c++)
         {
-            for (int y = 0; y < g.Height; y++)
+            for (int y = 0; y < height; y++)
             {
-                image.Slice((c * g.InPlane) + (y * g.Width), g.Width)
-                    .CopyTo(padded.Slice((((c * plan.PaddedHeight) + y + g.Padding) * plan.PaddedWidth) + g.Padding));
+                image.Slice(((c * height) + y) * width, width).CopyTo(padded.Slice((c * paddedPlane) + ((y + padding) * paddedWidth) + padding, width));
             }
         }
     }

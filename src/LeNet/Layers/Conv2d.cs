@@ -1,3 +1,4 @@
+using LeNet.Inference;
 using LeNet.IO;
 using LeNet.Kernels;
 
@@ -212,6 +213,24 @@ public sealed class Conv2d : Layer
         {
             yield return ("bias", Bias);
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A plain convolution fuses a BatchNorm2d it folds (inference), a Sigmoid or ReLU, and a 2×2 stride-2 pool after them.</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        if (!IsPlain || compiler.Flat || compiler.Channels != InChannels)
+        {
+            return false;
+        }
+
+        int[] convShape = GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]);
+        BatchNorm? norm = compiler.TakeNorm<BatchNorm2d>();
+        ActivationKind activation = compiler.TakeActivation();
+        Pool2d? pool = convShape[2] >= 2 && convShape[3] >= 2 ? compiler.Take<Pool2d>(p => p is { IsPlain: true, KernelSize: 2, Stride: 2 }) : null;
+        var geometry = new ConvGeometry(1, compiler.Channels, compiler.Height, compiler.Width, OutChannels, Kernel, Step, Pad, convShape[2], convShape[3]);
+        compiler.Add(new ConvStageSpec(this, norm, activation, pool, geometry), pool?.GetOutputShape(convShape) ?? convShape, inputPad: Pad);
+        return true;
     }
 
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>

@@ -103,6 +103,9 @@ public abstract class DropoutBase : Layer
         return $"{Name}(p={(p.Contains('.') ? p : p + ".0")})";
     }
 
+    /// <inheritdoc/>
+    internal override bool IsIdentityIn(bool training) => !training;
+
     /// <remarks>An exported model is in evaluation mode, where dropout is the identity.</remarks>
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Identity", this, prefix);
 }

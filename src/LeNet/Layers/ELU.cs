@@ -1,5 +1,6 @@
 using LeNet.IO;
 using LeNet.Kernels;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -26,11 +27,11 @@ public sealed class ELU : ElementwiseActivation
     /// <inheritdoc/>
     public override string Name => nameof(ELU);
 
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Elu(x, Alpha, 1f, y);
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Elu(x, Alpha, 1f, y, SimdSupport.Best);
 
     /// <remarks>dx = dy where x &gt; 0, else dy · alpha · eˣ.</remarks>
     private protected override void Differentiate(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        ActivationFunctions.EluBackward(x, Alpha, 1f, dy, dx);
+        ActivationFunctions.EluBackward(x, Alpha, 1f, dy, dx, SimdSupport.Best);
 
     /// <summary>Returns <c>ELU(alpha=1.0)</c>.</summary>
     /// <returns>The layer's description.</returns>

@@ -1,3 +1,4 @@
+using LeNet.Inference;
 using LeNet.IO;
 
 namespace LeNet.Layers;
@@ -61,6 +62,14 @@ public sealed class Flatten : Layer
     /// <summary>Returns <c>Flatten()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Flatten()";
+
+    /// <inheritdoc/>
+    /// <remarks>Free in the batch-inner layout: the compiler only marks the map flat.</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        compiler.Flatten();
+        return true;
+    }
 
     /// <remarks>torch.nn.Flatten() is start_dim=1, end_dim=-1: ONNX Flatten with axis 1.</remarks>
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Flatten", this, prefix).Int("axis", 1);

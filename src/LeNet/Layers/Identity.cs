@@ -39,5 +39,8 @@ public sealed class Identity : Layer
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Identity()";
 
+    /// <inheritdoc/>
+    internal override bool IsIdentityIn(bool training) => true;
+
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Identity", this, prefix);
 }

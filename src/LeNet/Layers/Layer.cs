@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using LeNet.Inference;
 using LeNet.IO;
 
 namespace LeNet.Layers;
@@ -56,6 +57,23 @@ public abstract class Layer : ILayer
     /// <param name="inputShape">The input's shape.</param>
     /// <param name="outputShape">The output's shape, as <see cref="GetOutputShape"/> gives it.</param>
     internal virtual long Flops(int[] inputShape, int[] outputShape) => 0;
+
+    /// <summary>
+    /// Adds the layer's stage to a model being compiled (see <see cref="StageCompiler"/>), taking from it
+    /// the layers it fuses (a convolution takes the BatchNorm, activation and pool after it). Each layer
+    /// answers for itself; the default, false, means no stage takes this layer here, and the model then
+    /// runs layer by layer.
+    /// </summary>
+    /// <param name="compiler">The compiler, positioned after this layer, with the current map's shape.</param>
+    /// <returns>Whether the layer was compiled.</returns>
+    internal virtual bool Compile(StageCompiler compiler) => false;
+
+    /// <summary>Whether the layer computes the identity in a compiled plan (Identity always, Dropout in evaluation): the compiler skips it.</summary>
+    /// <param name="training">Whether the plan is the fused training step.</param>
+    internal virtual bool IsIdentityIn(bool training) => false;
+
+    /// <summary>The activation a convolution or dense stage right before this layer fuses into its epilogue, or <see cref="ActivationKind.None"/>.</summary>
+    internal virtual ActivationKind FusedActivation => ActivationKind.None;
 
     /// <summary>The product of a shape's dimensions, as a long.</summary>
     private protected static long Product(ReadOnlySpan<int> shape)

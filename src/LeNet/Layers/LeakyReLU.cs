@@ -1,5 +1,6 @@
 using LeNet.IO;
 using LeNet.Kernels;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -26,11 +27,11 @@ public sealed class LeakyReLU : ElementwiseActivation
     /// <inheritdoc/>
     public override string Name => nameof(LeakyReLU);
 
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.LeakyRelu(x, NegativeSlope, y);
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.LeakyRelu(x, NegativeSlope, y, SimdSupport.Best);
 
     /// <remarks>dx = dy where x &gt; 0, else negativeSlope · dy.</remarks>
     private protected override void Differentiate(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        ActivationFunctions.LeakyReluBackward(x, NegativeSlope, dy, dx);
+        ActivationFunctions.LeakyReluBackward(x, NegativeSlope, dy, dx, SimdSupport.Best);
 
     /// <summary>Returns <c>LeakyReLU(negative_slope=0.01)</c>.</summary>
     /// <returns>The layer's description.</returns>

@@ -1,3 +1,4 @@
+using LeNet.Inference;
 using LeNet.IO;
 using LeNet.Kernels;
 
@@ -116,6 +117,21 @@ public sealed class Linear : Layer
         {
             yield return ("bias", Bias);
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A dense layer on the flattened map fuses a BatchNorm1d it folds (inference) and a Sigmoid or ReLU.</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        if (!compiler.Flat || compiler.Features != InFeatures)
+        {
+            return false;
+        }
+
+        BatchNorm? norm = compiler.TakeNorm<BatchNorm1d>();
+        ActivationKind activation = compiler.TakeActivation();
+        compiler.Add(new DenseStageSpec(this, norm, activation), [1, OutFeatures]);
+        return true;
     }
 
     /// <remarks>y = x·Wᵀ + b with W [out, in] as stored: Gemm(A = x, B = W, C = b, transB = 1), rank-2 inputs only.</remarks>

@@ -1,5 +1,6 @@
 using LeNet.IO;
 using LeNet.Kernels;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -72,7 +73,7 @@ public sealed class PReLU : Layer
         Span<float> y = output.AsSpan();
         for (int run = 0; run < outer * channels; run++)
         {
-            ActivationFunctions.LeakyRelu(x.Slice(run * inner, inner), w[run % channels], y.Slice(run * inner, inner));
+            ActivationFunctions.LeakyRelu(x.Slice(run * inner, inner), w[run % channels], y.Slice(run * inner, inner), SimdSupport.Best);
         }
 
         if (IsTraining)
@@ -99,8 +100,8 @@ public sealed class PReLU : Layer
         for (int run = 0; run < outer * channels; run++)
         {
             ReadOnlySpan<float> xRun = x.Slice(run * inner, inner), dyRun = dy.Slice(run * inner, inner);
-            ActivationFunctions.LeakyReluBackward(xRun, w[run % channels], dyRun, dx.Slice(run * inner, inner));
-            channelSums[run % channels] += ActivationFunctions.NegativePartDot(xRun, dyRun);
+            ActivationFunctions.LeakyReluBackward(xRun, w[run % channels], dyRun, dx.Slice(run * inner, inner), SimdSupport.Best);
+            channelSums[run % channels] += ActivationFunctions.NegativePartDot(xRun, dyRun, SimdSupport.Best);
         }
 
         for (int c = 0; c < channels; c++)

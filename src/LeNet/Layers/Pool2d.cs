@@ -1,3 +1,4 @@
+using LeNet.Inference;
 using LeNet.Kernels;
 
 namespace LeNet.Layers;
@@ -61,6 +62,19 @@ public abstract class Pool2d : Layer
 
     /// <summary>Whether this is the pooling the library's fused kernels take (no padding, dilation 1, floor rounding).</summary>
     internal virtual bool IsPlain => Padding == 0 && Dilation == 1 && !CeilMode;
+
+    /// <inheritdoc/>
+    /// <remarks>A plain pool that no convolution fused is a stage of its own (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        if (!IsPlain || compiler.Flat)
+        {
+            return false;
+        }
+
+        compiler.Add(new PoolStageSpec(this), GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]));
+        return true;
+    }
 
     /// <inheritdoc/>
     /// <remarks><c>[N, C, H, W] → [N, C, H', W']</c>.</remarks>

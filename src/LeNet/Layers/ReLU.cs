@@ -1,3 +1,4 @@
+using LeNet.Inference;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Activations;
@@ -52,6 +53,17 @@ public sealed class ReLU : Layer
     /// <summary>Returns <c>ReLU()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "ReLU()";
+
+    /// <inheritdoc/>
+    internal override ActivationKind FusedActivation => ActivationKind.Relu;
+
+    /// <inheritdoc/>
+    /// <remarks>A ReLU that no convolution or dense layer fused runs in place (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        compiler.AddInPlace(new ActivationStageSpec(ActivationKind.Relu));
+        return true;
+    }
 
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Relu", this, prefix);
 }

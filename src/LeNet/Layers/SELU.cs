@@ -1,5 +1,6 @@
 using LeNet.IO;
 using LeNet.Kernels;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -19,11 +20,11 @@ public sealed class SELU : ElementwiseActivation
     /// <inheritdoc/>
     public override string Name => nameof(SELU);
 
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Elu(x, Alpha, Scale, y);
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Elu(x, Alpha, Scale, y, SimdSupport.Best);
 
     /// <remarks>dx = scale · dy where x &gt; 0, else scale · dy · alpha · eˣ.</remarks>
     private protected override void Differentiate(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        ActivationFunctions.EluBackward(x, Alpha, Scale, dy, dx);
+        ActivationFunctions.EluBackward(x, Alpha, Scale, dy, dx, SimdSupport.Best);
 
     /// <summary>Returns <c>SELU()</c>.</summary>
     /// <returns>The layer's description.</returns>

@@ -1,3 +1,4 @@
+using LeNet.Inference;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Activations;
@@ -50,6 +51,17 @@ public sealed class Sigmoid : Layer
     /// <summary>Returns <c>Sigmoid()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Sigmoid()";
+
+    /// <inheritdoc/>
+    internal override ActivationKind FusedActivation => ActivationKind.Sigmoid;
+
+    /// <inheritdoc/>
+    /// <remarks>A Sigmoid that no convolution or dense layer fused runs in place (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        compiler.AddInPlace(new ActivationStageSpec(ActivationKind.Sigmoid));
+        return true;
+    }
 
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Sigmoid", this, prefix);
 }

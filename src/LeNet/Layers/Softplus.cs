@@ -1,5 +1,6 @@
 using LeNet.IO;
 using LeNet.Kernels;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Layers;
 
@@ -38,11 +39,11 @@ public sealed class Softplus : ElementwiseActivation
     /// <inheritdoc/>
     public override string Name => nameof(Softplus);
 
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Softplus(x, Beta, Threshold, y);
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => ActivationFunctions.Softplus(x, Beta, Threshold, y, SimdSupport.Best);
 
     /// <remarks>dx = dy where β·x &gt; threshold, else dy · σ(β·x).</remarks>
     private protected override void Differentiate(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        ActivationFunctions.SoftplusBackward(x, Beta, Threshold, dy, dx);
+        ActivationFunctions.SoftplusBackward(x, Beta, Threshold, dy, dx, SimdSupport.Best);
 
     /// <summary>Returns <c>Softplus(beta=1.0, threshold=20.0)</c>.</summary>
     /// <returns>The layer's description.</returns>

@@ -70,4 +70,22 @@ internal interface ISimdOps<TVec>
 
     /// <summary>Bitwise <c>left &amp; ~right</c>.</summary>
     static abstract TVec AndNot(TVec left, TVec right);
+
+    /// <summary>Lane-wise minimum.</summary>
+    static abstract TVec Min(TVec left, TVec right);
+
+    /// <summary>Per lane, <paramref name="ifTrue"/> where <paramref name="mask"/> is all ones, else <paramref name="ifFalse"/> (masks from <see cref="GreaterThan"/> and <see cref="Equal"/>).</summary>
+    static abstract TVec Select(TVec mask, TVec ifTrue, TVec ifFalse);
+
+    /// <summary>
+    /// 2ⁿ from t = n + 1.5·2²³ + 127 as a float (the magic-number rounding of <see cref="SimdMath.Exp"/>,
+    /// whose low mantissa bits are then n + 127): t's bits shifted left by 23, reinterpreted as a float.
+    /// </summary>
+    static abstract TVec PowerOfTwo(TVec t);
+
+    /// <summary>
+    /// ln x per lane: the runtime's vector algorithm, the same at every width and, through one lane of it,
+    /// in <see cref="ScalarOps"/> (so a kernel's scalar tail computes the function of its vector body).
+    /// </summary>
+    static abstract TVec Log(TVec x);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace LeNet.Kernels.Simd;
 
@@ -90,5 +91,18 @@ internal readonly struct ScalarOps : ISimdOps<float>
         BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(left) & ~BitConverter.SingleToInt32Bits(right));
 
     /// <summary>A mask lane with every bit set (a NaN as a float: only ever combined bitwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Min(float left, float right) => MathF.Min(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Select(float mask, float ifTrue, float ifFalse) => BitConverter.SingleToInt32Bits(mask) != 0 ? ifTrue : ifFalse;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float PowerOfTwo(float t) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(t) << 23);
+
+    /// <summary>One lane of the vector widths' ln x (not <see cref="MathF.Log(float)"/>, whose last bit may differ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Log(float x) => Vector128.Log(Vector128.Create(x)).ToScalar();
+
     private static float AllBits => BitConverter.Int32BitsToSingle(-1);
 }

@@ -1,10 +1,7 @@
 using LeNet.Inference;
-using LeNet.Kernels.Activations;
-using LeNet.Kernels.Pooling;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Training.Tiled;
 
@@ -25,9 +22,9 @@ namespace LeNet.Training.Tiled;
 /// product over the batch, split across threads by output rows.
 /// </para>
 /// <para>
-/// Compiles chains of stride-1 Conv2d (padding &lt; kernel size) + optional Sigmoid/ReLU + optional 2×2
-/// stride-2 AvgPool2d/MaxPool2d, then Flatten, then Linear + optional Sigmoid/ReLU: LeNet in all its
-/// variants. <see cref="TryCreate(Sequential, ReadOnlySpan{int}, CrossEntropyLoss)"/> returns null for anything else, and the trainer runs the layers'
+/// Built from the <see cref="StageCompiler"/>'s stages, as inference is: chains of stride-1 Conv2d
+/// (padding &lt; kernel size) + optional Sigmoid/ReLU + optional 2×2 stride-2 AvgPool2d/MaxPool2d, then
+/// Flatten, then Linear + optional Sigmoid/ReLU: LeNet in all its variants. <see cref="TryCreate(Sequential, ReadOnlySpan{int}, CrossEntropyLoss)"/> returns null for anything else, and the trainer runs the layers'
 /// own Forward and Backward.
 /// </para>
 /// </remarks>
@@ -195,82 +192,37 @@ internal sealed class TiledTrainingStep : IChunkWork
             return null;
         }
 
-        var shapes = new List<(int C, int H, int W, int Pad)>
+        try
         {
-            sampleShape.Length == 3 ? (sampleShape[0], sampleShape[1], sampleShape[2], 0) : (sampleShape[0], 1, 1, 0),
-        };
-        var specs = new List<Func<TileMap[], TrainingStage>>();
-        List<(ILayer Layer, int Index)> layers = PredictorPlan.Leaves(model);
-        bool flat = sampleShape.Length == 1;
-        for (int l = 0; l < layers.Count; l++)
+            model.GetOutputShape([1, .. sampleShape]);
+        }
+        catch (ArgumentException)
         {
-            int current = shapes.Count - 1;
-            (int c, int h, int w, _) = shapes[current];
-            switch (layers[l].Layer)
-            {
-                case Conv2d { IsPlain: true, Step: 1 } conv when !flat && conv.InChannels == c && conv.Pad < conv.Kernel
-                    && h + (2 * conv.Pad) >= conv.Kernel && w + (2 * conv.Pad) >= conv.Kernel:
-                    {
-                        ILayer? activation = At(layers, l + 1) is Sigmoid or ReLU ? layers[++l].Layer : null;
-                        int oh = h + (2 * conv.Pad) - conv.Kernel + 1, ow = w + (2 * conv.Pad) - conv.Kernel + 1;
-                        Pool2d? pool = At(layers, l + 1) is Pool2d { IsPlain: true, KernelSize: 2, Stride: 2 } p && oh >= 2 && ow >= 2 ? p : null;
-                        l += pool is null ? 0 : 1;
-                        shapes[current] = (c, h, w, conv.Pad);
-                        shapes.Add(pool is null ? (conv.OutChannels, oh, ow, 0) : (conv.OutChannels, oh / 2, ow / 2, 0));
-                        specs.Add(maps => Conv<TOps, TVec>(conv, activation, pool, maps[current], maps[current + 1], current));
-                        break;
-                    }
-
-                case Flatten:
-                    flat = true;
-                    break;
-
-                case Linear linear when (flat || (h == 1 && w == 1)) && linear.InFeatures == c * h * w:
-                    {
-                        ILayer? activation = At(layers, l + 1) is Sigmoid or ReLU ? layers[++l].Layer : null;
-                        shapes.Add((linear.OutFeatures, 1, 1, 0));
-                        flat = true;
-                        specs.Add(maps => activation switch
-                        {
-                            Sigmoid => new DenseTrainingStage<TOps, TVec, SigmoidActivation>(linear, maps[current], maps[current + 1], current),
-                            ReLU => new DenseTrainingStage<TOps, TVec, ReluActivation>(linear, maps[current], maps[current + 1], current),
-                            _ => new DenseTrainingStage<TOps, TVec, Identity>(linear, maps[current], maps[current + 1], current),
-                        });
-                        break;
-                    }
-
-                default:
-                    return null;
-            }
+            // The layers' own Forward reports the shape that does not fit.
+            return null;
         }
 
+        StageCompiler compiled = StageCompiler.Compile(model, sampleShape, training: true);
+
         // Logits come out of a dense stage, flat and without padding.
-        if (specs.Count == 0 || shapes[^1].H != 1 || shapes[^1].W != 1 || layers[^1].Layer is Conv2d or Pool2d)
+        if (compiled.Unsupported is not null || compiled.Specs.Count == 0 || compiled.Specs[^1] is not DenseStageSpec)
         {
             return null;
         }
 
-        TileMap[] maps = [.. shapes.Select(s => new TileMap(s.C, s.H, s.W, s.Pad))];
-        return new TiledTrainingStep(maps, [.. specs.Select(spec => spec(maps))], shapes[^1].C, width, loss);
-    }
-
-    private static ILayer? At(List<(ILayer Layer, int Index)> layers, int index) => index < layers.Count ? layers[index].Layer : null;
-
-    private static TrainingStage Conv<TOps, TVec>(Conv2d conv, ILayer? activation, Pool2d? pool, TileMap input, TileMap output, int index)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct => activation switch
+        var stages = new TrainingStage[compiled.Specs.Count];
+        for (int s = 0; s < stages.Length; s++)
         {
-            Sigmoid => Conv<TOps, TVec, SigmoidActivation>(conv, pool, input, output, index),
-            ReLU => Conv<TOps, TVec, ReluActivation>(conv, pool, input, output, index),
-            _ => Conv<TOps, TVec, Identity>(conv, pool, input, output, index),
-        };
+            if (compiled.Specs[s].BuildTraining<TOps, TVec>(compiled.Maps) is not TrainingStage stage)
+            {
+                return null;
+            }
 
-    private static TrainingStage Conv<TOps, TVec, TAct>(Conv2d conv, Pool2d? pool, TileMap input, TileMap output, int index)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TAct : IActivation => pool is MaxPool2d
-            ? new ConvTrainingStage<TOps, TVec, TAct, MaxPool>(conv, pooled: true, input, output, index)
-            : new ConvTrainingStage<TOps, TVec, TAct, AveragePool>(conv, pooled: pool is not null, input, output, index);
+            stages[s] = stage;
+        }
+
+        return new TiledTrainingStep(compiled.Maps, stages, compiled.Maps[^1].Channels, width, loss);
+    }
 
     /// <summary>The pieces of every stage's <see cref="TrainingStage.Finish"/>, as one parallel run.</summary>
     private sealed class Finishing : IChunkWork
