@@ -47,33 +47,18 @@ internal static class ConvImageKernel
         }
     }
 
-    /// <summary>im2col for strides &gt; 1: columns[r, y·OW + x] = padded[c, y·s + i, x·s + j]; the pixels past OH·OW are zero.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// im2col for strides &gt; 1: columns[r, y·OW + x] = padded[c, y·s + i, x·s + j], rows
+    /// <see cref="ConvImagePlan.Pixels"/> apart with the pixels past OH·OW zero: the library's one im2col
+    /// (<see cref="ConvWindow.Im2Col(ReadOnlySpan{float}, Span{float}, int)"/>) over the padded image, whose padding is already there.
+    /// </summary>
     public static void Im2Col(ReadOnlySpan<float> padded, Span<float> columns, ConvImagePlan plan)
     {
         ConvGeometry g = plan.Geometry;
         Debug.Assert(columns.Length >= plan.ColumnsLength);
-        int k = g.Kernel;
-        for (int c = 0, r = 0; c < g.InChannels; c++)
-        {
-            for (int i = 0; i < k; i++)
-            {
-                for (int j = 0; j < k; j++, r++)
-                {
-                    Span<float> row = columns.Slice(r * plan.Pixels, plan.Pixels);
-                    for (int y = 0; y < g.OutHeight; y++)
-                    {
-                        ReadOnlySpan<float> inRow = padded.Slice((((c * plan.PaddedHeight) + (y * g.Stride) + i) * plan.PaddedWidth) + j);
-                        for (int x = 0; x < g.OutWidth; x++)
-                        {
-                            row[(y * g.OutWidth) + x] = inRow[x * g.Stride];
-                        }
-                    }
-
-                    row[(g.OutHeight * g.OutWidth)..].Clear();
-                }
-            }
-        }
+        var window = new ConvWindow(
+            1, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, 1, g.Kernel, g.Kernel, g.Stride, g.Stride, 0, 0, 1, 1, g.OutHeight, g.OutWidth);
+        window.Im2Col(padded, columns, plan.Pixels);
     }
 
     /// <summary>Runs <see cref="Gemm{TOps, TVec, TAct}"/> at <paramref name="width"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace LeNet.Kernels;
 
@@ -42,9 +43,16 @@ internal readonly record struct ConvWindow(
     /// im2col of one group: col[(c·KH + i)·KW + j, y·OW + x] = image[c, y·sh − ph + i·dh, x·sw − pw + j·dw],
     /// 0 where that is padding. <paramref name="image"/> holds the group's GroupChannels planes.
     /// </summary>
-    public void Im2Col(ReadOnlySpan<float> image, Span<float> col)
+    public void Im2Col(ReadOnlySpan<float> image, Span<float> col) => Im2Col(image, col, OutPlane);
+
+    /// <summary>
+    /// As <see cref="Im2Col(ReadOnlySpan{float}, Span{float})"/> with the column rows <paramref name="rowStride"/>
+    /// floats apart (≥ OutHeight·OutWidth; the slack after each row is zeroed), as the inference GEMM reads them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Im2Col(ReadOnlySpan<float> image, Span<float> col, int rowStride)
     {
-        Debug.Assert(image.Length >= GroupChannels * Plane && col.Length >= Taps * OutPlane);
+        Debug.Assert(rowStride >= OutPlane && image.Length >= GroupChannels * Plane && col.Length >= ((Taps - 1) * rowStride) + OutPlane);
         for (int c = 0; c < GroupChannels; c++)
         {
             ReadOnlySpan<float> channel = image.Slice(c * Plane, Plane);
@@ -54,7 +62,9 @@ internal readonly record struct ConvWindow(
                 for (int j = 0; j < KernelWidth; j++)
                 {
                     (int xStart, int xEnd) = ValidRange(j * DilationWidth, StrideWidth, PadWidth, Width, OutWidth);
-                    Span<float> row = col.Slice((((c * KernelHeight) + i) * KernelWidth + j) * OutPlane, OutPlane);
+                    int r = (((c * KernelHeight) + i) * KernelWidth) + j;
+                    col.Slice((r * rowStride) + OutPlane, Math.Min(rowStride - OutPlane, col.Length - (r * rowStride) - OutPlane)).Clear();
+                    Span<float> row = col.Slice(r * rowStride, OutPlane);
                     row[..(yStart * OutWidth)].Clear();
                     row[(yEnd * OutWidth)..].Clear();
                     for (int y = yStart; y < yEnd; y++)
@@ -81,7 +91,8 @@ internal readonly record struct ConvWindow(
         }
     }
 
-    /// <summary>The adjoint of <see cref="Im2Col"/>: image[c, y·sh − ph + i·dh, x·sw − pw + j·dw] += col[(c·KH + i)·KW + j, y·OW + x].</summary>
+    /// <summary>The adjoint of <see cref="Im2Col(ReadOnlySpan{float}, Span{float})"/>: image[c, y·sh − ph + i·dh, x·sw − pw + j·dw] += col[(c·KH + i)·KW + j, y·OW + x].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Col2Im(ReadOnlySpan<float> col, Span<float> image)
     {
         Debug.Assert(image.Length >= GroupChannels * Plane && col.Length >= Taps * OutPlane);

@@ -5,7 +5,7 @@ namespace LeNet.Kernels;
 
 /// <summary>
 /// The general Conv2d (rectangular kernel, stride, padding; dilation; groups, depthwise included) over
-/// NCHW arrays: per image and group, im2col (<see cref="ConvWindow.Im2Col"/>) and the vectorized
+/// NCHW arrays: per image and group, im2col (<see cref="ConvWindow.Im2Col(ReadOnlySpan{float}, Span{float})"/>) and the vectorized
 /// <see cref="Gemm"/> products. input [N, C, H, W], weight [O, C/G, KH, KW], bias [O] → output [N, O, OH, OW].
 /// </summary>
 /// <remarks>
