@@ -73,11 +73,31 @@ internal static class Conv2dBackwardKernel
 
                 if (inGrad is not null)
                 {
-                    // dcol[q, p] = Σ_o W[o, q] · dY[o, p] (overwritten), then each entry goes back to the pixel it came from.
-                    Gemm.AddProducts(weight, 1, taps, dy, colGrad, taps, g.OutChannels, g.OutPlane, accumulate: false);
                     Span<float> dx = inGrad.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
-                    dx.Clear();
-                    window.Col2Im(colGrad, dx);
+                    if (wide)
+                    {
+                        // dcol[q, ·] = Σ_o W[o, q] · dY[o, ·] over the widened rows (their extra columns give 0);
+                        // then tap q's row is one contiguous run of the padded gradient, added at the tap's shift:
+                        // col2im without per-row pieces. Same sums in the same order as the general path.
+                        int run = g.OutHeight * wideRow;
+                        Gemm.AddProducts(weight, 1, taps, wideGrad, colGrad, taps, g.OutChannels, run, accumulate: false);
+                        Span<float> padded = workspace.PaddedGrad[chunk];
+                        padded.Clear();
+                        for (int q = 0; q < taps; q++)
+                        {
+                            Span<float> target = padded.Slice(workspace.TapStarts[q], run);
+                            TensorPrimitives.Add(target, colGrad.Slice(q * run, run), target);
+                        }
+
+                        ConvImageKernel.CopyInteriorOut(padded, dx, g.InChannels, g.Height, g.Width, g.Padding);
+                    }
+                    else
+                    {
+                        // dcol[q, p] = Σ_o W[o, q] · dY[o, p] (overwritten), then each entry goes back to the pixel it came from.
+                        Gemm.AddProducts(weight, 1, taps, dy, colGrad, taps, g.OutChannels, g.OutPlane, accumulate: false);
+                        dx.Clear();
+                        window.Col2Im(colGrad, dx);
+                    }
                 }
             }
         });

@@ -20,7 +20,11 @@ internal sealed class ConvBackwardWorkspace
     /// <summary>stride 1: one image's output gradient with rows widened to W+2p, the extra columns zero.</summary>
     public float[][] WideGrad { get; private set; } = [];
 
+    /// <summary>dcol = Wᵀ·dY [C·K·K, OH·OW], or for stride 1 in the widened layout [C·K·K, OH·(W+2p)].</summary>
     public float[][] ColumnGrad { get; private set; } = [];
+
+    /// <summary>stride 1: one image's input gradient with its zero padding [C, H+2p, W+2p] + K, where each tap's row of dcol adds at its shift.</summary>
+    public float[][] PaddedGrad { get; private set; } = [];
 
     /// <summary>Where each weight tap's run starts in <see cref="Columns"/>.</summary>
     public int[] TapStarts { get; private set; } = [];
@@ -42,7 +46,8 @@ internal sealed class ConvBackwardWorkspace
         BiasGrad = Allocate(chunks, g.OutChannels);
         Columns = Allocate(chunks, wide ? (g.InChannels * paddedPlane) + k : taps * g.OutPlane);
         WideGrad = Allocate(chunks, wide ? g.OutChannels * g.OutHeight * paddedWidth : 0);
-        ColumnGrad = Allocate(chunks, taps * g.OutPlane);
+        ColumnGrad = Allocate(chunks, wide ? taps * g.OutHeight * paddedWidth : taps * g.OutPlane);
+        PaddedGrad = Allocate(chunks, wide ? (g.InChannels * paddedPlane) + k : 0);
         TapStarts = new int[taps];
         for (int c = 0, q = 0; c < g.InChannels; c++)
         {

@@ -47,6 +47,21 @@ internal static class ConvImageKernel
         }
     }
 
+    /// <summary>The inverse of <see cref="CopyInterior"/>: each [H+2p, W+2p] plane's interior back into image [C, H, W].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopyInteriorOut(ReadOnlySpan<float> padded, Span<float> image, int channels, int height, int width, int padding)
+    {
+        int paddedWidth = width + (2 * padding), paddedPlane = (height + (2 * padding)) * paddedWidth;
+        Debug.Assert(image.Length >= channels * height * width && padded.Length >= channels * paddedPlane);
+        for (int c = 0; c < channels; c++)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                padded.Slice((c * paddedPlane) + ((y + padding) * paddedWidth) + padding, width).CopyTo(image.Slice(((c * height) + y) * width, width));
+            }
+        }
+    }
+
     /// <summary>
     /// im2col for strides &gt; 1: columns[r, y·OW + x] = padded[c, y·s + i, x·s + j], rows
     /// <see cref="ConvImagePlan.Pixels"/> apart with the pixels past OH·OW zero: the library's one im2col
