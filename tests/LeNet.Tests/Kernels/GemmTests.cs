@@ -11,10 +11,11 @@ namespace LeNet.Tests.Kernels;
 public class GemmTests
 {
     // m: 1–3 (the one-row loop only), 4, 5–9 (four-row blocks and their tail); n: the vector width ± 1,
-    // twice it + 3, 1; k: 0 (nothing to add), 1, 7, 33.
+    // twice it + 3 (a two-vector block, then the masked last vector), three times it + 2 (two-vector,
+    // one-vector and masked blocks), 1; k: 0 (nothing to add), 1, 7, 33.
     private static IEnumerable<int> Rows => [1, 2, 3, 4, 5, 7, 8, 9];
 
-    private static IEnumerable<int> Columns(int width) => [1, width - 1, width, width + 1, (2 * width) + 3];
+    private static IEnumerable<int> Columns(int width) => [1, width - 1, width, width + 1, (2 * width) + 3, (3 * width) + 2];
 
     private static IEnumerable<int> Depths => [0, 1, 7, 33];
 
@@ -67,7 +68,8 @@ public class GemmTests
         var random = new Random(14);
         foreach (int m in new[] { 1, 2, 3, 5 })
         {
-            foreach (int n in new[] { 1, 2, 3, 6 })
+            // n: single dots, 2×2 blocks, 2×4 blocks with 2×2 and single edges.
+            foreach (int n in new[] { 1, 2, 3, 4, 6, 9 })
             {
                 foreach (int k in new[] { 1, width - 1, width, width + 1, (3 * width) + 5, 100 }.Where(k => k > 0).Distinct())
                 {
