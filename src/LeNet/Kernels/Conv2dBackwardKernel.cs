@@ -78,7 +78,7 @@ internal static class Conv2dBackwardKernel
                     {
                         // dcol[q, ·] = Σ_o W[o, q] · dY[o, ·] over the widened rows (their extra columns give 0);
                         // then tap q's row is one contiguous run of the padded gradient, added at the tap's shift:
-                        // col2im without per-row pieces. Same sums in the same order as the general path.
+                        // col2im without per-row pieces, adding the same terms in the same tap order as Col2Im does.
                         int run = g.OutHeight * wideRow;
                         Gemm.AddProducts(weight, 1, taps, wideGrad, colGrad, taps, g.OutChannels, run, accumulate: false);
                         Span<float> padded = workspace.PaddedGrad[chunk];

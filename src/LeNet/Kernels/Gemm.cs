@@ -50,7 +50,7 @@ internal static class Gemm
     /// length k: A's rows start every <paramref name="aStride"/> elements, B's rows at
     /// <paramref name="bStarts"/> (they may overlap: a convolution reads shifted windows of one image).
     /// C is [m × n]. Vectorized over t; a 2×4 block of outputs shares each load (2×2 and single dots for the
-    /// edges); the last elements of a run are one vector ending at k with the lanes already summed masked off.
+    /// edges); the last elements of a run are one vector ending at k, blended into the lanes not yet summed.
     /// </summary>
     public static void AddDotProducts(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, ReadOnlySpan<int> bStarts, Span<float> c, int m, int n, int k) =>
         AddDotProducts(a, aStride, b, bStarts, c, m, n, k, SimdSupport.Best);
@@ -348,23 +348,24 @@ internal static class Gemm
 
         if (t < k && k >= width)
         {
-            // The last elements: one vector ending at k, A's lanes already summed masked to zero.
+            // The last elements: one vector ending at k; its lanes already summed keep their accumulators
+            // (a blend, not a zeroed operand, so an infinite input cannot turn into 0·∞ = NaN).
             TVec keep = TailMask<TOps, TVec>(k - t);
             t = k - width;
-            TVec x0 = TOps.And(keep, TOps.Load(ref a0, t));
-            TVec x1 = TOps.And(keep, TOps.Load(ref a1, t));
+            TVec x0 = TOps.Load(ref a0, t);
+            TVec x1 = TOps.Load(ref a1, t);
             TVec y = TOps.Load(ref b0, t);
-            v00 = TOps.MultiplyAdd(x0, y, v00);
-            v10 = TOps.MultiplyAdd(x1, y, v10);
+            v00 = TOps.Select(keep, TOps.MultiplyAdd(x0, y, v00), v00);
+            v10 = TOps.Select(keep, TOps.MultiplyAdd(x1, y, v10), v10);
             y = TOps.Load(ref b1, t);
-            v01 = TOps.MultiplyAdd(x0, y, v01);
-            v11 = TOps.MultiplyAdd(x1, y, v11);
+            v01 = TOps.Select(keep, TOps.MultiplyAdd(x0, y, v01), v01);
+            v11 = TOps.Select(keep, TOps.MultiplyAdd(x1, y, v11), v11);
             y = TOps.Load(ref b2, t);
-            v02 = TOps.MultiplyAdd(x0, y, v02);
-            v12 = TOps.MultiplyAdd(x1, y, v12);
+            v02 = TOps.Select(keep, TOps.MultiplyAdd(x0, y, v02), v02);
+            v12 = TOps.Select(keep, TOps.MultiplyAdd(x1, y, v12), v12);
             y = TOps.Load(ref b3, t);
-            v03 = TOps.MultiplyAdd(x0, y, v03);
-            v13 = TOps.MultiplyAdd(x1, y, v13);
+            v03 = TOps.Select(keep, TOps.MultiplyAdd(x0, y, v03), v03);
+            v13 = TOps.Select(keep, TOps.MultiplyAdd(x1, y, v13), v13);
             t = k;
         }
 
@@ -415,14 +416,14 @@ internal static class Gemm
         {
             TVec keep = TailMask<TOps, TVec>(k - t);
             t = k - width;
-            TVec x0 = TOps.And(keep, TOps.Load(ref a0, t));
-            TVec x1 = TOps.And(keep, TOps.Load(ref a1, t));
+            TVec x0 = TOps.Load(ref a0, t);
+            TVec x1 = TOps.Load(ref a1, t);
             TVec y0 = TOps.Load(ref b0, t);
             TVec y1 = TOps.Load(ref b1, t);
-            v00 = TOps.MultiplyAdd(x0, y0, v00);
-            v01 = TOps.MultiplyAdd(x0, y1, v01);
-            v10 = TOps.MultiplyAdd(x1, y0, v10);
-            v11 = TOps.MultiplyAdd(x1, y1, v11);
+            v00 = TOps.Select(keep, TOps.MultiplyAdd(x0, y0, v00), v00);
+            v01 = TOps.Select(keep, TOps.MultiplyAdd(x0, y1, v01), v01);
+            v10 = TOps.Select(keep, TOps.MultiplyAdd(x1, y0, v10), v10);
+            v11 = TOps.Select(keep, TOps.MultiplyAdd(x1, y1, v11), v11);
             t = k;
         }
 
@@ -458,7 +459,7 @@ internal static class Gemm
         {
             TVec keep = TailMask<TOps, TVec>(k - t);
             t = k - width;
-            acc = TOps.MultiplyAdd(TOps.And(keep, TOps.Load(ref a, t)), TOps.Load(ref b, t), acc);
+            acc = TOps.Select(keep, TOps.MultiplyAdd(TOps.Load(ref a, t), TOps.Load(ref b, t), acc), acc);
             t = k;
         }
 

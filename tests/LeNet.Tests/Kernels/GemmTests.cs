@@ -89,4 +89,22 @@ public class GemmTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(KernelWidths.All), MemberType = typeof(KernelWidths))]
+    public void AddDotProducts_InfiniteInputInTheOverlapOfTheLastVector_StaysInfinite(int width)
+    {
+        // k = width + 3: the last vector re-reads lanes 3 … width + 2, summed already; an ∞ there must
+        // not come back as 0·∞ = NaN.
+        int k = width + 3;
+        float[] a = [.. Enumerable.Repeat(1f, 2 * k)];
+        float[] b = [.. Enumerable.Repeat(0.5f, k + 8)];
+        b[3] = float.PositiveInfinity;
+        int[] starts = [0, 0, 0, 0, 0];
+        var c = new float[2 * 5];
+
+        Gemm.AddDotProducts(a, k, b, starts, c, 2, 5, k, (SimdWidth)width);
+
+        c.Should().AllSatisfy(value => value.Should().Be(float.PositiveInfinity));
+    }
 }
