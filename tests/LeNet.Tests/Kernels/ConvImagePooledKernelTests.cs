@@ -1,7 +1,4 @@
 using LeNet.Kernels;
-using LeNet.Kernels.Activations;
-using LeNet.Kernels.Pooling;
-using LeNet.Kernels.Simd;
 using LeNet.Tests.Reference;
 
 namespace LeNet.Tests.Kernels;
@@ -68,46 +65,9 @@ public class ConvImagePooledKernelTests
 
     private sealed record Call(
         string Activation, bool Max, float[] Weight, float[] Bias, int[] Offsets, float[] Source, int RowStride,
-        float[] Output, int OutRowStride, int OutPlaneStride, int PooledHeight, int PooledWidth) : IWidthCall
+        float[] Output, int OutRowStride, int OutPlaneStride, int PooledHeight, int PooledWidth) : PooledCall(Activation, Max)
     {
-        public void Run<TOps, TVec>(int lane)
-            where TOps : ISimdOps<TVec>
-            where TVec : struct
-        {
-            switch (Activation)
-            {
-                case NaiveActivations.Sigmoid:
-                    Run<TOps, TVec, SigmoidActivation>();
-                    break;
-                case NaiveActivations.Relu:
-                    Run<TOps, TVec, ReluActivation>();
-                    break;
-                default:
-                    Run<TOps, TVec, Identity>();
-                    break;
-            }
-        }
-
-        private void Run<TOps, TVec, TAct>()
-            where TOps : ISimdOps<TVec>
-            where TVec : struct
-            where TAct : IActivation
-        {
-            if (Max)
-            {
-                Run<TOps, TVec, TAct, MaxPool>();
-            }
-            else
-            {
-                Run<TOps, TVec, TAct, AveragePool>();
-            }
-        }
-
-        private void Run<TOps, TVec, TAct, TPool>()
-            where TOps : ISimdOps<TVec>
-            where TVec : struct
-            where TAct : IActivation
-            where TPool : IPoolReduction
+        protected override void Run<TOps, TVec, TAct, TPool>()
         {
             var lanes = new float[16];
             ConvImageKernel.Pooled<TOps, TVec, TAct, TPool>(Weight, Bias, Offsets, Source, RowStride, Output, OutRowStride, OutPlaneStride, PooledHeight, PooledWidth, lanes);
