@@ -59,18 +59,7 @@ public class ConvChannelsKernelTests
 
         // pooled[f, py, px] = avg or max over the window (2py + u, 2px + v), u, v ∈ {0, 1}, of act(conv[f]); gaps stay NaN.
         double[] conv = DoubleReference.Conv2d(KernelData.ToDouble(image), 1, c, h, w, KernelData.ToDouble(weight), KernelData.ToDouble(bias), o, k, stride, padding);
-        float[] expected = [.. Enumerable.Repeat(float.NaN, output.Length)];
-        for (int f = 0; f < o; f++)
-        {
-            for (int py = 0; py < ph; py++)
-            {
-                for (int px = 0; px < pw; px++)
-                {
-                    double[] window = [.. from u in new[] { 0, 1 } from v in new[] { 0, 1 } select NaiveActivations.Apply(activation, conv[(((f * oh) + (2 * py) + u) * ow) + (2 * px) + v])];
-                    expected[(f * planeStride) + (py * rowStride) + px] = (float)(max ? window.Max() : window.Average());
-                }
-            }
-        }
+        float[] expected = NaiveActivations.Pooled(conv, o, oh, ow, activation, max, rowStride, planeStride);
 
         output.Should().BeCloseTo(expected, atol: 2e-5, rtol: 1e-5, because: $"{c}→{o}, {h}×{w}, k {k}, stride {stride}, padding {padding}");
     }

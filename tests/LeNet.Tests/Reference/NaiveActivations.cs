@@ -15,4 +15,28 @@ public static class NaiveActivations
         Sigmoid => 1 / (1 + Math.Exp(-x)),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "identity, relu or sigmoid"),
     };
+
+    /// <summary>
+    /// The fused-pool kernels' expected output: pooled[f, py, px] = the max or the mean over the 2×2 window at
+    /// (2py, 2px) of act(conv[f]), conv [channels, height, width]; planes <paramref name="planeStride"/> and
+    /// rows <paramref name="rowStride"/> apart, every gap NaN.
+    /// </summary>
+    public static float[] Pooled(double[] conv, int channels, int height, int width, string activation, bool max, int rowStride, int planeStride)
+    {
+        int ph = height / 2, pw = width / 2;
+        float[] pooled = [.. Enumerable.Repeat(float.NaN, channels * planeStride)];
+        for (int f = 0; f < channels; f++)
+        {
+            for (int py = 0; py < ph; py++)
+            {
+                for (int px = 0; px < pw; px++)
+                {
+                    double[] window = [.. from u in new[] { 0, 1 } from v in new[] { 0, 1 } select Apply(activation, conv[(((f * height) + (2 * py) + u) * width) + (2 * px) + v])];
+                    pooled[(f * planeStride) + (py * rowStride) + px] = (float)(max ? window.Max() : window.Average());
+                }
+            }
+        }
+
+        return pooled;
+    }
 }
