@@ -74,6 +74,25 @@ internal static class ConvChannelsKernel
         ref float x = ref MemoryMarshal.GetReference(input);
         ref float w = ref MemoryMarshal.GetReference(packed);
         ref float b = ref MemoryMarshal.GetReference(bias);
+        if (k == 5 && stride == 1)
+        {
+            TVec biasVector = TOps.Load(ref b, 0);
+            for (int py = 0; py < pooledHeight; py++)
+            {
+                int px = 0;
+                for (; px + 2 <= pooledWidth; px += 2)
+                {
+                    Sliding5x5Pair<TOps, TVec, TAct, TPool>(ref Unsafe.Add(ref x, (2 * py * paddedWidth) + (2 * px)), paddedHeight, paddedWidth, inChannels, ref w, padded, biasVector, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                }
+
+                if (px < pooledWidth)
+                {
+                    Sliding5x5Single<TOps, TVec, TAct, TPool>(ref Unsafe.Add(ref x, (2 * py * paddedWidth) + (2 * px)), paddedHeight, paddedWidth, inChannels, ref w, padded, biasVector, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                }
+            }
+
+            return;
+        }
 
         // Offsets of the window's 4 conv positions from its top-left input pixel.
         nint right = stride, down = (nint)stride * paddedWidth;
@@ -118,6 +137,163 @@ internal static class ConvChannelsKernel
             Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(c0, c1, c2, c3, bias1), vector1, py1, px1, outChannels, output, outRowStride, outPlaneStride, lanes);
             Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(a0, a1, a2, a3, bias0), vector0, py0, px0, outChannels, output, outRowStride, outPlaneStride, lanes);
         }
+    }
+
+    /// <summary>
+    /// Two side-by-side pool windows of a 5×5, stride-1 convolution with one channel vector (LeNet's conv2 at
+    /// 512 bits): per input channel and kernel row, the row's five weight vectors stay in registers and each
+    /// input pixel is broadcast once for the up to five positions it reaches (16 broadcasts and 5 loads per 40
+    /// FMAs, where <see cref="Pooled"/>'s two-window job needs 50). Each accumulator adds the same products in
+    /// the same (channel, row, column) order as there, so the results are the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sliding5x5Pair<TOps, TVec, TAct, TPool>(
+        ref float origin, int paddedHeight, int paddedWidth, int inChannels, ref float w, int padded, TVec bias,
+        int py, int px, int outChannels, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        TVec init = TPool.Averages ? bias : TOps.Zero;
+        TVec t0 = init, t1 = init, t2 = init, t3 = init;
+        TVec m0 = init, m1 = init, m2 = init, m3 = init;
+        ref float tap = ref w;
+        for (int c = 0; c < inChannels; c++)
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                ref float top = ref Unsafe.Add(ref origin, (((nint)c * paddedHeight) + i) * paddedWidth);
+                ref float bottom = ref Unsafe.Add(ref top, paddedWidth);
+                TVec w0 = TOps.Load(ref tap, 0), w1 = TOps.Load(ref tap, padded), w2 = TOps.Load(ref tap, 2 * padded);
+                TVec w3 = TOps.Load(ref tap, 3 * padded), w4 = TOps.Load(ref tap, 4 * padded);
+                tap = ref Unsafe.Add(ref tap, 5 * padded);
+                TVec p;
+                p = TOps.Create(Unsafe.Add(ref top, 0));
+                t0 = TOps.MultiplyAdd(p, w0, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 1));
+                t1 = TOps.MultiplyAdd(p, w0, t1);
+                t0 = TOps.MultiplyAdd(p, w1, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 2));
+                t2 = TOps.MultiplyAdd(p, w0, t2);
+                t1 = TOps.MultiplyAdd(p, w1, t1);
+                t0 = TOps.MultiplyAdd(p, w2, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 3));
+                t3 = TOps.MultiplyAdd(p, w0, t3);
+                t2 = TOps.MultiplyAdd(p, w1, t2);
+                t1 = TOps.MultiplyAdd(p, w2, t1);
+                t0 = TOps.MultiplyAdd(p, w3, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 4));
+                t3 = TOps.MultiplyAdd(p, w1, t3);
+                t2 = TOps.MultiplyAdd(p, w2, t2);
+                t1 = TOps.MultiplyAdd(p, w3, t1);
+                t0 = TOps.MultiplyAdd(p, w4, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 5));
+                t3 = TOps.MultiplyAdd(p, w2, t3);
+                t2 = TOps.MultiplyAdd(p, w3, t2);
+                t1 = TOps.MultiplyAdd(p, w4, t1);
+                p = TOps.Create(Unsafe.Add(ref top, 6));
+                t3 = TOps.MultiplyAdd(p, w3, t3);
+                t2 = TOps.MultiplyAdd(p, w4, t2);
+                p = TOps.Create(Unsafe.Add(ref top, 7));
+                t3 = TOps.MultiplyAdd(p, w4, t3);
+                p = TOps.Create(Unsafe.Add(ref bottom, 0));
+                m0 = TOps.MultiplyAdd(p, w0, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 1));
+                m1 = TOps.MultiplyAdd(p, w0, m1);
+                m0 = TOps.MultiplyAdd(p, w1, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 2));
+                m2 = TOps.MultiplyAdd(p, w0, m2);
+                m1 = TOps.MultiplyAdd(p, w1, m1);
+                m0 = TOps.MultiplyAdd(p, w2, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 3));
+                m3 = TOps.MultiplyAdd(p, w0, m3);
+                m2 = TOps.MultiplyAdd(p, w1, m2);
+                m1 = TOps.MultiplyAdd(p, w2, m1);
+                m0 = TOps.MultiplyAdd(p, w3, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 4));
+                m3 = TOps.MultiplyAdd(p, w1, m3);
+                m2 = TOps.MultiplyAdd(p, w2, m2);
+                m1 = TOps.MultiplyAdd(p, w3, m1);
+                m0 = TOps.MultiplyAdd(p, w4, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 5));
+                m3 = TOps.MultiplyAdd(p, w2, m3);
+                m2 = TOps.MultiplyAdd(p, w3, m2);
+                m1 = TOps.MultiplyAdd(p, w4, m1);
+                p = TOps.Create(Unsafe.Add(ref bottom, 6));
+                m3 = TOps.MultiplyAdd(p, w3, m3);
+                m2 = TOps.MultiplyAdd(p, w4, m2);
+                p = TOps.Create(Unsafe.Add(ref bottom, 7));
+                m3 = TOps.MultiplyAdd(p, w4, m3);
+            }
+        }
+
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(t0, t1, m0, m1, bias), 0, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(t2, t3, m2, m3, bias), 0, py, px + 1, outChannels, output, outRowStride, outPlaneStride, lanes);
+    }
+
+    /// <summary>
+    /// One pool window of <see cref="Sliding5x5Pair"/> (a row's last window when its count is odd).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sliding5x5Single<TOps, TVec, TAct, TPool>(
+        ref float origin, int paddedHeight, int paddedWidth, int inChannels, ref float w, int padded, TVec bias,
+        int py, int px, int outChannels, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        TVec init = TPool.Averages ? bias : TOps.Zero;
+        TVec t0 = init, t1 = init;
+        TVec m0 = init, m1 = init;
+        ref float tap = ref w;
+        for (int c = 0; c < inChannels; c++)
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                ref float top = ref Unsafe.Add(ref origin, (((nint)c * paddedHeight) + i) * paddedWidth);
+                ref float bottom = ref Unsafe.Add(ref top, paddedWidth);
+                TVec w0 = TOps.Load(ref tap, 0), w1 = TOps.Load(ref tap, padded), w2 = TOps.Load(ref tap, 2 * padded);
+                TVec w3 = TOps.Load(ref tap, 3 * padded), w4 = TOps.Load(ref tap, 4 * padded);
+                tap = ref Unsafe.Add(ref tap, 5 * padded);
+                TVec p;
+                p = TOps.Create(Unsafe.Add(ref top, 0));
+                t0 = TOps.MultiplyAdd(p, w0, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 1));
+                t1 = TOps.MultiplyAdd(p, w0, t1);
+                t0 = TOps.MultiplyAdd(p, w1, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 2));
+                t1 = TOps.MultiplyAdd(p, w1, t1);
+                t0 = TOps.MultiplyAdd(p, w2, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 3));
+                t1 = TOps.MultiplyAdd(p, w2, t1);
+                t0 = TOps.MultiplyAdd(p, w3, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 4));
+                t1 = TOps.MultiplyAdd(p, w3, t1);
+                t0 = TOps.MultiplyAdd(p, w4, t0);
+                p = TOps.Create(Unsafe.Add(ref top, 5));
+                t1 = TOps.MultiplyAdd(p, w4, t1);
+                p = TOps.Create(Unsafe.Add(ref bottom, 0));
+                m0 = TOps.MultiplyAdd(p, w0, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 1));
+                m1 = TOps.MultiplyAdd(p, w0, m1);
+                m0 = TOps.MultiplyAdd(p, w1, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 2));
+                m1 = TOps.MultiplyAdd(p, w1, m1);
+                m0 = TOps.MultiplyAdd(p, w2, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 3));
+                m1 = TOps.MultiplyAdd(p, w2, m1);
+                m0 = TOps.MultiplyAdd(p, w3, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 4));
+                m1 = TOps.MultiplyAdd(p, w3, m1);
+                m0 = TOps.MultiplyAdd(p, w4, m0);
+                p = TOps.Create(Unsafe.Add(ref bottom, 5));
+                m1 = TOps.MultiplyAdd(p, w4, m1);
+            }
+        }
+
+        Scatter<TOps, TVec>(Epilogue<TOps, TVec, TAct, TPool>(t0, t1, m0, m1, bias), 0, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
     }
 
     /// <summary>
