@@ -9,8 +9,8 @@ namespace LeNet.Kernels;
 /// <summary>
 /// The element-wise activations with parameters (LeakyReLU and PReLU, ELU and SELU, Softplus), forward and
 /// backward from the input x, over spans, on the width ladder: whole vectors of <c>TOps</c>, then the
-/// scalar tail with the same function one lane wide (<see cref="SimdMath.Exp"/> is written once for all widths, <see cref="ScalarOps.Log"/> is
-/// are one lane of the vector algorithms).
+/// scalar tail with the same function one lane wide (<see cref="SimdMath.Exp"/> is written once for all
+/// widths; <see cref="ScalarOps.Log"/> is one lane of the vector algorithm).
 /// </summary>
 internal static class ActivationFunctions
 {
