@@ -73,6 +73,7 @@ public sealed class Conv2d : Layer
     }
 
     private readonly ConvBackwardWorkspace _workspace = new();
+    private readonly ConvTiledWorkspace _tiled = new();
     private Tensor? _input;
     private int[] _outputShape = [];
 
@@ -161,9 +162,14 @@ public sealed class Conv2d : Layer
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
-        if (IsPlain)
+        ConvGeometry geometry = IsPlain ? Geometry(input.Shape, outShape) : default;
+        if (IsPlain && Conv2dTiledKernel.Supports(geometry))
         {
-            Conv2dKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), Geometry(input.Shape, outShape));
+            Conv2dTiledKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry, _tiled);
+        }
+        else if (IsPlain)
+        {
+            Conv2dKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry);
         }
         else
         {
@@ -189,11 +195,16 @@ public sealed class Conv2d : Layer
     {
         CheckBackward(_input, outputGradient, _outputShape);
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
-        if (IsPlain)
+        ConvGeometry geometry = IsPlain ? Geometry(_input.Shape, _outputShape) : default;
+        if (IsPlain && Conv2dTiledKernel.Supports(geometry))
+        {
+            Conv2dTiledKernel.Backward(
+                _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data, geometry, _tiled);
+        }
+        else if (IsPlain)
         {
             Conv2dBackwardKernel.Backward(
-                _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data,
-                Geometry(_input.Shape, _outputShape), _workspace);
+                _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data, geometry, _workspace);
         }
         else
         {

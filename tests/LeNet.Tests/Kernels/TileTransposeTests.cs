@@ -42,6 +42,36 @@ public class TileTransposeTests
         tile.Should().BeCloseTo(expected, atol: 0);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void OutImages_AnyCountAndMap_ReadsTheInteriorOfTheFirstLanesIntoImages(int count, int channels, int height, int width, int pad)
+    {
+        var random = new Random(3 + count + channels + height + width + pad);
+        var map = new TileMap(channels, height, width, pad);
+        float[] tile = KernelData.Uniform(random, map.Length);
+        float[] images = [.. Enumerable.Repeat(float.NaN, (count * map.Features) + 2)];
+
+        TileTranspose.OutImages(tile, map, images, count);
+
+        // images[t, c, y, x] = the tile's lane t at (c, y, x) of the interior; the border is not read, what follows is not written.
+        float[] expected = [.. Enumerable.Repeat(float.NaN, images.Length)];
+        for (int t = 0; t < count; t++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    for (int x = 0; x < width; x++)
+                    {
+                        expected[(t * map.Features) + (((c * height) + y) * width) + x] = tile[((((c * map.PaddedHeight) + y + pad) * map.PaddedWidth) + x + pad) * L + t];
+                    }
+                }
+            }
+        }
+
+        images.Should().BeCloseTo(expected, atol: 0);
+    }
+
     // (count, features, output stride): a full tile, a partial one, one image, rows with gaps between them.
     public static TheoryData<int, int, int> Outs => new()
     {

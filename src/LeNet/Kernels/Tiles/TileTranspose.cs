@@ -65,28 +65,86 @@ internal static class TileTranspose
         {
             for (int t0 = 0; t0 < L; t0 += 8)
             {
-                ref float s = ref Unsafe.Add(ref src, (t0 * features) + x);
-                Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)features);
-                Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * features)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * features));
-                Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * features)), r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * features));
-                Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * features)), r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * features));
-                Vector256<float> t0a = Avx.UnpackLow(r0, r1), t1a = Avx.UnpackHigh(r0, r1), t2a = Avx.UnpackLow(r2, r3), t3a = Avx.UnpackHigh(r2, r3);
-                Vector256<float> t4a = Avx.UnpackLow(r4, r5), t5a = Avx.UnpackHigh(r4, r5), t6a = Avx.UnpackLow(r6, r7), t7a = Avx.UnpackHigh(r6, r7);
-                Vector256<float> s0 = Avx.Shuffle(t0a, t2a, 0x44), s1 = Avx.Shuffle(t0a, t2a, 0xEE), s2 = Avx.Shuffle(t1a, t3a, 0x44), s3 = Avx.Shuffle(t1a, t3a, 0xEE);
-                Vector256<float> s4 = Avx.Shuffle(t4a, t6a, 0x44), s5 = Avx.Shuffle(t4a, t6a, 0xEE), s6 = Avx.Shuffle(t5a, t7a, 0x44), s7 = Avx.Shuffle(t5a, t7a, 0xEE);
-                ref float d = ref Unsafe.Add(ref dst, (x * L) + t0);
-                Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref d);
-                Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref d, L);
-                Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref d, 2 * L);
-                Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref d, 3 * L);
-                Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref d, 4 * L);
-                Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref d, 5 * L);
-                Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref d, 6 * L);
-                Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref d, 7 * L);
+                // Eight rows of eight floats, `features` apart, become eight rows `L` apart.
+                Transpose8(ref Unsafe.Add(ref src, (t0 * features) + x), features, ref Unsafe.Add(ref dst, (x * L) + t0), L);
             }
         }
 
         return x;
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="Transpose8x8"/>: images[t·features + x] = row[x·16 + t] for all 16 images
+    /// and the first ⌊width/8⌋·8 pixels; returns the pixels done.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Transpose8x8Out(ReadOnlySpan<float> row, int width, Span<float> images, int features)
+    {
+        const int L = TileMap.Lanes;
+        ref float src = ref MemoryMarshal.GetReference(row);
+        ref float dst = ref MemoryMarshal.GetReference(images);
+        int x = 0;
+        for (; x + 8 <= width; x += 8)
+        {
+            for (int t0 = 0; t0 < L; t0 += 8)
+            {
+                Transpose8(ref Unsafe.Add(ref src, (x * L) + t0), L, ref Unsafe.Add(ref dst, (t0 * features) + x), features);
+            }
+        }
+
+        return x;
+    }
+
+    /// <summary>An 8×8 block: destination row j, element i (at <c>d + j·dStride + i</c>) = source row i, element j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(ref float s, int sStride, ref float d, int dStride)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)sStride);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * sStride)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * sStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * sStride)), r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * sStride));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * sStride)), r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * sStride));
+        Vector256<float> t0a = Avx.UnpackLow(r0, r1), t1a = Avx.UnpackHigh(r0, r1), t2a = Avx.UnpackLow(r2, r3), t3a = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4a = Avx.UnpackLow(r4, r5), t5a = Avx.UnpackHigh(r4, r5), t6a = Avx.UnpackLow(r6, r7), t7a = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0a, t2a, 0x44), s1 = Avx.Shuffle(t0a, t2a, 0xEE), s2 = Avx.Shuffle(t1a, t3a, 0x44), s3 = Avx.Shuffle(t1a, t3a, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4a, t6a, 0x44), s5 = Avx.Shuffle(t4a, t6a, 0xEE), s6 = Avx.Shuffle(t5a, t7a, 0x44), s7 = Avx.Shuffle(t5a, t7a, 0xEE);
+        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref d);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref d, (nuint)dStride);
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref d, (nuint)(2 * dStride));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref d, (nuint)(3 * dStride));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref d, (nuint)(4 * dStride));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref d, (nuint)(5 * dStride));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref d, (nuint)(6 * dStride));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref d, (nuint)(7 * dStride));
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="In"/>: the first <paramref name="count"/> lanes of the tile's interior (any
+    /// padding) into <paramref name="count"/> images [C, H, W], back to back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OutImages(ReadOnlySpan<float> tile, TileMap map, Span<float> images, int count)
+    {
+        const int L = TileMap.Lanes;
+        int features = map.Features;
+        Debug.Assert(images.Length >= count * features && count <= L && tile.Length >= map.Length);
+        int width = map.Width;
+        for (int c = 0; c < map.Channels; c++)
+        {
+            for (int y = 0; y < map.Height; y++)
+            {
+                ReadOnlySpan<float> row = tile.Slice(map.Offset(c, y, 0), width * L);
+                int target = ((c * map.Height) + y) * width;
+                int done = count == L && Avx.IsSupported ? Transpose8x8Out(row, width, images[target..], features) : 0;
+                for (int t = 0; t < count; t++)
+                {
+                    Span<float> imageRow = images.Slice((t * features) + target, width);
+                    for (int x = done; x < width; x++)
+                    {
+                        imageRow[x] = row[(x * L) + t];
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>

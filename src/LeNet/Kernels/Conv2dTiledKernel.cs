@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using LeNet.Kernels.Simd;
+using LeNet.Kernels.Tiles;
+using Identity = LeNet.Kernels.Activations.Identity;
+
+namespace LeNet.Kernels;
+
+/// <summary>
+/// Conv2d's forward and backward over NCHW arrays through the tile kernels the fused training step runs
+/// (<see cref="ConvTileKernel"/>, <see cref="ConvGradTileKernel"/>): the batch is cut into tiles of
+/// <see cref="TileMap.Lanes"/> images, each transposed into the batch-inner layout, where every product
+/// is a vector of images times a broadcast weight whatever the channel count, and transposed back.
+/// For stride-1 convolutions with padding below the kernel size (<see cref="Supports"/>), at batches of
+/// a tile or more, where it beats the per-image kernels (<see cref="Conv2dKernel"/>,
+/// <see cref="Conv2dBackwardKernel"/>): LeNet's convolutions in a layer-by-layer training step, e.g. with BatchNorm between them.
+/// input [N,C,H,W], weight [O,C,K,K], bias [O] or empty; output [N,O,OH,OW].
+/// </summary>
+/// <remarks>
+/// Tiles run in parallel; each adds its parameter gradients into its own partial sums, which are then
+/// added in tile order, so results are bit-identical whatever the thread count.
+/// </remarks>
+internal static class Conv2dTiledKernel
+{
+    /// <summary>Whether this kernel takes the convolution: stride 1, padding below the kernel size, at least one full tile of images.</summary>
+    public static bool Supports(in ConvGeometry g) => g.Stride == 1 && g.Padding < g.Kernel && g.Batch >= TileMap.Lanes;
+
+    public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g, ConvTiledWorkspace workspace) =>
+        Forward(input, weight, bias, output, g, workspace, SimdSupport.Best);
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in ConvGeometry, ConvTiledWorkspace)"/>, at a given vector width (tests run every width).</summary>
+    public static unsafe void Forward(
+        ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width)
+    {
+        g.AssertSpans(input.Length, weight.Length, output.Length);
+        Debug.Assert(g.Stride == 1 && g.Padding < g.Kernel);
+        workspace.Ensure(g);
+        ConvTileKernel.PackWeights(weight, g.OutChannels, g.InChannels, g.Kernel, workspace.Packed);
+        if (bias.IsEmpty)
+        {
+            workspace.Bias.AsSpan().Clear();
+        }
+        else
+        {
+            bias.CopyTo(workspace.Bias);
+        }
+
+        fixed (float* pInput = input, pOutput = output)
+        {
+            var job = new ForwardJob(g, workspace, width, pInput, pOutput);
+            Parallelism.For(Tiles(g.Batch), job.Tile);
+        }
+    }
+
+    /// <summary>
+    /// The gradients: inGrad [N,C,H,W] (overwritten; skipped when null), weightGrad [O,C,K,K] and biasGrad [O]
+    /// (added to; bias skipped when null) from the layer's input and outGrad [N,O,OH,OW].
+    /// </summary>
+    public static void Backward(
+        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, in ConvGeometry g, ConvTiledWorkspace workspace) =>
+        Backward(input, weight, outGrad, inGrad, weightGrad, biasGrad, g, workspace, SimdSupport.Best);
+
+    /// <summary>As <see cref="Backward(float[], float[], float[], float[], float[], float[], in ConvGeometry, ConvTiledWorkspace)"/>, at a given vector width.</summary>
+    public static void Backward(
+        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, in ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width)
+    {
+        g.AssertSpans(input.Length, weight.Length, outGrad.Length);
+        Debug.Assert(g.Stride == 1 && g.Padding < g.Kernel && (inGrad is null || inGrad.Length == input.Length));
+        workspace.Ensure(g);
+        int tiles = Tiles(g.Batch);
+        int weightLength = weight.Length, partialLength = weightLength + g.OutChannels;
+        float[] partials = workspace.Partials(tiles * partialLength);
+        if (inGrad is not null)
+        {
+            ConvGradTileKernel.PackInputGradientWeights(weight, g.OutChannels, g.InChannels, g.Kernel, workspace.PackedInputGradient);
+        }
+
+        var job = new BackwardJob(g, workspace, width, input, outGrad, inGrad, partials, partialLength);
+        Parallelism.For(tiles, job.Tile);
+
+        // Fixed order: tile 0, 1, 2, … whatever thread computed them.
+        for (int t = 0; t < tiles; t++)
+        {
+            ReadOnlySpan<float> partial = partials.AsSpan(t * partialLength, partialLength);
+            TensorPrimitives.Add(weightGrad, partial[..weightLength], weightGrad);
+            if (biasGrad is not null)
+            {
+                TensorPrimitives.Add(biasGrad, partial[weightLength..], biasGrad);
+            }
+        }
+    }
+
+    private static int Tiles(int batch) => (batch + TileMap.Lanes - 1) / TileMap.Lanes;
+
+    /// <summary>Images [first, first + count) of the tile.</summary>
+    private static (int First, int Count) Range(int tile, int batch)
+    {
+        int first = tile * TileMap.Lanes;
+        return (first, Math.Min(TileMap.Lanes, batch - first));
+    }
+
+    /// <summary>The pinned operands of one forward call and the per-tile work.</summary>
+    private sealed unsafe class ForwardJob(ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width, float* input, float* output)
+    {
+        public void Tile(int tile)
+        {
+            (int first, int count) = Range(tile, g.Batch);
+            int inLength = g.InChannels * g.InPlane, outLength = g.OutChannels * g.OutPlane;
+            ConvTiledWorkspace.Buffers buffers = workspace.Rent();
+            try
+            {
+                TileTranspose.In(new ReadOnlySpan<float>(input + ((long)first * inLength), count * inLength), count, buffers.Input, workspace.InputMap);
+                switch (width)
+                {
+                    case SimdWidth.Vector512:
+                        Convolve<Vector512Ops, Vector512<float>>(buffers, count);
+                        break;
+                    case SimdWidth.Vector256:
+                        Convolve<Vector256Ops, Vector256<float>>(buffers, count);
+                        break;
+                    case SimdWidth.Vector128:
+                        Convolve<Vector128Ops, Vector128<float>>(buffers, count);
+                        break;
+                    default:
+                        Convolve<ScalarOps, float>(buffers, count);
+                        break;
+                }
+
+                TileTranspose.OutImages(buffers.Output, workspace.OutputMap, new Span<float>(output + ((long)first * outLength), count * outLength), count);
+            }
+            finally
+            {
+                workspace.Return(buffers);
+            }
+        }
+
+        private void Convolve<TOps, TVec>(ConvTiledWorkspace.Buffers buffers, int count)
+            where TOps : ISimdOps<TVec>
+            where TVec : struct
+        {
+            for (int lane = 0; lane < count; lane += TOps.Count)
+            {
+                ConvTileKernel.Plain<TOps, TVec, Identity>(
+                    buffers.Input, workspace.InputMap, workspace.Packed, workspace.Bias, buffers.Output, workspace.OutputMap, g.Kernel, 1, lane);
+            }
+        }
+    }
+
+    /// <summary>The operands of one backward call and the per-tile work.</summary>
+    private sealed class BackwardJob(
+        ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width, float[] input, float[] outGrad, float[]? inGrad, float[] partials, int partialLength)
+    {
+        public void Tile(int tile)
+        {
+            (int first, int count) = Range(tile, g.Batch);
+            int inLength = g.InChannels * g.InPlane, outLength = g.OutChannels * g.OutPlane;
+            Span<float> partial = partials.AsSpan(tile * partialLength, partialLength);
+            partial.Clear();
+            ReadOnlySpan<float> dy = outGrad.AsSpan(first * outLength, count * outLength);
+
+            // The bias gradient image by image, channel by channel, as the per-image kernel sums it.
+            Span<float> biasGrad = partial[(partialLength - g.OutChannels)..];
+            for (int t = 0; t < count; t++)
+            {
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    biasGrad[o] += TensorPrimitives.Sum(dy.Slice((t * outLength) + (o * g.OutPlane), g.OutPlane));
+                }
+            }
+
+            ConvTiledWorkspace.Buffers buffers = workspace.Rent();
+            try
+            {
+                TileTranspose.In(input.AsSpan(first * inLength, count * inLength), count, buffers.Input, workspace.InputMap);
+                TileTranspose.In(dy, count, buffers.Output, workspace.OutputMap);
+                switch (width)
+                {
+                    case SimdWidth.Vector512:
+                        Gradients<Vector512Ops, Vector512<float>>(buffers, count, partial);
+                        break;
+                    case SimdWidth.Vector256:
+                        Gradients<Vector256Ops, Vector256<float>>(buffers, count, partial);
+                        break;
+                    case SimdWidth.Vector128:
+                        Gradients<Vector128Ops, Vector128<float>>(buffers, count, partial);
+                        break;
+                    default:
+                        Gradients<ScalarOps, float>(buffers, count, partial);
+                        break;
+                }
+
+                if (inGrad is not null)
+                {
+                    TileTranspose.OutImages(buffers.InputGradient, workspace.InputMap, inGrad.AsSpan(first * inLength, count * inLength), count);
+                }
+            }
+            finally
+            {
+                workspace.Return(buffers);
+            }
+        }
+
+        private void Gradients<TOps, TVec>(ConvTiledWorkspace.Buffers buffers, int count, Span<float> partial)
+            where TOps : ISimdOps<TVec>
+            where TVec : struct
+        {
+            Span<float> weightGrad = partial[..(partial.Length - g.OutChannels)];
+            for (int lane = 0; lane < count; lane += TOps.Count)
+            {
+                ConvGradTileKernel.WeightGradient<TOps, TVec>(buffers.Input, workspace.InputMap, buffers.Output, workspace.OutputMap, weightGrad, g.Kernel, lane);
+                if (inGrad is not null)
+                {
+                    ConvGradTileKernel.InputGradient<TOps, TVec>(
+                        buffers.Output, workspace.OutputMap, workspace.PackedInputGradient, buffers.InputGradient, workspace.InputMap, g.Kernel, lane);
+                }
+            }
+        }
+    }
+}
