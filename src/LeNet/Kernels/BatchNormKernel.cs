@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LeNet.Kernels.Simd;
 
 namespace LeNet.Kernels;
 
 /// <summary>
 /// Batch normalization over arrays laid out [N, C, L] (L = H·W for images, 1 for [N, C] features):
 /// per channel c, the N runs of L contiguous values x[n, c, ·]. Every per-channel reduction is done by
-/// one thread, plane by plane in n order, so results do not depend on the thread count. The element
-/// work is <see cref="TensorPrimitives"/> over each run (vectorized along L).
+/// one thread, plane by plane in n order, so results do not depend on the thread count. Each run is
+/// one pass of a vectorized loop on the width ladder (statistics, normalization, gradient sums, input
+/// gradient); the [N, C] form vectorizes along C with <see cref="TensorPrimitives"/>.
 /// </summary>
 internal static class BatchNormKernel
 {
@@ -17,19 +21,31 @@ internal static class BatchNormKernel
 
     /// <summary>
     /// Training-mode statistics and normalization: per channel, mean = Σx / M and the biased variance
-    /// var = Σ(x − mean)² / M over M = N·L values; xhat = (x − mean) / √(var + eps);
-    /// y = xhat · gamma + beta (gamma, beta null: y = xhat). x, y, xhat are [N, C, L]; mean, variance
-    /// (biased) and invStd = 1/√(var + eps) are [C], written.
+    /// var = Σ(x − mean)² / M over M = N·L values; y = (x − mean) · invStd · gamma + beta with
+    /// invStd = 1/√(var + eps) (gamma, beta null: 1 and 0). x, y are [N, C, L]; mean, variance (biased)
+    /// and invStd are [C], written. Backward recomputes xhat = (x − mean) · invStd from x, so nothing else is stored.
     /// </summary>
+    /// <remarks>
+    /// x is read twice: once for the statistics — each run's sum and its squares about its own mean while
+    /// the run is in cache, combined exactly over the runs in double (Chan et al.: Σ(x − mean)² =
+    /// Σ(x − a)² + 2(a − mean)·Σ(x − a) + L·(a − mean)² for each run's a), as accurate as two passes over
+    /// the channel — and once to normalize.
+    /// </remarks>
+    public static void TrainForward(
+        float[] x, float[] y, int batch, int channels, int length, float[]? gamma, float[]? beta, float eps,
+        float[] mean, float[] variance, float[] invStd) =>
+        TrainForward(x, y, batch, channels, length, gamma, beta, eps, mean, variance, invStd, SimdSupport.Best);
+
+    /// <summary>As <see cref="TrainForward(float[], float[], int, int, int, float[], float[], float, float[], float[], float[])"/>, at a given vector width (tests run every width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TrainForward(
-        float[] x, float[] y, float[] xhat, int batch, int channels, int length, float[]? gamma, float[]? beta, float eps,
-        float[] mean, float[] variance, float[] invStd)
+        float[] x, float[] y, int batch, int channels, int length, float[]? gamma, float[]? beta, float eps,
+        float[] mean, float[] variance, float[] invStd, SimdWidth width)
     {
-        Debug.Assert(x.Length == batch * channels * length && y.Length == x.Length && xhat.Length == x.Length);
+        Debug.Assert(x.Length == batch * channels * length && y.Length == x.Length);
         if (length == 1)
         {
-            TrainForwardRows(x, y, xhat, batch, channels, gamma, beta, eps, mean, variance, invStd);
+            TrainForwardRows(x, y, batch, channels, gamma, beta, eps, mean, variance, invStd);
             return;
         }
 
@@ -37,34 +53,36 @@ internal static class BatchNormKernel
         double count = (double)batch * length;
         ForChannels(channels, x.Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
-            double sum = 0;
+            // Per run: its sum s, its float mean a, and Σ(x − a)², kept for the combination below.
+            Span<double> runSums = batch <= 1024 ? stackalloc double[batch] : new double[batch];
+            Span<float> runMeans = batch <= 1024 ? stackalloc float[batch] : new float[batch];
+            double sum = 0, squares = 0;
             for (int n = 0; n < batch; n++)
             {
-                sum += TensorPrimitives.Sum(x.AsSpan((n * stride) + (c * length), length));
+                ReadOnlySpan<float> run = x.AsSpan((n * stride) + (c * length), length);
+                double s = TensorPrimitives.Sum(run);
+                float a = (float)(s / length);
+                squares += SquaredDeviations(run, a, width);
+                (runSums[n], runMeans[n], sum) = (s, a, sum + s);
             }
 
-            float m = (float)(sum / count);
-            double squares = 0;
+            double m = sum / count;
             for (int n = 0; n < batch; n++)
             {
-                Span<float> centered = xhat.AsSpan((n * stride) + (c * length), length);
-                TensorPrimitives.Subtract(x.AsSpan((n * stride) + (c * length), length), m, centered);
-                squares += TensorPrimitives.SumOfSquares(centered);
+                double shift = runMeans[n] - m;
+                squares += (2 * shift * (runSums[n] - (length * (double)runMeans[n]))) + (length * shift * shift);
             }
 
-            double v = squares / count;
+            double v = Math.Max(0, squares / count);
             float inv = (float)(1.0 / Math.Sqrt(v + eps));
-            float scale = gamma is null ? 1f : gamma[c], shift = beta is null ? 0f : beta[c];
+            float mf = (float)m, scale = gamma is null ? 1f : gamma[c], shift0 = beta is null ? 0f : beta[c];
             for (int n = 0; n < batch; n++)
             {
                 int start = (n * stride) + (c * length);
-                Span<float> normalized = xhat.AsSpan(start, length);
-                TensorPrimitives.Multiply(normalized, inv, normalized);
-                TensorPrimitives.Multiply(normalized, scale, y.AsSpan(start, length));
-                TensorPrimitives.Add(y.AsSpan(start, length), shift, y.AsSpan(start, length));
+                Normalize(x.AsSpan(start, length), mf, inv, scale, shift0, y.AsSpan(start, length), width);
             }
 
-            (mean[c], variance[c], invStd[c]) = (m, (float)v, inv);
+            (mean[c], variance[c], invStd[c]) = (mf, (float)v, inv);
         });
     }
 
@@ -97,19 +115,26 @@ internal static class BatchNormKernel
     }
 
     /// <summary>
-    /// The training-mode backward pass (batch statistics depend on x). With g = gamma (1 when empty),
-    /// per channel: dbeta += Σ dy, dgamma += Σ dy·xhat, and
-    /// dx = g · invStd · (dy − Σdy / M − xhat · Σ(dy·xhat) / M) (overwritten).
+    /// The training-mode backward pass (batch statistics depend on x). With g = gamma (1 when empty) and
+    /// xhat = (x − mean) · invStd, per channel: dbeta += Σ dy, dgamma += Σ dy·xhat, and
+    /// dx = g · invStd · (dy − Σdy / M − xhat · Σ(dy·xhat) / M) (overwritten). x is the forward pass's
+    /// input, mean and invStd its statistics (<see cref="TrainForward(float[], float[], int, int, int, float[], float[], float, float[], float[], float[])"/>).
     /// </summary>
+    public static void TrainBackward(
+        float[] outGrad, float[] x, float[]? inGrad, int batch, int channels, int length, float[]? gamma, float[] mean, float[] invStd,
+        float[]? gammaGrad, float[]? betaGrad) =>
+        TrainBackward(outGrad, x, inGrad, batch, channels, length, gamma, mean, invStd, gammaGrad, betaGrad, SimdSupport.Best);
+
+    /// <summary>As <see cref="TrainBackward(float[], float[], float[], int, int, int, float[], float[], float[], float[], float[])"/>, at a given vector width (tests run every width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TrainBackward(
-        float[] outGrad, float[] xhat, float[]? inGrad, int batch, int channels, int length, float[]? gamma, float[] invStd,
-        float[]? gammaGrad, float[]? betaGrad)
+        float[] outGrad, float[] x, float[]? inGrad, int batch, int channels, int length, float[]? gamma, float[] mean, float[] invStd,
+        float[]? gammaGrad, float[]? betaGrad, SimdWidth width)
     {
-        Debug.Assert(outGrad.Length == batch * channels * length && xhat.Length == outGrad.Length);
+        Debug.Assert(outGrad.Length == batch * channels * length && x.Length == outGrad.Length);
         if (length == 1)
         {
-            TrainBackwardRows(outGrad, xhat, inGrad, batch, channels, gamma, invStd, gammaGrad, betaGrad);
+            TrainBackwardRows(outGrad, x, inGrad, batch, channels, gamma, mean, invStd, gammaGrad, betaGrad);
             return;
         }
 
@@ -121,8 +146,9 @@ internal static class BatchNormKernel
             for (int n = 0; n < batch; n++)
             {
                 int start = (n * stride) + (c * length);
-                sumDy += TensorPrimitives.Sum(outGrad.AsSpan(start, length));
-                sumDyXhat += TensorPrimitives.Dot(outGrad.AsSpan(start, length), xhat.AsSpan(start, length));
+                (float dy, float dyXhat) = Sums(outGrad.AsSpan(start, length), x.AsSpan(start, length), mean[c], invStd[c], width);
+                sumDy += dy;
+                sumDyXhat += dyXhat;
             }
 
             if (gammaGrad is not null)
@@ -146,21 +172,18 @@ internal static class BatchNormKernel
             for (int n = 0; n < batch; n++)
             {
                 int start = (n * stride) + (c * length);
-                Span<float> dx = inGrad.AsSpan(start, length);
-                TensorPrimitives.MultiplyAdd(xhat.AsSpan(start, length), -meanDyXhat, outGrad.AsSpan(start, length), dx);
-                TensorPrimitives.Multiply(dx, k, dx);
-                TensorPrimitives.Add(dx, -k * meanDy, dx);
+                InputGradient(outGrad.AsSpan(start, length), x.AsSpan(start, length), mean[c], invStd[c], k, -k * meanDyXhat, -k * meanDy, inGrad.AsSpan(start, length), width);
             }
         });
     }
 
     /// <summary>
-    /// <see cref="TrainForward"/> for [N, C] (L = 1): the statistics accumulate row by row, vectorized over
+    /// <see cref="TrainForward(float[], float[], int, int, int, float[], float[], float, float[], float[], float[], SimdWidth)"/> for [N, C] (L = 1): the statistics accumulate row by row, vectorized over
     /// the C channels (a per-channel loop would make one call per element). One thread, fixed order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TrainForwardRows(
-        float[] x, float[] y, float[] xhat, int batch, int channels, float[]? gamma, float[]? beta, float eps,
+        float[] x, float[] y, int batch, int channels, float[]? gamma, float[]? beta, float eps,
         float[] mean, float[] variance, float[] invStd)
     {
         Span<float> sum = mean.AsSpan(0, channels);
@@ -173,9 +196,9 @@ internal static class BatchNormKernel
         TensorPrimitives.Multiply(sum, 1f / batch, sum);
         Span<float> squares = variance.AsSpan(0, channels);
         squares.Clear();
+        var centered = new float[channels];
         for (int n = 0; n < batch; n++)
         {
-            Span<float> centered = xhat.AsSpan(n * channels, channels);
             TensorPrimitives.Subtract(x.AsSpan(n * channels, channels), mean, centered);
             TensorPrimitives.MultiplyAdd(centered, centered, squares, squares);
         }
@@ -188,33 +211,30 @@ internal static class BatchNormKernel
 
         for (int n = 0; n < batch; n++)
         {
-            Span<float> normalized = xhat.AsSpan(n * channels, channels);
             Span<float> output = y.AsSpan(n * channels, channels);
-            TensorPrimitives.Multiply(normalized, invStd, normalized);
-            if (gamma is null)
+            Xhat(x.AsSpan(n * channels, channels), mean, invStd, output);
+            if (gamma is not null)
             {
-                normalized.CopyTo(output);
-            }
-            else
-            {
-                TensorPrimitives.MultiplyAdd(normalized, gamma, beta!, output);
+                TensorPrimitives.MultiplyAdd(output, gamma, beta!, output);
             }
         }
     }
 
-    /// <summary><see cref="TrainBackward"/> for [N, C] (L = 1), row by row, vectorized over the C channels.</summary>
+    /// <summary><see cref="TrainBackward(float[], float[], float[], int, int, int, float[], float[], float[], float[], float[], SimdWidth)"/> for [N, C] (L = 1), row by row, vectorized over the C channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TrainBackwardRows(
-        float[] outGrad, float[] xhat, float[]? inGrad, int batch, int channels, float[]? gamma, float[] invStd,
+        float[] outGrad, float[] x, float[]? inGrad, int batch, int channels, float[]? gamma, float[] mean, float[] invStd,
         float[]? gammaGrad, float[]? betaGrad)
     {
         var sumDy = new float[channels];
         var sumDyXhat = new float[channels];
+        var xhat = new float[channels];
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> dy = outGrad.AsSpan(n * channels, channels);
+            Xhat(x.AsSpan(n * channels, channels), mean, invStd, xhat);
             TensorPrimitives.Add(sumDy, dy, sumDy);
-            TensorPrimitives.MultiplyAdd(dy, xhat.AsSpan(n * channels, channels), sumDyXhat, sumDyXhat);
+            TensorPrimitives.MultiplyAdd(dy, xhat, sumDyXhat, sumDyXhat);
         }
 
         if (gammaGrad is not null)
@@ -246,9 +266,190 @@ internal static class BatchNormKernel
         for (int n = 0; n < batch; n++)
         {
             Span<float> dx = inGrad.AsSpan(n * channels, channels);
+            Xhat(x.AsSpan(n * channels, channels), mean, invStd, xhat);
             TensorPrimitives.Multiply(outGrad.AsSpan(n * channels, channels), k, dx);
-            TensorPrimitives.MultiplyAdd(xhat.AsSpan(n * channels, channels), a, dx, dx);
+            TensorPrimitives.MultiplyAdd(xhat, a, dx, dx);
             TensorPrimitives.Add(dx, b, dx);
+        }
+    }
+
+    /// <summary>One row of [N, C]: xhat = (x − mean) · invStd, channel by channel.</summary>
+    private static void Xhat(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> xhat)
+    {
+        TensorPrimitives.Subtract(x, mean, xhat);
+        TensorPrimitives.Multiply(xhat, invStd, xhat);
+    }
+
+    /// <summary>Σ (x − mean)² over one run, in vector accumulators (two, then one), the tail in scalars.</summary>
+    private static float SquaredDeviations(ReadOnlySpan<float> x, float mean, SimdWidth width) => width switch
+    {
+        SimdWidth.Vector512 => SquaredDeviations<Vector512Ops, Vector512<float>>(x, mean),
+        SimdWidth.Vector256 => SquaredDeviations<Vector256Ops, Vector256<float>>(x, mean),
+        SimdWidth.Vector128 => SquaredDeviations<Vector128Ops, Vector128<float>>(x, mean),
+        _ => SquaredDeviations<ScalarOps, float>(x, mean),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float SquaredDeviations<TOps, TVec>(ReadOnlySpan<float> x, float mean)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        TVec m = TOps.Create(mean), a0 = TOps.Zero, a1 = TOps.Zero;
+        int n = x.Length, count = TOps.Count, i = 0;
+        for (; i + (2 * count) <= n; i += 2 * count)
+        {
+            TVec d0 = TOps.Subtract(TOps.Load(ref r, i), m), d1 = TOps.Subtract(TOps.Load(ref r, i + count), m);
+            a0 = TOps.MultiplyAdd(d0, d0, a0);
+            a1 = TOps.MultiplyAdd(d1, d1, a1);
+        }
+
+        for (; i + count <= n; i += count)
+        {
+            TVec d = TOps.Subtract(TOps.Load(ref r, i), m);
+            a0 = TOps.MultiplyAdd(d, d, a0);
+        }
+
+        float sum = TOps.Sum(TOps.Add(a0, a1));
+        for (; i < n; i++)
+        {
+            float d = x[i] - mean;
+            sum += d * d;
+        }
+
+        return sum;
+    }
+
+    /// <summary>One run: y = xhat · scale + shift with xhat = (x − mean) · invStd, in one pass.</summary>
+    private static void Normalize(ReadOnlySpan<float> x, float mean, float invStd, float scale, float shift, Span<float> y, SimdWidth width)
+    {
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                Normalize<Vector512Ops, Vector512<float>>(x, mean, invStd, scale, shift, y);
+                break;
+            case SimdWidth.Vector256:
+                Normalize<Vector256Ops, Vector256<float>>(x, mean, invStd, scale, shift, y);
+                break;
+            case SimdWidth.Vector128:
+                Normalize<Vector128Ops, Vector128<float>>(x, mean, invStd, scale, shift, y);
+                break;
+            default:
+                Normalize<ScalarOps, float>(x, mean, invStd, scale, shift, y);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Normalize<TOps, TVec>(ReadOnlySpan<float> x, float mean, float invStd, float scale, float shift, Span<float> y)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        Debug.Assert(y.Length == x.Length);
+        ref float r = ref MemoryMarshal.GetReference(x);
+        ref float o = ref MemoryMarshal.GetReference(y);
+        TVec m = TOps.Create(mean), inv = TOps.Create(invStd), a = TOps.Create(scale), b = TOps.Create(shift);
+        int n = x.Length, count = TOps.Count, i = 0;
+        for (; i + count <= n; i += count)
+        {
+            TVec normalized = TOps.Multiply(TOps.Subtract(TOps.Load(ref r, i), m), inv);
+            TOps.Store(TOps.MultiplyAdd(normalized, a, b), ref o, i);
+        }
+
+        for (; i < n; i++)
+        {
+            float normalized = (x[i] - mean) * invStd;
+            y[i] = (normalized * scale) + shift;
+        }
+    }
+
+    /// <summary>(Σ dy, Σ dy · xhat) over one run, xhat = (x − mean) · invStd recomputed as the forward pass computed it, in one pass.</summary>
+    private static (float Dy, float DyXhat) Sums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, SimdWidth width) => width switch
+    {
+        SimdWidth.Vector512 => Sums<Vector512Ops, Vector512<float>>(dy, x, mean, invStd),
+        SimdWidth.Vector256 => Sums<Vector256Ops, Vector256<float>>(dy, x, mean, invStd),
+        SimdWidth.Vector128 => Sums<Vector128Ops, Vector128<float>>(dy, x, mean, invStd),
+        _ => Sums<ScalarOps, float>(dy, x, mean, invStd),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (float Dy, float DyXhat) Sums<TOps, TVec>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        Debug.Assert(x.Length == dy.Length);
+        ref float g = ref MemoryMarshal.GetReference(dy);
+        ref float h = ref MemoryMarshal.GetReference(x);
+        TVec m = TOps.Create(mean), inv = TOps.Create(invStd);
+        TVec s0 = TOps.Zero, s1 = TOps.Zero, p0 = TOps.Zero, p1 = TOps.Zero;
+        int n = dy.Length, count = TOps.Count, i = 0;
+        for (; i + (2 * count) <= n; i += 2 * count)
+        {
+            TVec g0 = TOps.Load(ref g, i), g1 = TOps.Load(ref g, i + count);
+            s0 = TOps.Add(s0, g0);
+            s1 = TOps.Add(s1, g1);
+            p0 = TOps.MultiplyAdd(g0, TOps.Multiply(TOps.Subtract(TOps.Load(ref h, i), m), inv), p0);
+            p1 = TOps.MultiplyAdd(g1, TOps.Multiply(TOps.Subtract(TOps.Load(ref h, i + count), m), inv), p1);
+        }
+
+        for (; i + count <= n; i += count)
+        {
+            TVec g0 = TOps.Load(ref g, i);
+            s0 = TOps.Add(s0, g0);
+            p0 = TOps.MultiplyAdd(g0, TOps.Multiply(TOps.Subtract(TOps.Load(ref h, i), m), inv), p0);
+        }
+
+        float sum = TOps.Sum(TOps.Add(s0, s1)), products = TOps.Sum(TOps.Add(p0, p1));
+        for (; i < n; i++)
+        {
+            sum += dy[i];
+            products += dy[i] * ((x[i] - mean) * invStd);
+        }
+
+        return (sum, products);
+    }
+
+    /// <summary>One run of the input gradient: dx = k · dy + a · xhat + b with xhat = (x − mean) · invStd, in one pass.</summary>
+    private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float k, float a, float b, Span<float> dx, SimdWidth width)
+    {
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                InputGradient<Vector512Ops, Vector512<float>>(dy, x, mean, invStd, k, a, b, dx);
+                break;
+            case SimdWidth.Vector256:
+                InputGradient<Vector256Ops, Vector256<float>>(dy, x, mean, invStd, k, a, b, dx);
+                break;
+            case SimdWidth.Vector128:
+                InputGradient<Vector128Ops, Vector128<float>>(dy, x, mean, invStd, k, a, b, dx);
+                break;
+            default:
+                InputGradient<ScalarOps, float>(dy, x, mean, invStd, k, a, b, dx);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradient<TOps, TVec>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float k, float a, float b, Span<float> dx)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        Debug.Assert(x.Length == dy.Length && dx.Length == dy.Length);
+        ref float g = ref MemoryMarshal.GetReference(dy);
+        ref float h = ref MemoryMarshal.GetReference(x);
+        ref float d = ref MemoryMarshal.GetReference(dx);
+        TVec m = TOps.Create(mean), inv = TOps.Create(invStd);
+        TVec kv = TOps.Create(k), av = TOps.Create(a), bv = TOps.Create(b);
+        int n = dy.Length, count = TOps.Count, i = 0;
+        for (; i + count <= n; i += count)
+        {
+            TVec xhat = TOps.Multiply(TOps.Subtract(TOps.Load(ref h, i), m), inv);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref g, i), kv, TOps.MultiplyAdd(xhat, av, bv)), ref d, i);
+        }
+
+        for (; i < n; i++)
+        {
+            dx[i] = (dy[i] * k) + ((((x[i] - mean) * invStd) * a) + b);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
@@ -158,17 +159,6 @@ internal static class Conv2dTiledKernel
             Span<float> partial = partials.AsSpan(tile * partialLength, partialLength);
             partial.Clear();
             ReadOnlySpan<float> dy = outGrad.AsSpan(first * outLength, count * outLength);
-
-            // The bias gradient image by image, channel by channel, as the per-image kernel sums it.
-            Span<float> biasGrad = partial[(partialLength - g.OutChannels)..];
-            for (int t = 0; t < count; t++)
-            {
-                for (int o = 0; o < g.OutChannels; o++)
-                {
-                    biasGrad[o] += TensorPrimitives.Sum(dy.Slice((t * outLength) + (o * g.OutPlane), g.OutPlane));
-                }
-            }
-
             ConvTiledWorkspace.Buffers buffers = workspace.Rent();
             try
             {
@@ -206,6 +196,7 @@ internal static class Conv2dTiledKernel
             where TVec : struct
         {
             Span<float> weightGrad = partial[..(partial.Length - g.OutChannels)];
+            BiasGradient<TOps, TVec>(buffers.Output, partial[^g.OutChannels..]);
             for (int lane = 0; lane < count; lane += TOps.Count)
             {
                 ConvGradTileKernel.WeightGradient<TOps, TVec>(buffers.Input, workspace.InputMap, buffers.Output, workspace.OutputMap, weightGrad, g.Kernel, lane);
@@ -214,6 +205,25 @@ internal static class Conv2dTiledKernel
                     ConvGradTileKernel.InputGradient<TOps, TVec>(
                         buffers.Output, workspace.OutputMap, workspace.PackedInputGradient, buffers.InputGradient, workspace.InputMap, g.Kernel, lane);
                 }
+            }
+        }
+
+        /// <summary>biasGrad[o] += Σ dy[o] over the tile's positions and lanes (the absent images' lanes are zeros), while the tile is in cache.</summary>
+        private void BiasGradient<TOps, TVec>(ReadOnlySpan<float> dyTile, Span<float> biasGrad)
+            where TOps : ISimdOps<TVec>
+            where TVec : struct
+        {
+            int plane = g.OutPlane * TileMap.Lanes;
+            ref float dy = ref MemoryMarshal.GetReference(dyTile);
+            for (int o = 0; o < g.OutChannels; o++)
+            {
+                TVec sum = TOps.Zero;
+                for (int i = o * plane, end = i + plane; i < end; i += TOps.Count)
+                {
+                    sum = TOps.Add(sum, TOps.Load(ref dy, i));
+                }
+
+                biasGrad[o] += TOps.Sum(sum);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -25,9 +26,17 @@ internal static class PoolBackwardKernel
                 {
                     ReadOnlySpan<float> dyRow = dy.Slice(oy * g.OutWidth, g.OutWidth);
                     Span<float> first = dx.Slice(oy * k * g.Width, g.Width);
+
+                    // Element stores, not a Fill call per window (LeNet's 2×2 windows: 2 floats each).
+                    ref float target = ref MemoryMarshal.GetReference(first);
                     for (int ox = 0; ox < g.OutWidth; ox++)
                     {
-                        first.Slice(ox * k, k).Fill(dyRow[ox] * scale);
+                        float share = dyRow[ox] * scale;
+                        ref float window = ref Unsafe.Add(ref target, ox * k);
+                        for (int j = 0; j < k; j++)
+                        {
+                            Unsafe.Add(ref window, j) = share;
+                        }
                     }
 
                     // The window's other rows repeat the first.

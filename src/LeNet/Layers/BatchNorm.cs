@@ -18,8 +18,9 @@ namespace LeNet.Layers;
 /// </remarks>
 public abstract class BatchNorm : Layer
 {
-    private Tensor? _xhat;
+    private Tensor? _input;
     private int[] _outputShape = [];
+    private float[] _mean = [];
     private float[] _invStd = [];
 
     /// <summary>Validates the arguments and makes the parameters (weight ones, bias zeros) and buffers (running_mean zeros, running_var ones, num_batches_tracked 0).</summary>
@@ -141,14 +142,13 @@ public abstract class BatchNorm : Layer
             var mean = new float[NumFeatures];
             var variance = new float[NumFeatures];
             var invStd = new float[NumFeatures];
-            // Training keeps xhat for Backward; the next training forward of the same shape reuses its
-            // buffer (a fresh one per batch would be a large-object allocation, and a full GC, per call).
-            Tensor xhat = IsTraining && _xhat is not null && _xhat.Shape.SequenceEqual(shape) ? _xhat : new Tensor(shape);
-            BatchNormKernel.TrainForward(input.Data, output.Data, xhat.Data, batch, NumFeatures, length, Weight?.Value.Data, Bias?.Value.Data, Eps, mean, variance, invStd);
+
+            // Backward recomputes xhat from the input and these statistics, so training keeps only them.
+            BatchNormKernel.TrainForward(input.ReadData, output.Data, batch, NumFeatures, length, Weight?.Value.Data, Bias?.Value.Data, Eps, mean, variance, invStd);
             if (IsTraining)
             {
                 UpdateRunningStats(mean, variance, (long)batch * length);
-                (_xhat, _invStd, _outputShape) = (xhat, invStd, shape);
+                (_input, _mean, _invStd, _outputShape) = (input, mean, invStd, shape);
             }
 
             return output;
@@ -204,11 +204,11 @@ public abstract class BatchNorm : Layer
 
     internal override Tensor? BackwardCore(Tensor outputGradient, bool needInputGradient)
     {
-        CheckBackward(_xhat, outputGradient, _outputShape);
-        int batch = _outputShape[0], length = _xhat.Length / (batch * NumFeatures);
+        CheckBackward(_input, outputGradient, _outputShape);
+        int batch = _outputShape[0], length = _input.Length / (batch * NumFeatures);
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_outputShape) : null;
         BatchNormKernel.TrainBackward(
-            outputGradient.Data, _xhat.Data, inputGradient?.Data, batch, NumFeatures, length, Weight?.Value.Data, _invStd,
+            outputGradient.Data, _input.ReadData, inputGradient?.Data, batch, NumFeatures, length, Weight?.Value.Data, _mean, _invStd,
             Weight?.Gradient.Data, Bias?.Gradient.Data);
         return inputGradient;
     }
