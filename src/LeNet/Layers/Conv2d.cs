@@ -163,7 +163,7 @@ public sealed class Conv2d : Layer
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
         ConvGeometry geometry = IsPlain ? Geometry(input.Shape, outShape) : default;
-        if (IsPlain && Conv2dTiledKernel.Supports(geometry))
+        if (IsPlain && Conv2dTiledKernel.SupportsForward(geometry))
         {
             Conv2dTiledKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry, _tiled);
         }
