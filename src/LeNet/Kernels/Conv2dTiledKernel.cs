@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -21,7 +22,9 @@ namespace LeNet.Kernels;
 /// </summary>
 /// <remarks>
 /// Tiles run in parallel; each adds its parameter gradients into its own partial sums, which are then
-/// added in tile order, so results are bit-identical whatever the thread count.
+/// added in tile order, so results are bit-identical whatever the thread count. Forward keeps nothing
+/// between calls (evaluation mode is thread-safe); backward's buffers live in the layer's
+/// <see cref="ConvTiledWorkspace"/> (training is one caller at a time).
 /// </remarks>
 internal static class Conv2dTiledKernel
 {
@@ -40,30 +43,47 @@ internal static class Conv2dTiledKernel
     /// </remarks>
     public static bool SupportsForward(in ConvGeometry g) => Supports(g) && g.InChannels > 1 && SimdSupport.Best == SimdWidth.Vector512;
 
-    public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g, ConvTiledWorkspace workspace) =>
-        Forward(input, weight, bias, output, g, workspace, SimdSupport.Best);
+    /// <summary>
+    /// output = conv(input) + bias. Everything it writes besides the output is its own (rented per call
+    /// and per tile), so concurrent calls on the same weights are safe, as evaluation-mode Forward promises.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g) =>
+        Forward(input, weight, bias, output, g, SimdSupport.Best);
 
-    /// <summary>As <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in ConvGeometry, ConvTiledWorkspace)"/>, at a given vector width (tests run every width).</summary>
+    /// <summary>As <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in ConvGeometry)"/>, at a given vector width (tests run every width).</summary>
     public static unsafe void Forward(
-        ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width)
+        ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g, SimdWidth width)
     {
         g.AssertSpans(input.Length, weight.Length, output.Length);
         Debug.Assert(g.Stride == 1 && g.Padding < g.Kernel);
-        workspace.Ensure(g);
-        ConvTileKernel.PackWeights(weight, g.OutChannels, g.InChannels, g.Kernel, workspace.Packed);
-        if (bias.IsEmpty)
+        int packedLength = ConvTileKernel.PackedLength(g.OutChannels, g.InChannels, g.Kernel);
+        float[] packed = ArrayPool<float>.Shared.Rent(packedLength);
+        float[] biasCopy = ArrayPool<float>.Shared.Rent(g.OutChannels);
+        try
         {
-            workspace.Bias.AsSpan().Clear();
-        }
-        else
-        {
-            bias.CopyTo(workspace.Bias);
-        }
+            // An odd last channel's partner slots must be zeros.
+            packed.AsSpan(0, packedLength).Clear();
+            ConvTileKernel.PackWeights(weight, g.OutChannels, g.InChannels, g.Kernel, packed.AsSpan(0, packedLength));
+            Span<float> b = biasCopy.AsSpan(0, g.OutChannels);
+            if (bias.IsEmpty)
+            {
+                b.Clear();
+            }
+            else
+            {
+                bias.CopyTo(b);
+            }
 
-        fixed (float* pInput = input, pOutput = output)
+            fixed (float* pInput = input, pOutput = output)
+            {
+                var job = new ForwardJob(g, width, packed, biasCopy, pInput, pOutput);
+                Parallelism.For(Tiles(g.Batch), job.Tile);
+            }
+        }
+        finally
         {
-            var job = new ForwardJob(g, workspace, width, pInput, pOutput);
-            Parallelism.For(Tiles(g.Batch), job.Tile);
+            ArrayPool<float>.Shared.Return(biasCopy);
+            ArrayPool<float>.Shared.Return(packed);
         }
     }
 
@@ -115,48 +135,58 @@ internal static class Conv2dTiledKernel
     }
 
     /// <summary>The pinned operands of one forward call and the per-tile work.</summary>
-    private sealed unsafe class ForwardJob(ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width, float* input, float* output)
+    private sealed unsafe class ForwardJob(ConvGeometry g, SimdWidth width, float[] packed, float[] bias, float* input, float* output)
     {
+        private readonly TileMap _inputMap = new(g.InChannels, g.Height, g.Width, g.Padding);
+        private readonly TileMap _outputMap = new(g.OutChannels, g.OutHeight, g.OutWidth, 0);
+
         public void Tile(int tile)
         {
             (int first, int count) = Range(tile, g.Batch);
             int inLength = g.InChannels * g.InPlane, outLength = g.OutChannels * g.OutPlane;
-            ConvTiledWorkspace.Buffers buffers = workspace.Rent();
+            float[] inputTile = ArrayPool<float>.Shared.Rent(_inputMap.Length);
+            float[] outputTile = ArrayPool<float>.Shared.Rent(_outputMap.Length);
             try
             {
-                TileTranspose.In(new ReadOnlySpan<float>(input + ((long)first * inLength), count * inLength), count, buffers.Input, workspace.InputMap);
+                // A rented tile's padding border holds whatever was there: the convolution reads it as zeros.
+                if (g.Padding > 0)
+                {
+                    inputTile.AsSpan(0, _inputMap.Length).Clear();
+                }
+
+                TileTranspose.In(new ReadOnlySpan<float>(input + ((long)first * inLength), count * inLength), count, inputTile, _inputMap);
                 switch (width)
                 {
                     case SimdWidth.Vector512:
-                        Convolve<Vector512Ops, Vector512<float>>(buffers, count);
+                        Convolve<Vector512Ops, Vector512<float>>(inputTile, outputTile, count);
                         break;
                     case SimdWidth.Vector256:
-                        Convolve<Vector256Ops, Vector256<float>>(buffers, count);
+                        Convolve<Vector256Ops, Vector256<float>>(inputTile, outputTile, count);
                         break;
                     case SimdWidth.Vector128:
-                        Convolve<Vector128Ops, Vector128<float>>(buffers, count);
+                        Convolve<Vector128Ops, Vector128<float>>(inputTile, outputTile, count);
                         break;
                     default:
-                        Convolve<ScalarOps, float>(buffers, count);
+                        Convolve<ScalarOps, float>(inputTile, outputTile, count);
                         break;
                 }
 
-                TileTranspose.OutImages(buffers.Output, workspace.OutputMap, new Span<float>(output + ((long)first * outLength), count * outLength), count);
+                TileTranspose.OutImages(outputTile, _outputMap, new Span<float>(output + ((long)first * outLength), count * outLength), count);
             }
             finally
             {
-                workspace.Return(buffers);
+                ArrayPool<float>.Shared.Return(outputTile);
+                ArrayPool<float>.Shared.Return(inputTile);
             }
         }
 
-        private void Convolve<TOps, TVec>(ConvTiledWorkspace.Buffers buffers, int count)
+        private void Convolve<TOps, TVec>(float[] inputTile, float[] outputTile, int count)
             where TOps : ISimdOps<TVec>
             where TVec : struct
         {
             for (int lane = 0; lane < count; lane += TOps.Count)
             {
-                ConvTileKernel.Plain<TOps, TVec, Identity>(
-                    buffers.Input, workspace.InputMap, workspace.Packed, workspace.Bias, buffers.Output, workspace.OutputMap, g.Kernel, 1, lane);
+                ConvTileKernel.Plain<TOps, TVec, Identity>(inputTile, _inputMap, packed, bias, outputTile, _outputMap, g.Kernel, 1, lane);
             }
         }
     }
@@ -176,7 +206,7 @@ internal static class Conv2dTiledKernel
             try
             {
                 TileTranspose.In(input.AsSpan(first * inLength, count * inLength), count, buffers.Input, workspace.InputMap);
-                TileTranspose.In(dy, count, buffers.Output, workspace.OutputMap);
+                TileTranspose.In(dy, count, buffers.OutputGradient, workspace.OutputMap);
                 switch (width)
                 {
                     case SimdWidth.Vector512:
@@ -209,14 +239,14 @@ internal static class Conv2dTiledKernel
             where TVec : struct
         {
             Span<float> weightGrad = partial[..(partial.Length - g.OutChannels)];
-            BiasGradient<TOps, TVec>(buffers.Output, partial[^g.OutChannels..]);
+            BiasGradient<TOps, TVec>(buffers.OutputGradient, partial[^g.OutChannels..]);
             for (int lane = 0; lane < count; lane += TOps.Count)
             {
-                ConvGradTileKernel.WeightGradient<TOps, TVec>(buffers.Input, workspace.InputMap, buffers.Output, workspace.OutputMap, weightGrad, g.Kernel, lane);
+                ConvGradTileKernel.WeightGradient<TOps, TVec>(buffers.Input, workspace.InputMap, buffers.OutputGradient, workspace.OutputMap, weightGrad, g.Kernel, lane);
                 if (inGrad is not null)
                 {
                     ConvGradTileKernel.InputGradient<TOps, TVec>(
-                        buffers.Output, workspace.OutputMap, workspace.PackedInputGradient, buffers.InputGradient, workspace.InputMap, g.Kernel, lane);
+                        buffers.OutputGradient, workspace.OutputMap, workspace.PackedInputGradient, buffers.InputGradient, workspace.InputMap, g.Kernel, lane);
                 }
             }
         }

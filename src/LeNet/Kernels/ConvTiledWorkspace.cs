@@ -4,9 +4,9 @@ using LeNet.Kernels.Tiles;
 namespace LeNet.Kernels;
 
 /// <summary>
-/// The buffers of <see cref="Conv2dTiledKernel"/>, owned by one layer and reused from call to call, so
-/// training allocates nothing in steady state: packed weights, the tiles' gradient partials, and one set
-/// of tile buffers per thread at work. Made anew when the geometry changes.
+/// The buffers of <see cref="Conv2dTiledKernel"/>'s backward pass, owned by one layer and reused from step
+/// to step, so training allocates nothing in steady state: packed weights, the tiles' gradient partials,
+/// and one set of tile buffers per thread at work. Made anew when the geometry changes.
 /// </summary>
 internal sealed class ConvTiledWorkspace
 {
@@ -17,32 +17,24 @@ internal sealed class ConvTiledWorkspace
     /// <summary>The input's tile layout, with the convolution's zero padding.</summary>
     public TileMap InputMap { get; private set; }
 
-    /// <summary>The output's (and output gradient's) tile layout, unpadded.</summary>
+    /// <summary>The output gradient's tile layout, unpadded.</summary>
     public TileMap OutputMap { get; private set; }
-
-    /// <summary>Weights packed for <see cref="ConvTileKernel"/>.</summary>
-    public float[] Packed { get; private set; } = [];
 
     /// <summary>Weights packed for <see cref="ConvGradTileKernel.InputGradient{TOps, TVec}"/>.</summary>
     public float[] PackedInputGradient { get; private set; } = [];
-
-    /// <summary>The bias, or zeros for a convolution without one.</summary>
-    public float[] Bias { get; private set; } = [];
 
     /// <summary>Makes the buffers for <paramref name="g"/> (any batch), unless they exist.</summary>
     public void Ensure(in ConvGeometry g)
     {
         ConvGeometry shape = g with { Batch = 0 };
-        if (shape == _geometry && Packed.Length > 0)
+        if (shape == _geometry && PackedInputGradient.Length > 0)
         {
             return;
         }
 
         InputMap = new TileMap(g.InChannels, g.Height, g.Width, g.Padding);
         OutputMap = new TileMap(g.OutChannels, g.OutHeight, g.OutWidth, 0);
-        Packed = new float[ConvTileKernel.PackedLength(g.OutChannels, g.InChannels, g.Kernel)];
         PackedInputGradient = new float[g.OutChannels * g.InChannels * g.Kernel * g.Kernel];
-        Bias = new float[g.OutChannels];
         _free = [];
         _geometry = shape;
     }
@@ -63,12 +55,12 @@ internal sealed class ConvTiledWorkspace
 
     public void Return(Buffers buffers) => _free.Add(buffers);
 
-    /// <summary>One tile's input (padded), output or output gradient, and input gradient (padded, written whole).</summary>
+    /// <summary>One tile's input (padded), output gradient, and input gradient (padded, written whole).</summary>
     internal sealed class Buffers(TileMap inputMap, TileMap outputMap)
     {
         public float[] Input { get; } = new float[inputMap.Length];
 
-        public float[] Output { get; } = new float[outputMap.Length];
+        public float[] OutputGradient { get; } = new float[outputMap.Length];
 
         public float[] InputGradient { get; } = new float[inputMap.Length];
     }

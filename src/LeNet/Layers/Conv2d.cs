@@ -165,7 +165,7 @@ public sealed class Conv2d : Layer
         ConvGeometry geometry = IsPlain ? Geometry(input.Shape, outShape) : default;
         if (IsPlain && Conv2dTiledKernel.SupportsForward(geometry))
         {
-            Conv2dTiledKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry, _tiled);
+            Conv2dTiledKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry);
         }
         else if (IsPlain)
         {

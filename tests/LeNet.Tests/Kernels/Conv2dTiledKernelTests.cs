@@ -46,7 +46,7 @@ public class Conv2dTiledKernelTests
         var g = new ConvGeometry(n, c, h, w, o, k, 1, p, oh, ow);
         Conv2dTiledKernel.Supports(g).Should().BeTrue();
 
-        Conv2dTiledKernel.Forward(input.AsSpan(), weight.AsSpan(), b is null ? default : b.AsSpan(), output, g, new ConvTiledWorkspace(), (SimdWidth)width);
+        Conv2dTiledKernel.Forward(input.AsSpan(), weight.AsSpan(), b is null ? default : b.AsSpan(), output, g, (SimdWidth)width);
 
         float[,,,] expected = NaiveLayers.Conv2d(Arrays.To4D(input), Arrays.To4D(weight), b?.ToArray(), 1, p);
         output.Should().BeCloseTo(Arrays.Flat(expected), atol: 1e-5, because: $"n {n}, {c}→{o}, {h}×{w}, k {k}, padding {p}");
@@ -77,7 +77,7 @@ public class Conv2dTiledKernelTests
     }
 
     [Fact]
-    public void ForwardBackward_WorkspaceReusedAcrossGeometriesAndBatches_StaysCorrect()
+    public void Backward_WorkspaceReusedAcrossGeometriesAndBatches_StaysCorrect()
     {
         var workspace = new ConvTiledWorkspace();
         foreach ((int n, int c, int o, int h, int k, int p) in new[] { (37, 3, 5, 7, 3, 1), (16, 1, 6, 28, 5, 2), (21, 3, 5, 7, 3, 1), (48, 3, 5, 7, 3, 1) })
@@ -94,7 +94,7 @@ public class Conv2dTiledKernelTests
             var weightGrad = new float[weight.Length];
             var biasGrad = new float[o];
 
-            Conv2dTiledKernel.Forward(input, weight, bias, output, g, workspace);
+            Conv2dTiledKernel.Forward(input, weight, bias, output, g);
             Conv2dTiledKernel.Backward(input, weight, outGrad, inGrad, weightGrad, biasGrad, g, workspace);
 
             float[,,,] expected = NaiveLayers.Conv2d(Arrays.To4D(Tensor.FromArray(input, n, c, h, h)), Arrays.To4D(Tensor.FromArray(weight, o, c, k, k)), bias, 1, p);
@@ -155,6 +155,32 @@ public class Conv2dTiledKernelTests
         dx1.Should().BeCloseTo(KernelData.ToFloat(dx), atol: 1e-5, rtol: 1e-5);
         dw1.Should().BeCloseTo(KernelData.ToFloat(dw), atol: 1e-4, rtol: 1e-5);
         db1.Should().BeCloseTo(KernelData.ToFloat(db), atol: 1e-4, rtol: 1e-5);
+    }
+
+    [Fact]
+    public void Conv2dLayer_EvaluationModeForwardFromManyThreadsWithMixedShapes_EveryAnswerCorrect()
+    {
+        // Evaluation-mode Forward is thread-safe: nothing of a call is shared with another (shapes differ, so would any cached layout).
+        var conv = new Conv2d(3, 5, 3, padding: 1, random: new Random(6));
+        conv.Eval();
+        Tensor[] inputs = [Arrays.Random(new Random(1), 16, 3, 9, 8), Arrays.Random(new Random(2), 21, 3, 12, 12), Arrays.Random(new Random(3), 32, 3, 5, 7)];
+        float[][] expected = [.. inputs.Select(x => Arrays.Flat(NaiveLayers.Conv2d(Arrays.To4D(x), Arrays.To4D(conv.Weight.Value), conv.Bias!.Value.ToArray(), 1, 1)))];
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        Parallel.For(0, 60, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            float[] actual = conv.Forward(inputs[i % 3]).ToArray();
+            for (int j = 0; j < actual.Length; j++)
+            {
+                if (Math.Abs(actual[j] - expected[i % 3][j]) > 1e-5)
+                {
+                    failures.Add($"call {i}, element {j}: {actual[j]} instead of {expected[i % 3][j]}");
+                    return;
+                }
+            }
+        });
+
+        failures.Should().BeEmpty();
     }
 
     private static float[] Plus(float[] initial, double[] gradient) => [.. initial.Select((v, i) => (float)(v + gradient[i]))];
