@@ -49,6 +49,31 @@ internal static class BatchNormKernel
             return;
         }
 
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                TrainForward<Vector512Ops, Vector512<float>>(x, y, batch, channels, length, gamma, beta, eps, mean, variance, invStd);
+                break;
+            case SimdWidth.Vector256:
+                TrainForward<Vector256Ops, Vector256<float>>(x, y, batch, channels, length, gamma, beta, eps, mean, variance, invStd);
+                break;
+            case SimdWidth.Vector128:
+                TrainForward<Vector128Ops, Vector128<float>>(x, y, batch, channels, length, gamma, beta, eps, mean, variance, invStd);
+                break;
+            default:
+                TrainForward<ScalarOps, float>(x, y, batch, channels, length, gamma, beta, eps, mean, variance, invStd);
+                break;
+        }
+    }
+
+    /// <summary>The [N, C, L] form (L &gt; 1) of <see cref="TrainForward(float[], float[], int, int, int, float[], float[], float, float[], float[], float[], SimdWidth)"/> at one width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TrainForward<TOps, TVec>(
+        float[] x, float[] y, int batch, int channels, int length, float[]? gamma, float[]? beta, float eps,
+        float[] mean, float[] variance, float[] invStd)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
         int stride = channels * length;
         double count = (double)batch * length;
         ForChannels(channels, x.Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
@@ -62,7 +87,7 @@ internal static class BatchNormKernel
                 ReadOnlySpan<float> run = x.AsSpan((n * stride) + (c * length), length);
                 double s = TensorPrimitives.Sum(run);
                 float a = (float)(s / length);
-                squares += SquaredDeviations(run, a, width);
+                squares += SquaredDeviations<TOps, TVec>(run, a);
                 (runSums[n], runMeans[n], sum) = (s, a, sum + s);
             }
 
@@ -79,7 +104,7 @@ internal static class BatchNormKernel
             for (int n = 0; n < batch; n++)
             {
                 int start = (n * stride) + (c * length);
-                Normalize(x.AsSpan(start, length), mf, inv, scale, shift0, y.AsSpan(start, length), width);
+                Normalize<TOps, TVec>(x.AsSpan(start, length), mf, inv, scale, shift0, y.AsSpan(start, length));
             }
 
             (mean[c], variance[c], invStd[c]) = (mf, (float)v, inv);
@@ -138,6 +163,31 @@ internal static class BatchNormKernel
             return;
         }
 
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                TrainBackward<Vector512Ops, Vector512<float>>(outGrad, x, inGrad, batch, channels, length, gamma, mean, invStd, gammaGrad, betaGrad);
+                break;
+            case SimdWidth.Vector256:
+                TrainBackward<Vector256Ops, Vector256<float>>(outGrad, x, inGrad, batch, channels, length, gamma, mean, invStd, gammaGrad, betaGrad);
+                break;
+            case SimdWidth.Vector128:
+                TrainBackward<Vector128Ops, Vector128<float>>(outGrad, x, inGrad, batch, channels, length, gamma, mean, invStd, gammaGrad, betaGrad);
+                break;
+            default:
+                TrainBackward<ScalarOps, float>(outGrad, x, inGrad, batch, channels, length, gamma, mean, invStd, gammaGrad, betaGrad);
+                break;
+        }
+    }
+
+    /// <summary>The [N, C, L] form (L &gt; 1) of <see cref="TrainBackward(float[], float[], float[], int, int, int, float[], float[], float[], float[], float[], SimdWidth)"/> at one width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TrainBackward<TOps, TVec>(
+        float[] outGrad, float[] x, float[]? inGrad, int batch, int channels, int length, float[]? gamma, float[] mean, float[] invStd,
+        float[]? gammaGrad, float[]? betaGrad)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
         int stride = channels * length;
         double count = (double)batch * length;
         ForChannels(channels, outGrad.Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
@@ -146,7 +196,7 @@ internal static class BatchNormKernel
             for (int n = 0; n < batch; n++)
             {
                 int start = (n * stride) + (c * length);
-                (float dy, float dyXhat) = Sums(outGrad.AsSpan(start, length), x.AsSpan(start, length), mean[c], invStd[c], width);
+                (float dy, float dyXhat) = Sums<TOps, TVec>(outGrad.AsSpan(start, length), x.AsSpan(start, length), mean[c], invStd[c]);
                 sumDy += dy;
                 sumDyXhat += dyXhat;
             }
@@ -172,7 +222,7 @@ internal static class BatchNormKernel
             for (int n = 0; n < batch; n++)
             {
                 int start = (n * stride) + (c * length);
-                InputGradient(outGrad.AsSpan(start, length), x.AsSpan(start, length), mean[c], invStd[c], k, -k * meanDyXhat, -k * meanDy, inGrad.AsSpan(start, length), width);
+                InputGradient<TOps, TVec>(outGrad.AsSpan(start, length), x.AsSpan(start, length), mean[c], invStd[c], k, -k * meanDyXhat, -k * meanDy, inGrad.AsSpan(start, length));
             }
         });
     }
@@ -281,14 +331,6 @@ internal static class BatchNormKernel
     }
 
     /// <summary>Σ (x − mean)² over one run, in vector accumulators (two, then one), the tail in scalars.</summary>
-    private static float SquaredDeviations(ReadOnlySpan<float> x, float mean, SimdWidth width) => width switch
-    {
-        SimdWidth.Vector512 => SquaredDeviations<Vector512Ops, Vector512<float>>(x, mean),
-        SimdWidth.Vector256 => SquaredDeviations<Vector256Ops, Vector256<float>>(x, mean),
-        SimdWidth.Vector128 => SquaredDeviations<Vector128Ops, Vector128<float>>(x, mean),
-        _ => SquaredDeviations<ScalarOps, float>(x, mean),
-    };
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float SquaredDeviations<TOps, TVec>(ReadOnlySpan<float> x, float mean)
         where TOps : ISimdOps<TVec>
@@ -321,25 +363,6 @@ internal static class BatchNormKernel
     }
 
     /// <summary>One run: y = xhat · scale + shift with xhat = (x − mean) · invStd, in one pass.</summary>
-    private static void Normalize(ReadOnlySpan<float> x, float mean, float invStd, float scale, float shift, Span<float> y, SimdWidth width)
-    {
-        switch (width)
-        {
-            case SimdWidth.Vector512:
-                Normalize<Vector512Ops, Vector512<float>>(x, mean, invStd, scale, shift, y);
-                break;
-            case SimdWidth.Vector256:
-                Normalize<Vector256Ops, Vector256<float>>(x, mean, invStd, scale, shift, y);
-                break;
-            case SimdWidth.Vector128:
-                Normalize<Vector128Ops, Vector128<float>>(x, mean, invStd, scale, shift, y);
-                break;
-            default:
-                Normalize<ScalarOps, float>(x, mean, invStd, scale, shift, y);
-                break;
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Normalize<TOps, TVec>(ReadOnlySpan<float> x, float mean, float invStd, float scale, float shift, Span<float> y)
         where TOps : ISimdOps<TVec>
@@ -364,14 +387,6 @@ internal static class BatchNormKernel
     }
 
     /// <summary>(Σ dy, Σ dy · xhat) over one run, xhat = (x − mean) · invStd recomputed as the forward pass computed it, in one pass.</summary>
-    private static (float Dy, float DyXhat) Sums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, SimdWidth width) => width switch
-    {
-        SimdWidth.Vector512 => Sums<Vector512Ops, Vector512<float>>(dy, x, mean, invStd),
-        SimdWidth.Vector256 => Sums<Vector256Ops, Vector256<float>>(dy, x, mean, invStd),
-        SimdWidth.Vector128 => Sums<Vector128Ops, Vector128<float>>(dy, x, mean, invStd),
-        _ => Sums<ScalarOps, float>(dy, x, mean, invStd),
-    };
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float Dy, float DyXhat) Sums<TOps, TVec>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd)
         where TOps : ISimdOps<TVec>
@@ -410,25 +425,6 @@ internal static class BatchNormKernel
     }
 
     /// <summary>One run of the input gradient: dx = k · dy + a · xhat + b with xhat = (x − mean) · invStd, in one pass.</summary>
-    private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float k, float a, float b, Span<float> dx, SimdWidth width)
-    {
-        switch (width)
-        {
-            case SimdWidth.Vector512:
-                InputGradient<Vector512Ops, Vector512<float>>(dy, x, mean, invStd, k, a, b, dx);
-                break;
-            case SimdWidth.Vector256:
-                InputGradient<Vector256Ops, Vector256<float>>(dy, x, mean, invStd, k, a, b, dx);
-                break;
-            case SimdWidth.Vector128:
-                InputGradient<Vector128Ops, Vector128<float>>(dy, x, mean, invStd, k, a, b, dx);
-                break;
-            default:
-                InputGradient<ScalarOps, float>(dy, x, mean, invStd, k, a, b, dx);
-                break;
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputGradient<TOps, TVec>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float k, float a, float b, Span<float> dx)
         where TOps : ISimdOps<TVec>

@@ -13,36 +13,59 @@ internal static class TileTranspose
     /// Writes <paramref name="count"/> images (each [C, H, W]) into the interior of the tile; lanes past
     /// <paramref name="count"/> get zeros, so a partial tile computes on defined values.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void In(ReadOnlySpan<float> images, int count, Span<float> tile, TileMap map)
+    {
+        Debug.Assert(images.Length >= count * map.Features && count <= TileMap.Lanes && tile.Length >= map.Length);
+        Move(ref MemoryMarshal.GetReference(images), count, ref MemoryMarshal.GetReference(tile), map, intoTile: true);
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="In"/>: the first <paramref name="count"/> lanes of the tile's interior (any
+    /// padding) into <paramref name="count"/> images [C, H, W], back to back.
+    /// </summary>
+    public static void OutImages(ReadOnlySpan<float> tile, TileMap map, Span<float> images, int count)
+    {
+        Debug.Assert(images.Length >= count * map.Features && count <= TileMap.Lanes && tile.Length >= map.Length);
+        Move(ref MemoryMarshal.GetReference(images), count, ref MemoryMarshal.GetReference(tile), map, intoTile: false);
+    }
+
+    /// <summary><see cref="In"/> (<paramref name="intoTile"/>) or <see cref="OutImages"/>, row by row of the map's interior.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Move(ref float images, int count, ref float tile, TileMap map, bool intoTile)
     {
         const int L = TileMap.Lanes;
         int features = map.Features;
-        Debug.Assert(images.Length >= count * features && count <= L && tile.Length >= map.Length);
         int width = map.Width;
         for (int c = 0; c < map.Channels; c++)
         {
             for (int y = 0; y < map.Height; y++)
             {
-                Span<float> row = tile.Slice(map.Offset(c, y, 0), width * L);
-                int source = ((c * map.Height) + y) * width;
+                ref float row = ref Unsafe.Add(ref tile, map.Offset(c, y, 0));
+                int start = ((c * map.Height) + y) * width;
 
                 // Full tiles move 8 pixels × 8 images at a time through an in-register transpose.
-                int done = count == L && Avx.IsSupported ? Transpose8x8(images[source..], features, width, row) : 0;
+                int done = count == L && Avx.IsSupported ? Transpose8x8(ref Unsafe.Add(ref images, start), features, ref row, width, intoTile) : 0;
                 for (int t = 0; t < count; t++)
                 {
-                    ReadOnlySpan<float> imageRow = images.Slice((t * features) + source, width);
+                    ref float imageRow = ref Unsafe.Add(ref images, (t * features) + start);
                     for (int x = done; x < width; x++)
                     {
-                        row[(x * L) + t] = imageRow[x];
+                        if (intoTile)
+                        {
+                            Unsafe.Add(ref row, (x * L) + t) = Unsafe.Add(ref imageRow, x);
+                        }
+                        else
+                        {
+                            Unsafe.Add(ref imageRow, x) = Unsafe.Add(ref row, (x * L) + t);
+                        }
                     }
                 }
 
-                for (int t = count; t < L; t++)
+                for (int t = count; intoTile && t < L; t++)
                 {
                     for (int x = 0; x < width; x++)
                     {
-                        row[(x * L) + t] = 0f;
+                        Unsafe.Add(ref row, (x * L) + t) = 0f;
                     }
                 }
             }
@@ -50,45 +73,30 @@ internal static class TileTranspose
     }
 
     /// <summary>
-    /// row[x·16 + t] = images[t·features + x] for all 16 images and the first ⌊width/8⌋·8 pixels, by 8×8
-    /// blocks transposed in registers (unpack, shuffle, lane permute: 24 shuffles for 64 floats instead
-    /// of 64 scalar stores); returns the pixels done.
+    /// Between 16 images' rows and a tile row, by 8×8 blocks transposed in registers (unpack, shuffle, lane
+    /// permute: 24 shuffles for 64 floats instead of 64 scalar stores), for the first ⌊width/8⌋·8 pixels:
+    /// row[x·16 + t] = images[t·features + x] (<paramref name="intoTile"/>) or the reverse; returns the pixels done.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Transpose8x8(ReadOnlySpan<float> images, int features, int width, Span<float> row)
+    private static int Transpose8x8(ref float images, int features, ref float row, int width, bool intoTile)
     {
         const int L = TileMap.Lanes;
-        ref float src = ref MemoryMarshal.GetReference(images);
-        ref float dst = ref MemoryMarshal.GetReference(row);
         int x = 0;
         for (; x + 8 <= width; x += 8)
         {
             for (int t0 = 0; t0 < L; t0 += 8)
             {
-                // Eight rows of eight floats, `features` apart, become eight rows `L` apart.
-                Transpose8(ref Unsafe.Add(ref src, (t0 * features) + x), features, ref Unsafe.Add(ref dst, (x * L) + t0), L);
-            }
-        }
-
-        return x;
-    }
-
-    /// <summary>
-    /// The inverse of <see cref="Transpose8x8"/>: images[t·features + x] = row[x·16 + t] for all 16 images
-    /// and the first ⌊width/8⌋·8 pixels; returns the pixels done.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Transpose8x8Out(ReadOnlySpan<float> row, int width, Span<float> images, int features)
-    {
-        const int L = TileMap.Lanes;
-        ref float src = ref MemoryMarshal.GetReference(row);
-        ref float dst = ref MemoryMarshal.GetReference(images);
-        int x = 0;
-        for (; x + 8 <= width; x += 8)
-        {
-            for (int t0 = 0; t0 < L; t0 += 8)
-            {
-                Transpose8(ref Unsafe.Add(ref src, (x * L) + t0), L, ref Unsafe.Add(ref dst, (t0 * features) + x), features);
+                // Eight rows of eight floats `features` apart (images t0 … t0 + 7), eight rows `L` apart in the tile (pixels x … x + 7).
+                ref float image = ref Unsafe.Add(ref images, (t0 * features) + x);
+                ref float tile = ref Unsafe.Add(ref row, (x * L) + t0);
+                if (intoTile)
+                {
+                    Transpose8(ref image, features, ref tile, L);
+                }
+                else
+                {
+                    Transpose8(ref tile, L, ref image, features);
+                }
             }
         }
 
@@ -115,36 +123,6 @@ internal static class TileTranspose
         Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref d, (nuint)(5 * dStride));
         Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref d, (nuint)(6 * dStride));
         Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref d, (nuint)(7 * dStride));
-    }
-
-    /// <summary>
-    /// The inverse of <see cref="In"/>: the first <paramref name="count"/> lanes of the tile's interior (any
-    /// padding) into <paramref name="count"/> images [C, H, W], back to back.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutImages(ReadOnlySpan<float> tile, TileMap map, Span<float> images, int count)
-    {
-        const int L = TileMap.Lanes;
-        int features = map.Features;
-        Debug.Assert(images.Length >= count * features && count <= L && tile.Length >= map.Length);
-        int width = map.Width;
-        for (int c = 0; c < map.Channels; c++)
-        {
-            for (int y = 0; y < map.Height; y++)
-            {
-                ReadOnlySpan<float> row = tile.Slice(map.Offset(c, y, 0), width * L);
-                int target = ((c * map.Height) + y) * width;
-                int done = count == L && Avx.IsSupported ? Transpose8x8Out(row, width, images[target..], features) : 0;
-                for (int t = 0; t < count; t++)
-                {
-                    Span<float> imageRow = images.Slice((t * features) + target, width);
-                    for (int x = done; x < width; x++)
-                    {
-                        imageRow[x] = row[(x * L) + t];
-                    }
-                }
-            }
-        }
     }
 
     /// <summary>
