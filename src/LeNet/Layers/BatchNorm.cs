@@ -198,7 +198,9 @@ public abstract class BatchNorm : Layer
     /// <inheritdoc/>
     /// <remarks>
     /// <c>outputGradient [N, C, …] → input gradient [N, C, …]</c>, through the batch statistics of the last
-    /// training-mode forward; adds ∂loss/∂weight and ∂loss/∂bias into their gradients.
+    /// training-mode forward and its input (kept by reference, as <see cref="Conv2d"/> keeps its input: change
+    /// it in place before Backward and the gradient is of the changed values); adds ∂loss/∂weight and
+    /// ∂loss/∂bias into their gradients.
     /// </remarks>
     public override Tensor Backward(Tensor outputGradient) => BackwardCore(outputGradient, needInputGradient: true)!;
 
