@@ -149,7 +149,13 @@ internal static class CommonOptions
     /// the tool's exit codes: a missing file is <see cref="ExitCodes.InputNotFound"/>, a malformed or unsupported
     /// model <see cref="ExitCodes.InvalidInput"/> (an <see cref="InvalidDataException"/>, classified by <see cref="CommandRunner"/>).
     /// </summary>
-    public static Sequential ImportOnnx(string path)
+    public static Sequential ImportOnnx(string path) => ImportOnnx(path, out _);
+
+    /// <summary>
+    /// <see cref="ImportOnnx(string)"/>, with the input shape the graph declares (see <see cref="OnnxInputShape(OnnxGraphData)"/>)
+    /// from the same parse of the file.
+    /// </summary>
+    public static Sequential ImportOnnx(string path, out int[]? declaredInputShape)
     {
         if (!File.Exists(path))
         {
@@ -158,7 +164,9 @@ internal static class CommonOptions
 
         try
         {
-            return OnnxImporter.Import(path);
+            Sequential net = OnnxImporter.Import(path, out OnnxModelData model);
+            declaredInputShape = OnnxInputShape(model.Graph);
+            return net;
         }
         catch (NotSupportedException e)
         {
@@ -176,24 +184,16 @@ internal static class CommonOptions
     /// dynamic axes makes it symbolic, without them it is the example's batch); null when the graph gives no
     /// shape or leaves another dimension symbolic.
     /// </summary>
-    public static int[]? OnnxInputShape(string path)
+    public static int[]? OnnxInputShape(OnnxGraphData graph)
     {
-        try
-        {
-            OnnxGraphData graph = OnnxModelData.Parse(File.ReadAllBytes(path)).Graph;
-            HashSet<string> initializers = [.. graph.Initializers.Select(i => i.Name)];
-            long?[]? shape = graph.Inputs.SingleOrDefault(i => !initializers.Contains(i.Name))?.Shape;
-            if (shape is null || shape.Length < 2 || shape[1..].Any(d => d is null or < 1 or > int.MaxValue))
-            {
-                return null;
-            }
-
-            return [1, .. shape[1..].Select(d => (int)d!.Value)];
-        }
-        catch (InvalidDataException)
+        HashSet<string> initializers = [.. graph.Initializers.Select(i => i.Name)];
+        long?[]? shape = graph.Inputs.SingleOrDefault(i => !initializers.Contains(i.Name))?.Shape;
+        if (shape is null || shape.Length < 2 || shape[1..].Any(d => d is null or < 1 or > int.MaxValue))
         {
             return null;
         }
+
+        return [1, .. shape[1..].Select(d => (int)d!.Value)];
     }
 
     /// <summary>Runs <paramref name="load"/>, turning its exceptions into the tool's exit codes.</summary>

@@ -106,8 +106,8 @@ internal static class ConvertCommand
             throw new CliException(ExitCodes.Usage, "--strip-prefix applies to weights files; an ONNX model's weights are named by its own graph");
         }
 
-        Sequential net = CommonOptions.ImportOnnx(path);
-        inputShape = CommonOptions.OnnxInputShape(path) ?? MnistInput;
+        Sequential net = CommonOptions.ImportOnnx(path, out int[]? declared);
+        inputShape = declared ?? MnistInput;
         try
         {
             net.GetOutputShape(inputShape);

@@ -42,12 +42,15 @@ public static partial class OnnxImporter
     /// <exception cref="FileNotFoundException">The model file, or an external data file it names, does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a well-formed ONNX model (the message names the file and the problem).</exception>
     /// <exception cref="NotSupportedException">The graph uses an operator, attribute or structure (a branch) the importer does not map; the message names the operator and node.</exception>
-    public static Sequential Import(string path)
+    public static Sequential Import(string path) => Import(path, out _);
+
+    /// <summary>As <see cref="Import(string)"/>, also handing out the parsed model (its declared input shape, for the CLI) so the file is read and parsed once.</summary>
+    internal static Sequential Import(string path, out OnnxModelData model)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         byte[] bytes = File.ReadAllBytes(full);
-        return Import(bytes, Path.GetDirectoryName(full), Path.GetFileName(full));
+        return Import(bytes, Path.GetDirectoryName(full), Path.GetFileName(full), out model);
     }
 
     /// <summary>Reads an ONNX model from a stream.</summary>
@@ -61,15 +64,15 @@ public static partial class OnnxImporter
         ArgumentNullException.ThrowIfNull(stream);
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        return Import(memory.GetBuffer().AsMemory(0, (int)memory.Length), externalDataDirectory, "stream");
+        return Import(memory.GetBuffer().AsMemory(0, (int)memory.Length), externalDataDirectory, "stream", out _);
     }
 
     /// <summary>Parses and maps the model; every problem's message names <paramref name="source"/>.</summary>
-    internal static Sequential Import(ReadOnlyMemory<byte> bytes, string? directory, string source)
+    internal static Sequential Import(ReadOnlyMemory<byte> bytes, string? directory, string source, out OnnxModelData model)
     {
         try
         {
-            OnnxModelData model = OnnxModelData.Parse(bytes);
+            model = OnnxModelData.Parse(bytes);
             var builder = new OnnxChainBuilder(model, directory is null ? null : new OnnxExternalData(directory));
             Sequential net = builder.Build();
             net.Eval();
