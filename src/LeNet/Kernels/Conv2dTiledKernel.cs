@@ -34,14 +34,14 @@ internal static class Conv2dTiledKernel
 
     /// <summary>
     /// Whether the forward pass should run here rather than in <see cref="Conv2dKernel"/>: where <see cref="Supports"/>
-    /// holds, with AVX-512 and more than one input channel, the cases where it measured faster.
+    /// holds, with AVX-512, where it measured faster.
     /// </summary>
     /// <remarks>
-    /// Batch 256, 2 threads: LeNet's conv2 0.58 ms against 0.78 with AVX-512; conv1 (one input channel)
-    /// 0.38 against 0.35; with AVX2 conv2 0.83 against 0.78 and conv1 0.64 against 0.43 (8 accumulators
-    /// of 8 floats leave the tile kernel load-bound).
+    /// Measured inside d2l's BatchNorm LeNet's training step (batch 256, 2 threads): with AVX-512 conv1
+    /// 0.46–0.48 ms against 0.68 per image, conv2 0.41–0.50 against 0.78; with AVX2 conv1 0.75–0.85 against
+    /// 0.71 and conv2 0.80–0.86 against 0.77–0.80 (8 accumulators of 8 floats leave the tile kernel load-bound).
     /// </remarks>
-    public static bool SupportsForward(in ConvGeometry g) => Supports(g) && g.InChannels > 1 && SimdSupport.Best == SimdWidth.Vector512;
+    public static bool SupportsForward(in ConvGeometry g) => Supports(g) && SimdSupport.Best == SimdWidth.Vector512;
 
     /// <summary>
     /// output = conv(input) + bias. Everything it writes besides the output is its own (rented per call
