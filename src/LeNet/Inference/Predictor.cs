@@ -121,7 +121,7 @@ public sealed class Predictor : IChunkWork
 
         try
         {
-            int chunks = (count + TileMap.Lanes - 1) / TileMap.Lanes;
+            int chunks = TileMap.TileCount(count);
             if (_workspaces.Length < Parallelism.MaxDegreeOfParallelism)
             {
                 Array.Resize(ref _workspaces, Parallelism.MaxDegreeOfParallelism);
@@ -165,8 +165,7 @@ public sealed class Predictor : IChunkWork
     unsafe void IChunkWork.Run(int chunk, int worker)
     {
         Workspace workspace = _workspaces[worker] ??= new Workspace(_plan);
-        int first = chunk * TileMap.Lanes;
-        int count = Math.Min(TileMap.Lanes, _count - first);
+        (int first, int count) = TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         var outputs = new Span<float>(_outputs + ((long)first * OutputLength), count * OutputLength);
         if (RunsImageByImage(count, _width) || _plan.ImageStages == _plan.Stages.Length)

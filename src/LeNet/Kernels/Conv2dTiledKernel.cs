@@ -77,7 +77,7 @@ internal static class Conv2dTiledKernel
             fixed (float* pInput = input, pOutput = output)
             {
                 var job = new ForwardJob(g, width, packed, biasCopy, pInput, pOutput);
-                Parallelism.For(Tiles(g.Batch), job.Tile);
+                Parallelism.For(TileMap.TileCount(g.Batch), job.Tile);
             }
         }
         finally
@@ -102,7 +102,7 @@ internal static class Conv2dTiledKernel
         g.AssertSpans(input.Length, weight.Length, outGrad.Length);
         Debug.Assert(g.Stride == 1 && g.Padding < g.Kernel && (inGrad is null || inGrad.Length == input.Length));
         workspace.Ensure(g);
-        int tiles = Tiles(g.Batch);
+        int tiles = TileMap.TileCount(g.Batch);
         int weightLength = weight.Length, partialLength = weightLength + g.OutChannels;
         float[] partials = workspace.Partials(tiles * partialLength);
         if (inGrad is not null)
@@ -125,15 +125,6 @@ internal static class Conv2dTiledKernel
         }
     }
 
-    private static int Tiles(int batch) => (batch + TileMap.Lanes - 1) / TileMap.Lanes;
-
-    /// <summary>Images [first, first + count) of the tile.</summary>
-    private static (int First, int Count) Range(int tile, int batch)
-    {
-        int first = tile * TileMap.Lanes;
-        return (first, Math.Min(TileMap.Lanes, batch - first));
-    }
-
     /// <summary>The pinned operands of one forward call and the per-tile work.</summary>
     private sealed unsafe class ForwardJob(ConvGeometry g, SimdWidth width, float[] packed, float[] bias, float* input, float* output)
     {
@@ -142,7 +133,7 @@ internal static class Conv2dTiledKernel
 
         public void Tile(int tile)
         {
-            (int first, int count) = Range(tile, g.Batch);
+            (int first, int count) = TileMap.TileImages(tile, g.Batch);
             int inLength = g.InChannels * g.InPlane, outLength = g.OutChannels * g.OutPlane;
             float[] inputTile = ArrayPool<float>.Shared.Rent(_inputMap.Length);
             float[] outputTile = ArrayPool<float>.Shared.Rent(_outputMap.Length);
@@ -197,7 +188,7 @@ internal static class Conv2dTiledKernel
     {
         public void Tile(int tile)
         {
-            (int first, int count) = Range(tile, g.Batch);
+            (int first, int count) = TileMap.TileImages(tile, g.Batch);
             int inLength = g.InChannels * g.InPlane, outLength = g.OutChannels * g.OutPlane;
             Span<float> partial = partials.AsSpan(tile * partialLength, partialLength);
             partial.Clear();

@@ -21,6 +21,16 @@ internal readonly record struct TileMap(int Channels, int Height, int Width, int
     /// <summary>Values per image (without padding): C·H·W.</summary>
     public int Features => Channels * Height * Width;
 
+    /// <summary>Tiles a batch of <paramref name="images"/> images is cut into (the last may be partial).</summary>
+    public static int TileCount(int images) => (images + Lanes - 1) / Lanes;
+
+    /// <summary>The images of tile <paramref name="tile"/> in a batch of <paramref name="images"/>: [first, first + count).</summary>
+    public static (int First, int Count) TileImages(int tile, int images)
+    {
+        int first = tile * Lanes;
+        return (first, Math.Min(Lanes, images - first));
+    }
+
     /// <summary>Offset of lane 0 of element (c, y, x), coordinates of the unpadded map.</summary>
     public int Offset(int c, int y, int x) => ((((c * PaddedHeight) + y + Pad) * PaddedWidth) + x + Pad) * Lanes;
 }

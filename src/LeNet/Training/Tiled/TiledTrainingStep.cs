@@ -97,7 +97,7 @@ internal sealed class TiledTrainingStep : IChunkWork
     public (float Loss, int Correct) Step(float[] images, int[] labels, int rows)
     {
         CrossEntropyLoss.CheckTargets(labels.AsSpan(0, rows), Classes);
-        int tiles = (rows + TileMap.Lanes - 1) / TileMap.Lanes;
+        int tiles = TileMap.TileCount(rows);
         Reserve(tiles, rows);
         foreach (TrainingStage stage in Stages)
         {
@@ -132,8 +132,7 @@ internal sealed class TiledTrainingStep : IChunkWork
     void IChunkWork.Run(int chunk, int worker)
     {
         TileScratch scratch = _scratch[worker] ??= new TileScratch(this);
-        int first = chunk * TileMap.Lanes;
-        int count = Math.Min(TileMap.Lanes, _rows - first);
+        (int first, int count) = TileMap.TileImages(chunk, _rows);
         int groups = (count + (int)Width - 1) / (int)Width;
         TileTranspose.In(_images.AsSpan(first * InputLength, count * InputLength), count, scratch.Maps[0], Maps[0]);
         for (int s = 0; s < Stages.Length; s++)
