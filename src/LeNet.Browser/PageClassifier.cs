@@ -44,7 +44,7 @@ internal static partial class PageClassifier
 
     /// <summary>
     /// Classifies a drawing: grey pixels (0 black … 255 white, row-major) preprocessed and classified by the
-    /// library (<see cref="DigitClassifier.PredictDigit(Sequential, ReadOnlySpan{byte}, int, int)"/>).
+    /// library (<see cref="DigitClassifier.PredictDigit(Module, ReadOnlySpan{byte}, int, int)"/>).
     /// </summary>
     /// <param name="grey">The canvas's pixels as grey values, <paramref name="width"/>·<paramref name="height"/> of them.</param>
     /// <param name="width">The canvas width.</param>
@@ -76,7 +76,7 @@ internal static partial class PageClassifier
     /// <param name="width">The canvas width.</param>
     /// <param name="height">The canvas height.</param>
     /// <param name="model">"classic" or "modern".</param>
-    /// <returns>[preprocessing µs (<see cref="Data.MnistPreprocessor"/>), <see cref="Sequential.Forward"/> and softmax µs,
+    /// <returns>[preprocessing µs (<see cref="Data.MnistPreprocessor"/>), <see cref="Layer.Forward"/> and softmax µs,
     /// the compiled <see cref="Inference.Predictor"/>'s µs for the same image].</returns>
     [JSExport]
     public static double[] TimeSteps(byte[] grey, int width, int height, string model)

@@ -39,7 +39,7 @@ internal static class CommonOptions
         Required = required,
     };
 
-    /// <summary>--strip-prefix for commands that load a weights file: the library's <c>stripPrefix</c> of <see cref="Sequential.Load"/>.</summary>
+    /// <summary>--strip-prefix for commands that load a weights file: the library's <c>stripPrefix</c> of <see cref="Module.Load"/>.</summary>
     public static Option<string?> StripPrefix() => new("--strip-prefix")
     {
         Description = "Remove this prefix from every weight name that starts with it before loading, e.g. module. for a model saved from torch.nn.DataParallel or DistributedDataParallel (as PyTorch's consume_prefix_in_state_dict_if_present).",

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LeNet;
 
 /// <summary>
@@ -13,7 +15,15 @@ public sealed class Parameter
         ArgumentNullException.ThrowIfNull(value);
         Value = value;
         Gradient = new Tensor(value.Shape.ToArray());
+        Owners.AddOrUpdate(value, this);
     }
+
+    // Which parameter a tensor is the value of: a Module's forward may use a parameter's value in tensor
+    // operations (`_gamma.Value * y`), and its backward adds the gradient to the parameter.
+    private static readonly ConditionalWeakTable<Tensor, Parameter> Owners = [];
+
+    /// <summary>The parameter whose <see cref="Value"/> is <paramref name="tensor"/> (the same object), or null.</summary>
+    internal static Parameter? OwnerOf(Tensor tensor) => Owners.TryGetValue(tensor, out Parameter? owner) ? owner : null;
 
     /// <summary>The parameter's current values.</summary>
     public Tensor Value { get; }

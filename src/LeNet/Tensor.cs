@@ -15,12 +15,12 @@ namespace LeNet;
 /// thread reads it is not.</para>
 /// <para><b>Versions.</b> Like PyTorch's <c>tensor._version</c>, every access that can write — taking
 /// <see cref="AsSpan"/>, setting an element through the indexer — moves the tensor's version (shared with
-/// its <see cref="Reshape"/> views). A compiled model (evaluation-mode <see cref="Layers.Sequential.Forward"/>)
+/// its <see cref="Reshape"/> views). A compiled model (evaluation-mode <see cref="Layers.Layer.Forward"/>)
 /// checks its weights' versions on every call and repacks them when one moved, so it never computes with
 /// stale weights. What it cannot see: writes to an array given to <see cref="FromArray"/> made directly
 /// through the array, and writes through a span taken before the model's last call.</para>
 /// </remarks>
-public sealed class Tensor
+public sealed partial class Tensor
 {
     private readonly float[] _data;
     private readonly int[] _shape;
@@ -85,7 +85,11 @@ public sealed class Tensor
     /// <exception cref="ArgumentOutOfRangeException">A coordinate is outside its dimension.</exception>
     public float this[params int[] index]
     {
-        get => _data[Offset(index)];
+        get
+        {
+            Graphs.GraphRecorder.NoteValueRead();
+            return _data[Offset(index)];
+        }
         set
         {
             _data[Offset(index)] = value;
@@ -98,6 +102,7 @@ public sealed class Tensor
     /// <remarks>Moves the tensor's <see cref="Version"/>: a compiled model that uses this tensor as a weight repacks it on its next call.</remarks>
     public Span<float> AsSpan()
     {
+        Graphs.GraphRecorder.NoteValueRead();
         Touch();
         return _data;
     }
@@ -110,7 +115,11 @@ public sealed class Tensor
 
     /// <summary>The elements as a read-only span, without moving the <see cref="Version"/>.</summary>
     /// <returns>A read-only span of <see cref="Length"/> elements.</returns>
-    public ReadOnlySpan<float> AsReadOnlySpan() => _data;
+    public ReadOnlySpan<float> AsReadOnlySpan()
+    {
+        Graphs.GraphRecorder.NoteValueRead();
+        return _data;
+    }
 
     /// <summary>
     /// Returns a view of the same storage with another shape, like <c>torch.Tensor.reshape</c> on a
@@ -119,7 +128,16 @@ public sealed class Tensor
     /// <param name="shape">The new shape; its product must equal <see cref="Length"/>.</param>
     /// <returns>A tensor sharing this tensor's storage.</returns>
     /// <exception cref="ArgumentException">The shape does not fit the element count or has more than one -1.</exception>
+    /// <remarks>Recorded while a <see cref="Layers.Module"/>'s forward is (its gradient is reshaped back).</remarks>
     public Tensor Reshape(params int[] shape)
+    {
+        Tensor view = View(shape);
+        Graphs.GraphRecorder.Current?.Record(new Graphs.Ops.ReshapeOp(view._shape), [this], view);
+        return view;
+    }
+
+    /// <summary>The view of <see cref="Reshape"/> without recording it: for the library's own code.</summary>
+    internal Tensor View(int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
         int[] resolved = (int[])shape.Clone();
@@ -165,7 +183,11 @@ public sealed class Tensor
 
     /// <summary>Copies the elements, in row-major order, into a new array.</summary>
     /// <returns>A new array of <see cref="Length"/> elements.</returns>
-    public float[] ToArray() => (float[])_data.Clone();
+    public float[] ToArray()
+    {
+        Graphs.GraphRecorder.NoteValueRead();
+        return (float[])_data.Clone();
+    }
 
     /// <summary>Returns a deep copy: same shape, new storage.</summary>
     /// <returns>A tensor that shares nothing with this one.</returns>

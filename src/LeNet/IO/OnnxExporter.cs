@@ -1,4 +1,5 @@
 using System.Reflection;
+using Module = LeNet.Layers.Module;
 using LeNet.Layers;
 using static LeNet.IO.OnnxProto;
 
@@ -50,10 +51,10 @@ public static class OnnxExporter
     /// <exception cref="ArgumentException">The input shape is empty, has a non-positive size, or does not fit the model (the message names the layer); or the model has no layers.</exception>
     /// <exception cref="NotSupportedException">A layer has no ONNX mapping (the message names it and its position).</exception>
     /// <exception cref="IOException">The file could not be written; a previous file, if any, is unchanged.</exception>
-    public static void Export(Sequential model, string path, params int[] inputShape) => Export(model, path, inputShape, wrap: null);
+    public static void Export(Module model, string path, params int[] inputShape) => Export(model, path, inputShape, wrap: null);
 
     /// <summary>The path overload with a test seam: <paramref name="wrap"/> decorates the temporary file's stream.</summary>
-    internal static void Export(Sequential model, string path, int[] inputShape, Func<Stream, Stream>? wrap)
+    internal static void Export(Module model, string path, int[] inputShape, Func<Stream, Stream>? wrap)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = Serialize(model, inputShape);
@@ -61,7 +62,7 @@ public static class OnnxExporter
     }
 
     /// <summary>The serialized <c>ModelProto</c>.</summary>
-    internal static byte[] Serialize(Sequential model, int[] inputShape)
+    internal static byte[] Serialize(Module model, int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputShape);

@@ -17,8 +17,13 @@ internal sealed class OnnxGraph
 
     public List<OnnxNode> Nodes { get; } = [];
 
-    /// <summary>The name of the value the next node reads: the graph input, or the last node's output.</summary>
-    public string Current => Nodes.Count == 0 ? OnnxExporter.InputName : Nodes[^1].Output;
+    private string? _current;
+
+    /// <summary>The name of the value the next node reads: the graph input, or the last node's output, unless <see cref="SetCurrent"/> named another.</summary>
+    public string Current => _current ?? (Nodes.Count == 0 ? OnnxExporter.InputName : Nodes[^1].Output);
+
+    /// <summary>Makes <paramref name="name"/> the value the next layer reads (a graph's layer reads any earlier value); null returns to the last node's output.</summary>
+    public void SetCurrent(string? name) => _current = name;
 
     /// <summary>
     /// A node fed by <see cref="Current"/> and the layer's parameters (which become initializers under
@@ -32,8 +37,7 @@ internal sealed class OnnxGraph
         var inputs = new List<string> { Current };
         foreach ((string name, Parameter parameter) in layer.NamedParameters())
         {
-            inputs.Add(prefix + name);
-            _initializers.Add((prefix + name, parameter.Value));
+            inputs.Add(AddInitializer(prefix + name, parameter.Value));
         }
 
         return AddNode(opType, prefix, [.. inputs]);
@@ -47,19 +51,30 @@ internal sealed class OnnxGraph
         int same = Nodes.Count(n => n.Name == name || n.Name.StartsWith(name + "_", StringComparison.Ordinal));
         var node = new OnnxNode(opType, same == 0 ? name : $"{name}_{same}", inputs);
         Nodes.Add(node);
+        _current = null;
         return node;
     }
 
     /// <summary>Adds a float initializer and returns its name.</summary>
+    /// <remarks>A layer called twice adds its parameters twice: the second time is the same initializer.</remarks>
     public string AddInitializer(string name, Tensor value)
     {
-        _initializers.Add((name, value));
+        if (!_initializers.Any(i => i.Name == name))
+        {
+            _initializers.Add((name, value));
+        }
+
         return name;
     }
 
     /// <summary>Adds an int64 initializer (shapes, pads, axes) and returns its name.</summary>
     public string AddInt64Initializer(string name, long[] dims, params long[] values)
     {
+        if (_int64Initializers.Any(i => i.Name == name))
+        {
+            return name;
+        }
+
         _int64Initializers.Add((name, dims, values));
         return name;
     }

@@ -80,7 +80,7 @@ public static class SafeTensors
     /// written as I64, as PyTorch stores them.
     /// </summary>
     /// <param name="path">The file to create or replace; its folder must exist.</param>
-    /// <param name="tensors">Name → tensor (e.g. <see cref="Layers.Sequential.StateDict"/>). They are laid out in the dictionary's enumeration order, which for a state dict is PyTorch's registration order.</param>
+    /// <param name="tensors">Name → tensor (e.g. <see cref="Layers.Module.StateDict"/>). They are laid out in the dictionary's enumeration order, which for a state dict is PyTorch's registration order.</param>
     /// <param name="metadata">Optional <c>__metadata__</c> entries (string → string), e.g. <c>format → pt</c>.</param>
     /// <exception cref="ArgumentException">A tensor or metadata value is null, a tensor is named <c>__metadata__</c>, or a <c>num_batches_tracked</c> tensor holds a value that is not an integer.</exception>
     /// <exception cref="IOException">The file could not be written; the previous file, if any, is unchanged.</exception>

@@ -7,7 +7,7 @@ namespace LeNet.IO;
 /// <summary>
 /// What <see cref="SafeTensors.Read(string)"/> returns: the tensors by name, in the order the file's
 /// header lists them, and the header's optional <c>__metadata__</c> map. It is itself the name → tensor
-/// dictionary, so it can be passed straight to <see cref="Layers.Sequential.LoadStateDict"/>.
+/// dictionary, so it can be passed straight to <see cref="Layers.Module.LoadStateDict"/>.
 /// </summary>
 [SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix", Justification = "It is a file's content, which happens to be usable as a dictionary; 'SafeTensorsDictionary' would hide the metadata.")]
 public sealed class SafeTensorsFile : IReadOnlyDictionary<string, Tensor>

@@ -54,7 +54,7 @@ public static class TorchFile
     /// ends with <c>num_batches_tracked</c>, which are written as int64 (a scalar when they hold one value), as PyTorch keeps them.
     /// </summary>
     /// <param name="path">The file to create or replace; its folder must exist.</param>
-    /// <param name="stateDict">Name → tensor, e.g. <see cref="Layers.Sequential.StateDict"/>, written in its enumeration order.</param>
+    /// <param name="stateDict">Name → tensor, e.g. <see cref="Layers.Module.StateDict"/>, written in its enumeration order.</param>
     /// <exception cref="ArgumentException">A tensor is null, or a <c>num_batches_tracked</c> value is not an integer.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> stateDict)

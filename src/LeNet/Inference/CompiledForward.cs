@@ -5,7 +5,7 @@ using LeNet.Layers;
 namespace LeNet.Inference;
 
 /// <summary>
-/// The engine behind evaluation-mode <see cref="Sequential.Forward"/>: the model compiled into the
+/// The engine behind evaluation-mode <see cref="Layer.Forward"/>: the model compiled into the
 /// <see cref="Predictor"/>'s plan, once per input shape (without the batch), cached and reused.
 /// </summary>
 /// <remarks>

@@ -21,7 +21,7 @@ namespace LeNet.Inference;
 /// <see cref="Models.LeNetFactory.CreateBatchNorm"/> runs as fast as LeNet). Batches are cut into tiles of 16 images laid out
 /// image-innermost, so every layer vectorizes across images; a convolution, its activation and a 2×2
 /// pool run as one fused kernel. A single image (or a small partial tile) takes kernels vectorized
-/// over pixels or output channels instead. The results match <see cref="Sequential.Forward"/> within
+/// over pixels or output channels instead. The results match <see cref="Layer.Forward"/> within
 /// 1e-6 (2e-7 on LeNet's logits: another summation order and a single-precision exponential) and are
 /// bit-identical whatever the thread count.
 /// </para>
@@ -35,7 +35,12 @@ namespace LeNet.Inference;
 /// </remarks>
 public sealed class Predictor : IChunkWork
 {
-    private readonly PredictorPlan _plan;
+    private readonly PredictorPlan? _plan;
+    private readonly Module? _graph;
+    private readonly int[] _graphOutputShape = [];
+
+    /// <summary>The compiled chain (the tile paths run only for one).</summary>
+    private PredictorPlan Plan => _plan!;
     private readonly SimdWidth _width;
     private readonly ParallelTeam _team = new();
     private Workspace?[] _workspaces = [];
@@ -51,14 +56,20 @@ public sealed class Predictor : IChunkWork
     /// <param name="imageShape">One input's shape without the batch: <c>[C, H, W]</c> (LeNet: <c>1, 28, 28</c>), or <c>[F]</c> for a model that starts with a dense layer.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The shape is not rank 1 or 3, or does not fit the model (the message names the layer).</exception>
-    /// <exception cref="NotSupportedException">The model has a layer a predictor cannot compile; <see cref="Sequential.Forward"/> still runs it.</exception>
-    public Predictor(Sequential model, params int[] imageShape)
+    /// <exception cref="NotSupportedException">The model has a layer a predictor cannot compile; <see cref="Layer.Forward"/> still runs it.</exception>
+    /// <remarks>
+    /// A <see cref="Module"/> that is not a chain of layers (a ResNet, any model with its own forward code) runs its
+    /// evaluation-mode graph (<see cref="Module"/>'s traced plan, whose chains run these same compiled stages) with
+    /// its live weights; it must be in evaluation mode (<see cref="Layer.Eval"/>) and Predict allocates its values.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The model is a Module with its own forward code and is in training mode.</exception>
+    public Predictor(Module model, params int[] imageShape)
         : this(model, imageShape, SimdSupport.Best)
     {
     }
 
     /// <summary>Compiles for a given vector width (tests run every width).</summary>
-    internal Predictor(Sequential model, int[] imageShape, SimdWidth width)
+    internal Predictor(Module model, int[] imageShape, SimdWidth width)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(imageShape);
@@ -68,8 +79,20 @@ public sealed class Predictor : IChunkWork
         }
 
         ImageShape = (int[])imageShape.Clone();
-        _plan = new PredictorPlan(model, ImageShape);
         _width = width;
+        if (model is Sequential { IsChain: true } chain)
+        {
+            _plan = new PredictorPlan(chain, ImageShape);
+            return;
+        }
+
+        if (model.IsTraining)
+        {
+            throw new InvalidOperationException($"Predictor: {model.Name} writes its own forward and is in training mode; call Eval() first (a predictor computes evaluation-mode outputs).");
+        }
+
+        _graph = model;
+        _graphOutputShape = model.GetOutputShape([1, .. ImageShape])[1..];
     }
 
     /// <summary>A runner of an already compiled plan (shared, read-only): its own workspaces and thread team.</summary>
@@ -84,13 +107,13 @@ public sealed class Predictor : IChunkWork
     public int[] ImageShape { get; }
 
     /// <summary>One output's shape, without the batch (e.g. <c>[10]</c>).</summary>
-    public int[] OutputShape => (int[])_plan.OutputShape.Clone();
+    public int[] OutputShape => (int[])(_plan?.OutputShape ?? _graphOutputShape).Clone();
 
     /// <summary>Floats per input image: the product of <see cref="ImageShape"/>.</summary>
-    public int InputLength => _plan.InputLength;
+    public int InputLength => _plan?.InputLength ?? ImageShape.Aggregate(1, (a, b) => a * b);
 
     /// <summary>Floats per output (LeNet: 10 logits).</summary>
-    public int OutputLength => _plan.OutputLength;
+    public int OutputLength => _plan?.OutputLength ?? _graphOutputShape.Aggregate(1, (a, b) => a * b);
 
     /// <summary>
     /// Runs the model on <c>n = images.Length / InputLength</c> images, row-major
@@ -121,6 +144,13 @@ public sealed class Predictor : IChunkWork
 
         try
         {
+            if (_graph is not null)
+            {
+                Tensor result = _graph.Forward(Tensor.FromArray(images.ToArray(), [count, .. ImageShape]));
+                result.AsReadOnlySpan().CopyTo(outputs);
+                return;
+            }
+
             int chunks = TileMap.TileCount(count);
             if (_workspaces.Length < Parallelism.MaxDegreeOfParallelism)
             {
@@ -156,7 +186,7 @@ public sealed class Predictor : IChunkWork
             throw new ArgumentException($"Predictor: expected a batch [N, {string.Join(", ", ImageShape)}], got {Tensor.FormatShape(images.Shape)}.", nameof(images));
         }
 
-        var outputs = new Tensor([images.Shape[0], .. _plan.OutputShape]);
+        var outputs = new Tensor([images.Shape[0], .. OutputShape]);
         Predict(images.AsSpan(), outputs.AsSpan());
         return outputs;
     }
@@ -164,18 +194,18 @@ public sealed class Predictor : IChunkWork
     /// <summary>Tile <paramref name="chunk"/>: images [16·chunk, 16·chunk + 16) of the current call.</summary>
     unsafe void IChunkWork.Run(int chunk, int worker)
     {
-        Workspace workspace = _workspaces[worker] ??= new Workspace(_plan);
+        Workspace workspace = _workspaces[worker] ??= new Workspace(Plan);
         (int first, int count) = TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         var outputs = new Span<float>(_outputs + ((long)first * OutputLength), count * OutputLength);
-        if (RunsImageByImage(count, _width) || _plan.ImageStages == _plan.Stages.Length)
+        if (RunsImageByImage(count, _width) || Plan.ImageStages == Plan.Stages.Length)
         {
             for (int t = 0; t < count; t++)
             {
                 RunImage(images.Slice(t * InputLength, InputLength), outputs.Slice(t * OutputLength, OutputLength), workspace);
             }
         }
-        else if (_plan.ImageStages > 0)
+        else if (Plan.ImageStages > 0)
         {
             RunMixed(images, count, outputs, workspace);
         }
@@ -200,14 +230,14 @@ public sealed class Predictor : IChunkWork
 
     private void RunTile(ReadOnlySpan<float> images, int count, Span<float> outputs, Workspace workspace)
     {
-        TileTranspose.In(images, count, workspace.Tiles[0], _plan.Maps[0]);
+        TileTranspose.In(images, count, workspace.Tiles[0], Plan.Maps[0]);
         int laneGroups = (count + (int)_width - 1) / (int)_width;
-        foreach (Stage stage in _plan.Stages)
+        foreach (Stage stage in Plan.Stages)
         {
             stage.RunTile(workspace, _width, laneGroups);
         }
 
-        TileTranspose.Out(workspace.Tiles[^1], _plan.Maps[^1], outputs, count);
+        TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count);
     }
 
     /// <summary>
@@ -217,16 +247,16 @@ public sealed class Predictor : IChunkWork
     /// </summary>
     private void RunMixed(ReadOnlySpan<float> images, int count, Span<float> outputs, Workspace workspace)
     {
-        int split = _plan.ImageStages;
-        int map = _plan.Stages[split].Input;
-        TileMap layout = _plan.Maps[map];
+        int split = Plan.ImageStages;
+        int map = Plan.Stages[split].Input;
+        TileMap layout = Plan.Maps[map];
         int features = layout.Features;
         for (int t = 0; t < count; t++)
         {
-            CopyIn(images.Slice(t * InputLength, InputLength), _plan.Maps[0], workspace.Images[0]);
+            CopyIn(images.Slice(t * InputLength, InputLength), Plan.Maps[0], workspace.Images[0]);
             for (int s = 0; s < split; s++)
             {
-                _plan.Stages[s].RunImage(workspace, _width);
+                Plan.Stages[s].RunImage(workspace, _width);
             }
 
             CopyOut(workspace.Images[map], layout, workspace.Staging.AsSpan(t * features, features));
@@ -234,18 +264,18 @@ public sealed class Predictor : IChunkWork
 
         TileTranspose.In(workspace.Staging, count, workspace.Tiles[map], layout);
         int laneGroups = (count + (int)_width - 1) / (int)_width;
-        for (int s = split; s < _plan.Stages.Length; s++)
+        for (int s = split; s < Plan.Stages.Length; s++)
         {
-            _plan.Stages[s].RunTile(workspace, _width, laneGroups);
+            Plan.Stages[s].RunTile(workspace, _width, laneGroups);
         }
 
-        TileTranspose.Out(workspace.Tiles[^1], _plan.Maps[^1], outputs, count);
+        TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count);
     }
 
     private void RunImage(ReadOnlySpan<float> image, Span<float> output, Workspace workspace)
     {
-        CopyIn(image, _plan.Maps[0], workspace.Images[0]);
-        foreach (Stage stage in _plan.Stages)
+        CopyIn(image, Plan.Maps[0], workspace.Images[0]);
+        foreach (Stage stage in Plan.Stages)
         {
             stage.RunImage(workspace, _width);
         }

@@ -6,7 +6,7 @@ namespace LeNet.Inference;
 
 /// <summary>
 /// A <see cref="Sequential"/> compiled for inference (the <see cref="Predictor"/> and evaluation-mode
-/// <see cref="Sequential.Forward"/>): the stages the <see cref="StageCompiler"/> found (convolution +
+/// <see cref="Layer.Forward"/>): the stages the <see cref="StageCompiler"/> found (convolution +
 /// BatchNorm folded into its weights + activation + 2×2 pool; dense layer + BatchNorm + activation;
 /// Flatten free in the batch-inner layout; Dropout and Identity dropped), built with the layers' current
 /// weights, the feature maps between them with the zero padding their consumers need, and the scratch

@@ -6,7 +6,7 @@ namespace LeNet.Inference;
 /// <summary>
 /// The one compiler: turns a <see cref="Sequential"/> (nested Sequentials flattened) into fused stage
 /// specifications over tile maps, which the <see cref="PredictorPlan"/> (the <see cref="Predictor"/> and
-/// evaluation-mode <see cref="Sequential.Forward"/>) and the fused training step
+/// evaluation-mode <see cref="Layer.Forward"/>) and the fused training step
 /// (<see cref="Training.Tiled.TiledTrainingStep"/>) build their stages from.
 /// </summary>
 /// <remarks>

@@ -46,14 +46,17 @@ public sealed class AdaptiveAvgPool2d : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, C, H, W] → output [N, C, OH, OW]</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
         AdaptivePoolKernel.Forward(input.Data, output.Data, outShape[0] * outShape[1], input.Shape[2], input.Shape[3], OutputSize.Height, OutputSize.Width);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _outputShape) = (input, outShape);
         }

@@ -23,6 +23,9 @@ public abstract class BatchNorm : Layer
     private float[] _mean = [];
     private float[] _invStd = [];
 
+    // Set when the kept forward was in evaluation mode with running statistics: γ · invStd per channel.
+    private float[]? _evaluationScale;
+
     /// <summary>Validates the arguments and makes the parameters (weight ones, bias zeros) and buffers (running_mean zeros, running_var ones, num_batches_tracked 0).</summary>
     /// <param name="numFeatures">Channels C of the input.</param>
     /// <param name="eps">Added to the variance for numerical stability.</param>
@@ -126,7 +129,7 @@ public abstract class BatchNorm : Layer
 
     /// <inheritdoc/>
     /// <remarks><c>input [N, C, …] → output [N, C, …]</c>, the same shape.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] shape = GetOutputShape(input.Shape);
@@ -148,14 +151,32 @@ public abstract class BatchNorm : Layer
             if (IsTraining)
             {
                 UpdateRunningStats(mean, variance, (long)batch * length);
-                (_input, _mean, _invStd, _outputShape) = (input, mean, invStd, shape);
+            }
+
+            if (KeepsForBackward)
+            {
+                (_input, _mean, _invStd, _outputShape, _evaluationScale) = (input, mean, invStd, shape, null);
             }
 
             return output;
         }
 
         (float[] scale, float[] shift) = EvaluationAffine();
-        BatchNormKernel.Affine(input.Data, output.Data, batch, NumFeatures, length, scale, shift);
+        BatchNormKernel.Affine(input.ReadData, output.Data, batch, NumFeatures, length, scale, shift);
+        if (KeepsForBackward)
+        {
+            // Differentiating an evaluation-mode forward: the affine map with the running statistics.
+            var mean = new float[NumFeatures];
+            var invStd = new float[NumFeatures];
+            for (int c = 0; c < NumFeatures; c++)
+            {
+                mean[c] = RunningMean!.ReadData[c];
+                invStd[c] = 1f / MathF.Sqrt(RunningVar!.ReadData[c] + Eps);
+            }
+
+            (_input, _mean, _invStd, _outputShape, _evaluationScale) = (input, mean, invStd, shape, scale);
+        }
+
         return output;
     }
 
@@ -209,11 +230,57 @@ public abstract class BatchNorm : Layer
         CheckBackward(_input, outputGradient, _outputShape);
         int batch = _outputShape[0], length = _input.Length / (batch * NumFeatures);
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_outputShape) : null;
+        if (_evaluationScale is not null)
+        {
+            EvaluationBackward(outputGradient.ReadData, inputGradient?.Data, batch, length);
+            return inputGradient;
+        }
+
         BatchNormKernel.TrainBackward(
             outputGradient.Data, _input.ReadData, inputGradient?.Data, batch, NumFeatures, length, Weight?.Value.Data, _mean, _invStd,
             Weight?.Gradient.Data, Bias?.Gradient.Data);
         return inputGradient;
     }
+
+    /// <summary>
+    /// The backward of the evaluation-mode map y = (x − running_mean) · invStd · γ + β, whose statistics are
+    /// constants: dx = dy · γ · invStd, dγ = Σ dy · x̂, dβ = Σ dy (sums over the batch and the positions).
+    /// </summary>
+    private void EvaluationBackward(float[] dy, float[]? dx, int batch, int length)
+    {
+        float[] x = _input!.ReadData;
+        float[]? weightGradient = Weight?.Gradient.Data, biasGradient = Bias?.Gradient.Data;
+        for (int c = 0; c < NumFeatures; c++)
+        {
+            double sumDy = 0, sumDyXhat = 0;
+            float mean = _mean[c], invStd = _invStd[c], scale = _evaluationScale![c];
+            for (int n = 0; n < batch; n++)
+            {
+                int offset = ((n * NumFeatures) + c) * length;
+                ReadOnlySpan<float> g = dy.AsSpan(offset, length), xs = x.AsSpan(offset, length);
+                for (int i = 0; i < length; i++)
+                {
+                    sumDy += g[i];
+                    sumDyXhat += g[i] * ((xs[i] - mean) * invStd);
+                }
+
+                if (dx is not null)
+                {
+                    TensorPrimitives.Multiply(g, scale, dx.AsSpan(offset, length));
+                }
+            }
+
+            if (weightGradient is not null)
+            {
+                weightGradient[c] += (float)sumDyXhat;
+                biasGradient![c] += (float)sumDy;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>In evaluation mode with running statistics; training mode updates them.</remarks>
+    internal override bool IsRepeatable => !IsTraining && TrackRunningStats;
 
     private void UpdateRunningStats(float[] mean, float[] variance, long count)
     {

@@ -156,8 +156,11 @@ public sealed class Conv2d : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, InChannels, H, W] → output [N, OutChannels, H', W']</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
@@ -176,7 +179,7 @@ public sealed class Conv2d : Layer
             GroupedConv2dKernel.Forward(input.ReadData, Weight.Value.ReadData, Bias?.Value.ReadData, output.Data, Window(input.Shape, outShape), OutChannels);
         }
 
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _outputShape) = (input, outShape);
         }

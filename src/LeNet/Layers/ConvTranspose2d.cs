@@ -151,14 +151,17 @@ public sealed class ConvTranspose2d : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, InChannels, H, W] → output [N, OutChannels, H', W']</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
         ConvTranspose2dKernel.Forward(input.Data, Weight.Value.Data, Bias?.Value.Data, output.Data, Window(input.Shape, outShape), InChannels);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _outputShape) = (input, outShape);
         }

@@ -16,6 +16,7 @@ public abstract class DropoutBase : Layer
     private float[]? _mask;
     private int _groupLength;
     private int[] _shape = [];
+    private bool _evaluated;
 
     /// <summary>Only the library's layers derive from this class.</summary>
     private protected DropoutBase(float p, Random? random, string layer)
@@ -47,12 +48,19 @@ public abstract class DropoutBase : Layer
     /// <c>input [any shape] → output [same shape]</c>. Evaluation mode returns the input itself. Training mode draws
     /// a new mask: each group is kept with probability 1 − p and scaled by 1/(1 − p), else zeroed (p = 1 zeroes all).
     /// </remarks>
-    public sealed override Tensor Forward(Tensor input)
+    protected sealed override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int groupLength = GroupLength(input.Shape);
         if (!IsTraining)
         {
+            if (KeepsForBackward)
+            {
+                // Differentiating an evaluation-mode forward: the identity, whose backward passes the gradient on.
+                (_mask, _groupLength, _shape) = (null, groupLength, input.Shape.ToArray());
+                _evaluated = true;
+            }
+
             return input;
         }
 
@@ -66,7 +74,7 @@ public abstract class DropoutBase : Layer
 
         Tensor output = OutputTensor(input.Shape);
         Apply(input.AsSpan(), mask, groupLength, output.AsSpan());
-        (_mask, _groupLength, _shape) = (mask, groupLength, input.Shape.ToArray());
+        (_mask, _groupLength, _shape, _evaluated) = (mask, groupLength, input.Shape.ToArray(), false);
         return output;
     }
 
@@ -74,6 +82,12 @@ public abstract class DropoutBase : Layer
     /// <remarks><c>outputGradient [any shape] → input gradient [same shape]</c>: dX = dY ⊙ the last training-mode Forward's mask.</remarks>
     public sealed override Tensor Backward(Tensor outputGradient)
     {
+        if (_evaluated)
+        {
+            CheckBackward(_shape, outputGradient, _shape);
+            return outputGradient;
+        }
+
         CheckBackward(_mask, outputGradient, _shape);
         Tensor inputGradient = InputGradientTensor(_shape);
         Apply(outputGradient.AsSpan(), _mask, _groupLength, inputGradient.AsSpan());
@@ -105,6 +119,10 @@ public abstract class DropoutBase : Layer
 
     /// <inheritdoc/>
     internal override bool IsIdentityIn(bool training) => !training;
+
+    /// <inheritdoc/>
+    /// <remarks>In evaluation mode only: training mode draws a new mask each call.</remarks>
+    internal override bool IsRepeatable => !IsTraining;
 
     /// <remarks>An exported model is in evaluation mode, where dropout is the identity.</remarks>
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) => graph.AddLayerNode("Identity", this, prefix);

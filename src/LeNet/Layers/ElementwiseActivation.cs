@@ -21,14 +21,17 @@ public abstract class ElementwiseActivation : Layer
     public sealed override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output [same shape]</c>; the input is not modified.</remarks>
-    public sealed override Tensor Forward(Tensor input)
+    protected sealed override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
         float[] x = input.Data, y = output.Data;
         Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) => Apply(x.AsSpan(start, count), y.AsSpan(start, count)));
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _output) = (input, output);
         }

@@ -38,12 +38,15 @@ public sealed class Flatten : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, d1, d2, …] → output [N, d1·d2·…]</c>, a view of the input.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_inputShape, _outputShape) = (input.Shape.ToArray(), outShape);
         }

@@ -43,8 +43,11 @@ public sealed class GLU : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [*, 2·M, *] → output [*, M, *]</c>: y = a ⊙ σ(b).</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outputShape = GetOutputShape(input.Shape);
@@ -61,7 +64,7 @@ public sealed class GLU : Layer
             TensorPrimitives.Multiply(yRun, a, yRun);
         }
 
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _outputShape) = (input, outputShape);
         }

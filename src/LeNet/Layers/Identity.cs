@@ -15,11 +15,14 @@ public sealed class Identity : Layer
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output</c>: the same tensor.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             _shape = input.Shape.ToArray();
         }

@@ -22,11 +22,48 @@ public abstract class Layer : ILayer
     /// <inheritdoc/>
     public virtual void Train(bool mode = true) => IsTraining = mode;
 
+    /// <summary>Sets this layer's own mode flag, not its children's (a compiled segment's container).</summary>
+    internal void SetOwnMode(bool training) => IsTraining = training;
+
     /// <inheritdoc/>
     public void Eval() => Train(false);
 
     /// <inheritdoc/>
-    public abstract Tensor Forward(Tensor input);
+    /// <remarks>
+    /// The library's entry point (the template method): it records the call when a <see cref="Module"/>'s
+    /// forward is being recorded (for <see cref="Module.Backward"/>, tracing and export), then runs
+    /// <see cref="ForwardCore"/>. Override <see cref="ForwardCore"/>, not this.
+    /// </remarks>
+    public Tensor Forward(Tensor input)
+    {
+        LayerGuard.NotNull(input, this);
+        return Graphs.GraphRecorder.Current is { } recorder ? recorder.Call(this, input) : ForwardUnrecorded(input);
+    }
+
+    /// <summary>The layer's computation, called by <see cref="Forward"/>: a leaf computes its output; a <see cref="Module"/> writes its forward code here.</summary>
+    /// <param name="input">The input batch (not null); each layer documents the shape it accepts.</param>
+    /// <returns>The output.</returns>
+    protected abstract Tensor ForwardCore(Tensor input);
+
+    /// <summary>Runs <see cref="ForwardCore"/>; for the recorder, which calls a leaf with recording suspended.</summary>
+    internal Tensor InvokeCore(Tensor input) => ForwardCore(input);
+
+    /// <summary>Forward when no recording is active: a leaf runs <see cref="ForwardCore"/>; a Module starts its own recording or runs its evaluation plan.</summary>
+    internal virtual Tensor ForwardUnrecorded(Tensor input) => ForwardCore(input);
+
+    /// <summary>
+    /// Whether a Forward must keep what <see cref="Backward"/> needs: in training mode, and in evaluation mode
+    /// while a Module differentiates an evaluation-mode forward (its <see cref="Module.Backward"/> recomputes
+    /// the forward with this set, on the calling thread only).
+    /// </summary>
+    private protected bool KeepsForBackward => IsTraining || Graphs.GraphRecorder.KeepForBackward;
+
+    /// <summary>
+    /// Whether running <see cref="ForwardCore"/> again on the same input gives the same output and changes
+    /// nothing else (no random draws, no running statistics): then a layer may be called more than once in one
+    /// recorded forward (its earlier calls are recomputed before their backward). False by default.
+    /// </summary>
+    internal virtual bool IsRepeatable => false;
 
     /// <inheritdoc/>
     public abstract Tensor Backward(Tensor outputGradient);
@@ -104,7 +141,10 @@ public abstract class Layer : ILayer
     internal bool ReuseBuffers { get; private set; }
 
     /// <summary>Turns buffer reuse on or off; containers pass it on to their children.</summary>
-    internal virtual void SetReuseBuffers(bool reuse)
+    internal virtual void SetReuseBuffers(bool reuse) => SetOwnReuseBuffers(reuse);
+
+    /// <summary>Turns buffer reuse on or off for this layer alone.</summary>
+    private protected void SetOwnReuseBuffers(bool reuse)
     {
         ReuseBuffers = reuse;
         if (!reuse)

@@ -77,14 +77,17 @@ public sealed class Linear : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [*, InFeatures] → output [*, OutFeatures]</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
         LinearKernel.Forward(input.AsSpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), input.Length / InFeatures, InFeatures, OutFeatures);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _outputShape) = (input, outShape);
         }

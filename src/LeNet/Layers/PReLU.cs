@@ -62,8 +62,11 @@ public sealed class PReLU : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, C, *] → output [same shape]</c>: y = x where x &gt; 0, else weight[c] · x.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         GetOutputShape(input.Shape);
@@ -76,7 +79,7 @@ public sealed class PReLU : Layer
             ActivationFunctions.LeakyRelu(x.Slice(run * inner, inner), w[run % channels], y.Slice(run * inner, inner), SimdSupport.Best);
         }
 
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             _input = input;
         }

@@ -60,15 +60,18 @@ public abstract class Pad2d : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, C, H, W] → output [N, C, top + H + bottom, left + W + right]</c>.</remarks>
-    public sealed override Tensor Forward(Tensor input)
+    protected sealed override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outputShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outputShape);
         (int planes, int h, int w) = Planes(input.Shape);
         Pad2dKernel.Forward(input.AsSpan(), output.AsSpan(), planes, h, w, Padding, Mode, FillValue);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_inputShape, _outputShape) = (input.Shape.ToArray(), outputShape);
         }

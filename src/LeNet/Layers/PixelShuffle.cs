@@ -47,15 +47,18 @@ public sealed class PixelShuffle : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [*, C·r², H, W] → output [*, C, H·r, W·r]</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outputShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outputShape);
         (int batch, int channels, int h, int w) = Layout(input.Shape);
         PixelShuffleKernel.Shuffle(input.AsSpan(), output.AsSpan(), batch, channels, UpscaleFactor, h, w);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_inputShape, _outputShape) = (input.Shape.ToArray(), outputShape);
         }

@@ -92,8 +92,11 @@ public abstract class Pool2d : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, C, H, W] → output [N, C, H', W']</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outShape = GetOutputShape(input.Shape);
@@ -106,13 +109,13 @@ public abstract class Pool2d : Layer
         {
             int[] argmax = this is MaxPool2d ? (IsTraining && _argmax.Length == output.Length ? _argmax : new int[output.Length]) : [];
             PoolGeneral(input.Data, output.Data, argmax, Window(input.Shape, outShape));
-            if (IsTraining)
+            if (KeepsForBackward)
             {
                 _argmax = argmax;
             }
         }
 
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_input, _outputShape) = (input, outShape);
         }

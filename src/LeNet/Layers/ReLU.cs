@@ -19,15 +19,18 @@ public sealed class ReLU : Layer
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
         float[] x = input.Data, y = output.Data;
         Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) =>
             ActivationKernel.Apply<ReluActivation>(x.AsSpan(start, count), y.AsSpan(start, count), SimdSupport.Best));
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             _output = output;
         }

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using LeNet.Graphs;
 using LeNet.Inference;
 using LeNet.IO;
 
@@ -13,11 +14,13 @@ namespace LeNet.Layers;
 /// <c>"{childName}.{name}"</c> (<c>conv1.weight</c>), and a nested Sequential adds its own prefix
 /// (<c>1.0.weight</c>, <c>convnet.c1.weight</c>), exactly as in PyTorch.
 /// </summary>
-public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
+public sealed class Sequential : Module, IReadOnlyList<ILayer>
 {
     private readonly ILayer[] _layers;
     private readonly string[] _names;
     private CompiledForward? _engine;
+    private bool _chainTrains;
+    private bool _chainForward;
 
     /// <summary>Creates an empty container, like <c>nn.Sequential()</c>.</summary>
     public Sequential()
@@ -41,6 +44,7 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 
         _layers = (ILayer[])layers.Clone();
         _names = [.. Enumerable.Range(0, layers.Length).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        RegisterChildren();
     }
 
     /// <summary>
@@ -80,7 +84,25 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 
         _layers = [.. layers.Select(l => l.Layer)];
         _names = [.. layers.Select(l => l.Name)];
+        RegisterChildren();
     }
+
+    private void RegisterChildren()
+    {
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            AddChild(_names[i], _layers[i]);
+        }
+
+        // A leaf that appears twice in the chain would have its first call's cache overwritten by the second:
+        // such a chain trains through the recording (which repeats the earlier call before its backward).
+        var leaves = new HashSet<ILayer>(ReferenceEqualityComparer.Instance);
+        _chainTrains = StageCompiler.Leaves(this).All(leaf => leaves.Add(leaf.Layer)) && !HasGenericModule(this);
+    }
+
+    /// <summary>Whether a generic <see cref="Module"/> (not a Sequential) sits among the chain's leaves.</summary>
+    private static bool HasGenericModule(Sequential chain) =>
+        StageCompiler.Leaves(chain).Any(leaf => leaf.Layer is Module);
 
     /// <inheritdoc/>
     public override string Name => nameof(Sequential);
@@ -136,26 +158,55 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     /// tensor. The compiled weights never go stale: any change through the library's API (<c>LoadStateDict</c>,
     /// <c>Load</c>, an optimizer step, <c>Init.*</c>, <see cref="Tensor.AsSpan"/>, the indexer) moves the
     /// tensor's <see cref="Tensor.Version"/>, and the next call repacks. A model with a layer the compiler
-    /// does not know runs layer by layer. In evaluation mode any number of threads may call Forward on one
+    /// does not know runs layer by layer; a chain with <see cref="Module"/>s among its children runs the
+    /// traced graph of <see cref="Module"/>. In evaluation mode any number of threads may call Forward on one
     /// model at once (each call gets its own workspace; nobody waits), as long as nobody changes the
     /// weights or the mode meanwhile and no <see cref="Training.Trainer"/> owns the model.</para>
     /// <para><b>Training mode</b> runs layer by layer with PyTorch's semantics and remembers what
     /// <see cref="Backward(Tensor)"/> needs: one thread at a time.</para>
     /// </remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
-        LayerGuard.NotNull(input, this);
-        if (!IsTraining && !ReuseBuffers)
+        GraphRecorder? recorder = GraphRecorder.Current;
+        Tensor x = input;
+        foreach (ILayer layer in _layers)
         {
-            CompiledForward engine = _engine ?? Interlocked.CompareExchange(ref _engine, new CompiledForward(this), null) ?? _engine;
-            if (engine.TryForward(input, out Tensor? output))
-            {
-                return output!;
-            }
+            // A child that is not a Layer cannot record itself: the recording calls it as a leaf.
+            x = recorder is null || layer is Layer ? layer.Forward(x) : recorder.CallLeaf(layer, x);
         }
 
-        return ForwardLayers(input);
+        return x;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Training mode runs the chain layer by layer, each child keeping what its backward needs.</remarks>
+    internal override Tensor ForwardUnrecorded(Tensor input)
+    {
+        if (IsTraining && _chainTrains)
+        {
+            _chainForward = true;
+            return ForwardLayers(input);
+        }
+
+        _chainForward = false;
+        return base.ForwardUnrecorded(input);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A chain of leaves runs on the compiled engine; one with Modules among its children, the traced graph.</remarks>
+    internal override Tensor EvaluationForward(Tensor input)
+    {
+        if (!_chainTrains || ReuseBuffers)
+        {
+            return ReuseBuffers ? ForwardLayers(input) : base.EvaluationForward(input);
+        }
+
+        CompiledForward engine = _engine ?? Interlocked.CompareExchange(ref _engine, new CompiledForward(this), null) ?? _engine;
+        return engine.TryForward(input, out Tensor? output) ? output! : ForwardLayers(input);
+    }
+
+    /// <summary>Whether this is a chain of leaf layers, each once (what the engine compiles whole and the chain backward trains).</summary>
+    internal bool IsChain => _chainTrains;
 
     /// <summary>The evaluation-mode engine, once a Forward in evaluation mode created it; for the tests.</summary>
     internal CompiledForward? Engine => _engine;
@@ -174,7 +225,10 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     }
 
     /// <inheritdoc/>
-    /// <remarks>Runs each child's backward in reverse order, the gradient of one feeding the next.</remarks>
+    /// <remarks>
+    /// After a training-mode forward, runs each child's backward in reverse order, the gradient of one feeding the
+    /// next; after an evaluation-mode forward, differentiates it as any <see cref="Module"/> does.
+    /// </remarks>
     public override Tensor Backward(Tensor outputGradient) => Backward(outputGradient, computeInputGradient: true)!;
 
     /// <summary>
@@ -188,6 +242,11 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     public Tensor? Backward(Tensor outputGradient, bool computeInputGradient)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
+        if (!_chainForward)
+        {
+            return base.BackwardCore(outputGradient, computeInputGradient);
+        }
+
         Tensor? gradient = outputGradient;
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
@@ -202,153 +261,16 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
 
     internal override void SetReuseBuffers(bool reuse)
     {
-        base.SetReuseBuffers(reuse);
+        SetOwnReuseBuffers(reuse);
+        if (!_chainTrains)
+        {
+            // Trained through the recording, where a layer's result may be read again later.
+            return;
+        }
+
         foreach (ILayer layer in _layers)
         {
             (layer as Layer)?.SetReuseBuffers(reuse);
-        }
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>Sets the mode of this container and of every child, recursively.</remarks>
-    public override void Train(bool mode = true)
-    {
-        base.Train(mode);
-        foreach (ILayer layer in _layers)
-        {
-            layer.Train(mode);
-        }
-    }
-
-    /// <summary>Every parameter of the model, in state-dict order (what an optimizer takes).</summary>
-    /// <returns>The parameters, without their names.</returns>
-    public IEnumerable<Parameter> Parameters() => NamedParameters().Select(named => named.Parameter);
-
-    /// <inheritdoc/>
-    public override IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
-    {
-        for (int i = 0; i < _layers.Length; i++)
-        {
-            foreach ((string name, Parameter parameter) in _layers[i].NamedParameters())
-            {
-                yield return (_names[i] + "." + name, parameter);
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>The children's buffers with the children's prefixes (<c>1.running_mean</c>), like <c>named_buffers()</c>.</remarks>
-    public override IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
-    {
-        for (int i = 0; i < _layers.Length; i++)
-        {
-            foreach ((string name, Tensor buffer) in _layers[i].NamedBuffers())
-            {
-                yield return (_names[i] + "." + name, buffer);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The parameters and buffers by PyTorch state-dict name, in PyTorch's order, like <c>net.state_dict()</c>:
-    /// child by child, each child's parameters then its buffers (<c>0.weight</c>, <c>0.bias</c>,
-    /// <c>0.running_mean</c>, <c>0.running_var</c>, <c>0.num_batches_tracked</c>, <c>1.weight</c>, …).
-    /// The tensors are the model's own (as in PyTorch): writing to them changes the model.
-    /// </summary>
-    /// <returns>Name → tensor, e.g. <c>0.weight</c> → [6, 1, 5, 5] for LeNet.</returns>
-    public IReadOnlyDictionary<string, Tensor> StateDict()
-    {
-        var state = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach ((string name, Tensor tensor) in StateEntries(this, ""))
-        {
-            state.Add(name, tensor);
-        }
-
-        return state;
-    }
-
-    /// <summary>A layer's state in PyTorch's order: a leaf's parameters then its buffers; a container's children in turn.</summary>
-    private static IEnumerable<(string Name, Tensor Tensor)> StateEntries(ILayer layer, string prefix)
-    {
-        if (layer is Sequential sequential)
-        {
-            for (int i = 0; i < sequential._layers.Length; i++)
-            {
-                foreach ((string name, Tensor tensor) in StateEntries(sequential._layers[i], prefix + sequential._names[i] + "."))
-                {
-                    yield return (name, tensor);
-                }
-            }
-
-            yield break;
-        }
-
-        foreach ((string name, Parameter parameter) in layer.NamedParameters())
-        {
-            yield return (prefix + name, parameter.Value);
-        }
-
-        foreach ((string name, Tensor buffer) in layer.NamedBuffers())
-        {
-            yield return (prefix + name, buffer);
-        }
-    }
-
-    /// <summary>
-    /// Copies values from <paramref name="stateDict"/> into the model's parameters and buffers, like
-    /// <c>net.load_state_dict(state_dict, strict)</c>. All checks run first: on any problem nothing is changed.
-    /// </summary>
-    /// <param name="stateDict">Name → tensor, with PyTorch's names.</param>
-    /// <param name="strict">When true, a missing or an unexpected key is an error; a shape mismatch is always one.</param>
-    /// <exception cref="ArgumentException">A key is missing or unexpected (strict), a tensor is null or has the wrong shape; the message names every offending key.</exception>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
-    {
-        ArgumentNullException.ThrowIfNull(stateDict);
-        var own = StateEntries(this, "").ToList();
-        var problems = new List<string>();
-        var ownNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string name, Tensor target) in own)
-        {
-            ownNames.Add(name);
-            if (!stateDict.TryGetValue(name, out Tensor? value))
-            {
-                if (strict)
-                {
-                    problems.Add($"missing key '{name}' (expected shape {Tensor.FormatShape(target.Shape)})");
-                }
-            }
-            else if (value is null)
-            {
-                problems.Add($"key '{name}' has a null tensor");
-            }
-            else if (!value.Shape.SequenceEqual(target.Shape))
-            {
-                problems.Add($"size mismatch for '{name}': expected {Tensor.FormatShape(target.Shape)}, got {Tensor.FormatShape(value.Shape)}");
-            }
-        }
-
-        if (strict)
-        {
-            foreach (string key in stateDict.Keys)
-            {
-                if (!ownNames.Contains(key))
-                {
-                    problems.Add($"unexpected key '{key}'");
-                }
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"Sequential.LoadStateDict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")}, nothing was loaded: " + string.Join("; ", problems) + ".", nameof(stateDict));
-        }
-
-        foreach ((string name, Tensor target) in own)
-        {
-            if (stateDict.TryGetValue(name, out Tensor? value))
-            {
-                value!.AsSpan().CopyTo(target.AsSpan());
-            }
         }
     }
 
@@ -359,7 +281,7 @@ public sealed partial class Sequential : Layer, IReadOnlyList<ILayer>
     /// <param name="inputShape">The input's shape, e.g. <c>1, 1, 28, 28</c>.</param>
     /// <returns>One row per child (index, name, output shape, parameter count) and the total.</returns>
     /// <exception cref="ArgumentException">The shape does not fit some child; the message names it.</exception>
-    public ModelSummary Summary(params int[] inputShape)
+    public override ModelSummary Summary(params int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
         var rows = new List<LayerSummary>(_layers.Length);

@@ -19,8 +19,11 @@ public sealed class Sigmoid : Layer
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         Tensor output = OutputTensor(input.Shape);
@@ -28,7 +31,7 @@ public sealed class Sigmoid : Layer
         // The kernels' own sigmoid (one function at every width, scalar tails included), not TensorPrimitives'.
         Parallelism.ForRanges(x.Length, Parallelism.ElementwiseRange, (start, count) =>
             ActivationKernel.Apply<SigmoidActivation>(x.AsSpan(start, count), y.AsSpan(start, count), SimdSupport.Best));
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             _output = output;
         }

@@ -32,8 +32,11 @@ public abstract class SoftmaxBase : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-    public sealed override Tensor Forward(Tensor input)
+    protected sealed override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         GetOutputShape(input.Shape);
@@ -49,7 +52,7 @@ public abstract class SoftmaxBase : Layer
 
         Parallelism.ForRanges(outer, RowsPerRange(size, inner), (start, count) =>
             SoftmaxKernel.Forward(x.AsSpan(start * size * inner, count * size * inner), y.AsSpan(start * size * inner, count * size * inner), count, size, inner, IsLog));
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             _output = output;
         }

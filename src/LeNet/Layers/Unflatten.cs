@@ -71,12 +71,15 @@ public sealed class Unflatten : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool IsRepeatable => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [*, S, *] → output [*, s1, s2, …, *]</c>, a view of the input.</remarks>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         LayerGuard.NotNull(input, this);
         int[] outputShape = GetOutputShape(input.Shape);
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             (_inputShape, _outputShape) = (input.Shape.ToArray(), outputShape);
         }

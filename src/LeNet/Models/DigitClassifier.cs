@@ -14,7 +14,7 @@ public static class DigitClassifier
     /// <param name="image">784 values, row-major.</param>
     /// <returns>The most likely digit and the class probabilities.</returns>
     /// <exception cref="ArgumentException">The image does not have 784 values, or the model does not output [1, classes].</exception>
-    public static DigitPrediction PredictDigit(this Sequential model, ReadOnlySpan<float> image)
+    public static DigitPrediction PredictDigit(this Module model, ReadOnlySpan<float> image)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (image.Length != 28 * 28)
@@ -39,7 +39,7 @@ public static class DigitClassifier
     /// <summary>
     /// Classifies a picture of one handwritten digit, any size, dark ink on light or light on dark: made
     /// MNIST-like by <see cref="Data.MnistPreprocessor"/> (cropped, fitted into 20×20, centred by mass in 28×28),
-    /// then <see cref="PredictDigit(Sequential, ReadOnlySpan{float})"/>. What the web app's server and the
+    /// then <see cref="PredictDigit(Module, ReadOnlySpan{float})"/>. What the web app's server and the
     /// WebAssembly app's page both do with a drawing.
     /// </summary>
     /// <param name="model">A model taking [N, 1, 28, 28] to [N, classes] logits, such as <see cref="LeNetFactory.CreatePretrained"/>.</param>
@@ -48,7 +48,7 @@ public static class DigitClassifier
     /// <param name="height">The picture's height (≥ 1).</param>
     /// <returns>The most likely digit and the class probabilities.</returns>
     /// <exception cref="ArgumentException">The buffer length is not width·height, a size is not positive, or the model does not output [1, classes].</exception>
-    public static DigitPrediction PredictDigit(this Sequential model, ReadOnlySpan<byte> grey, int width, int height)
+    public static DigitPrediction PredictDigit(this Module model, ReadOnlySpan<byte> grey, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(model);
         Span<float> image = stackalloc float[Data.MnistPreprocessor.Size * Data.MnistPreprocessor.Size];

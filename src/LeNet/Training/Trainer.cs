@@ -33,7 +33,7 @@ public sealed class Trainer
     /// <param name="optimizer">The optimizer over the model's parameters.</param>
     /// <param name="loss">The loss; a plain <see cref="CrossEntropyLoss"/> when null.</param>
     /// <param name="schedule">Changes the learning rate after each epoch; none when null.</param>
-    public Trainer(Sequential model, Optimizer optimizer, CrossEntropyLoss? loss = null, LearningRateSchedule? schedule = null)
+    public Trainer(Module model, Optimizer optimizer, CrossEntropyLoss? loss = null, LearningRateSchedule? schedule = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -46,7 +46,7 @@ public sealed class Trainer
     }
 
     /// <summary>The model being trained.</summary>
-    public Sequential Model { get; }
+    public Module Model { get; }
 
     /// <summary>The optimizer.</summary>
     public Optimizer Optimizer { get; }
@@ -163,14 +163,14 @@ public sealed class Trainer
     /// <summary>
     /// Runs <paramref name="model"/> in evaluation mode over a whole data set (its mode is restored afterwards),
     /// through a <see cref="Inference.Predictor"/> when the model compiles to one (its logits equal
-    /// <see cref="Sequential.Forward"/>'s to about 1e-6, in a fraction of the time).
+    /// <see cref="Layer.Forward"/>'s to about 1e-6, in a fraction of the time).
     /// </summary>
     /// <param name="model">The model: input [N, …sample shape] → logits [N, classes].</param>
     /// <param name="data">The labelled samples.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <returns>Loss, accuracy and confusion matrix.</returns>
     /// <exception cref="ArgumentException">The data's sample shape does not fit the model.</exception>
-    public static EvaluationResult Evaluate(Sequential model, IBatchSource data, int batchSize = 1000)
+    public static EvaluationResult Evaluate(Module model, IBatchSource data, int batchSize = 1000)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -231,7 +231,7 @@ public sealed class Trainer
         if (float.IsFinite(loss.Loss))
         {
             Optimizer.ZeroGrad();
-            Model.Backward(loss.Gradient, computeInputGradient: false);
+            Model.BackwardCore(loss.Gradient, needInputGradient: false);
         }
 
         return (loss.Loss, loss.Correct);
@@ -249,16 +249,17 @@ public sealed class Trainer
     {
         if (!sampleShape.SequenceEqual(_tiledShape))
         {
-            (_tiled, _tiledShape) = (TiledTrainingStep.TryCreate(Model, sampleShape, Loss), sampleShape.ToArray());
+            (_tiled, _tiledShape) = (Model is Sequential { IsChain: true } chain ? TiledTrainingStep.TryCreate(chain, sampleShape, Loss) : null, sampleShape.ToArray());
         }
 
         return _tiled;
     }
 
     /// <summary>A predictor for the model, or null when it has a layer a predictor does not compile.</summary>
-    private static Inference.Predictor? PredictorFor(Sequential model, ReadOnlySpan<int> sampleShape)
+    private static Inference.Predictor? PredictorFor(Module model, ReadOnlySpan<int> sampleShape)
     {
-        if (sampleShape.Length is not (1 or 3))
+        // A model with its own forward code runs its evaluation-mode graph through Forward itself.
+        if (sampleShape.Length is not (1 or 3) || model is not Sequential { IsChain: true })
         {
             return null;
         }
@@ -276,7 +277,7 @@ public sealed class Trainer
     private void CheckFits(IBatchSource data, string name) => OutputClasses(Model, data, name);
 
     /// <summary>The model's class count for the data's samples; throws a clear error when the shapes do not fit.</summary>
-    private static int OutputClasses(Sequential model, IBatchSource data, string name)
+    private static int OutputClasses(Module model, IBatchSource data, string name)
     {
         int[] inputShape = [1, .. data.SampleShape];
         int[] outputShape;

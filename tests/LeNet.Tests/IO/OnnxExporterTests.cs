@@ -92,7 +92,7 @@ public class OnnxExporterTests
     {
         public override string Name => nameof(Doubler);
 
-        public override Tensor Forward(Tensor input) => input;
+        protected override Tensor ForwardCore(Tensor input) => input;
 
         public override Tensor Backward(Tensor outputGradient) => outputGradient;
 

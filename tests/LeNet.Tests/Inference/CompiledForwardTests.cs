@@ -6,7 +6,7 @@ using LeNet.Training;
 namespace LeNet.Tests.Inference;
 
 /// <summary>
-/// Evaluation-mode <see cref="Sequential.Forward"/> through the compiled plan: the same numbers as the
+/// Evaluation-mode <see cref="Layer.Forward"/> through the compiled plan: the same numbers as the
 /// layers, one compilation per input shape, never stale weights whichever way they change, concurrent
 /// callers, models the plan cannot compile.
 /// </summary>
@@ -273,7 +273,7 @@ public class CompiledForwardTests
     {
         public override string Name => nameof(Doubler);
 
-        public override Tensor Forward(Tensor input)
+        protected override Tensor ForwardCore(Tensor input)
         {
             Tensor output = input.Clone();
             foreach (ref float value in output.AsSpan())

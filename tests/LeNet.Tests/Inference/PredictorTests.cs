@@ -222,7 +222,7 @@ public class PredictorTests
     {
         public override string Name => nameof(PassThrough);
 
-        public override Tensor Forward(Tensor input) => input;
+        protected override Tensor ForwardCore(Tensor input) => input;
 
         public override Tensor Backward(Tensor outputGradient) => outputGradient;
 

@@ -105,7 +105,7 @@ public class StageCompilerTests
     {
         public override string Name => nameof(Marker);
 
-        public override Tensor Forward(Tensor input) => input;
+        protected override Tensor ForwardCore(Tensor input) => input;
 
         public override Tensor Backward(Tensor outputGradient) => outputGradient;
 

@@ -5,7 +5,7 @@ using LeNet.Tests.Data;
 
 namespace LeNet.Tests.Models;
 
-/// <summary><see cref="DigitClassifier.PredictDigit(Sequential, ReadOnlySpan{byte}, int, int)"/>: a picture of a digit, any size, in; the digit out.</summary>
+/// <summary><see cref="DigitClassifier.PredictDigit(Module, ReadOnlySpan{byte}, int, int)"/>: a picture of a digit, any size, in; the digit out.</summary>
 public class DigitClassifierPictureTests
 {
     /// <summary>

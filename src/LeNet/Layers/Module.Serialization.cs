@@ -4,8 +4,137 @@ using LeNet.IO;
 namespace LeNet.Layers;
 
 /// <summary>Saving and loading a model's parameters: safetensors, and PyTorch's torch.save files (.pt/.pth), under PyTorch's state-dict names.</summary>
-public sealed partial class Sequential
+public abstract partial class Module
 {
+    /// <summary>
+    /// The parameters and buffers by PyTorch state-dict name, in PyTorch's order, like <c>net.state_dict()</c>:
+    /// child by child, each child's parameters then its buffers (<c>0.weight</c>, <c>0.bias</c>,
+    /// <c>0.running_mean</c>, <c>0.running_var</c>, <c>0.num_batches_tracked</c>, <c>1.weight</c>, …).
+    /// The tensors are the model's own (as in PyTorch): writing to them changes the model.
+    /// </summary>
+    /// <returns>Name → tensor, e.g. <c>0.weight</c> → [6, 1, 5, 5] for LeNet.</returns>
+    public IReadOnlyDictionary<string, Tensor> StateDict()
+    {
+        var state = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach ((string name, Tensor tensor) in StateEntries(this, ""))
+        {
+            state.Add(name, tensor);
+        }
+
+        return state;
+    }
+
+    /// <summary>A layer's state in PyTorch's order: a module's own parameters, its own buffers, then each child in turn; a leaf's parameters then its buffers.</summary>
+    private static IEnumerable<(string Name, Tensor Tensor)> StateEntries(ILayer layer, string prefix)
+    {
+        if (layer is Module module)
+        {
+            foreach ((string name, Parameter parameter) in module._parameters)
+            {
+                yield return (prefix + name, parameter.Value);
+            }
+
+            foreach ((string name, Tensor buffer) in module._buffers)
+            {
+                yield return (prefix + name, buffer);
+            }
+
+            foreach ((string name, ILayer child) in module._children)
+            {
+                foreach ((string key, Tensor tensor) in StateEntries(child, prefix + name + "."))
+                {
+                    yield return (key, tensor);
+                }
+            }
+
+            yield break;
+        }
+
+        foreach ((string name, Parameter parameter) in layer.NamedParameters())
+        {
+            yield return (prefix + name, parameter.Value);
+        }
+
+        foreach ((string name, Tensor buffer) in layer.NamedBuffers())
+        {
+            yield return (prefix + name, buffer);
+        }
+    }
+
+    /// <summary>
+    /// Copies values from <paramref name="stateDict"/> into the model's parameters and buffers, like
+    /// <c>net.load_state_dict(state_dict, strict)</c>. All checks run first: on any problem nothing is changed.
+    /// </summary>
+    /// <param name="stateDict">Name → tensor, with PyTorch's names.</param>
+    /// <param name="strict">When true, a missing or an unexpected key is an error; a shape mismatch is always one.</param>
+    /// <exception cref="ArgumentException">A key is missing or unexpected (strict), a tensor is null or has the wrong shape; the message names every offending key.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        var own = StateEntries(this, "").ToList();
+        var problems = new List<string>();
+        var ownNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string name, Tensor target) in own)
+        {
+            ownNames.Add(name);
+            if (!stateDict.TryGetValue(name, out Tensor? value))
+            {
+                if (strict)
+                {
+                    problems.Add($"missing key '{name}' (expected shape {Tensor.FormatShape(target.Shape)})");
+                }
+            }
+            else if (value is null)
+            {
+                problems.Add($"key '{name}' has a null tensor");
+            }
+            else if (!value.Shape.SequenceEqual(target.Shape))
+            {
+                problems.Add($"size mismatch for '{name}': expected {Tensor.FormatShape(target.Shape)}, got {Tensor.FormatShape(value.Shape)}");
+            }
+        }
+
+        if (strict)
+        {
+            foreach (string key in stateDict.Keys)
+            {
+                if (!ownNames.Contains(key))
+                {
+                    problems.Add($"unexpected key '{key}'");
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"{Name}.LoadStateDict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")}, nothing was loaded: " + Brief(problems) + $" The model has {own.Count} entries, the state dict {stateDict.Count}.", nameof(stateDict));
+        }
+
+        foreach ((string name, Tensor target) in own)
+        {
+            if (stateDict.TryGetValue(name, out Tensor? value))
+            {
+                value!.AsSpan().CopyTo(target.AsSpan());
+            }
+        }
+    }
+
+
+    /// <summary>The problems of a state dict that does not fit, briefly: each kind counted, its first few named.</summary>
+    private static string Brief(List<string> problems)
+    {
+        const int Shown = 5;
+        var parts = new List<string>();
+        foreach (IGrouping<string, string> kind in problems.GroupBy(p => p.StartsWith("missing", StringComparison.Ordinal) ? "missing" : p.StartsWith("unexpected", StringComparison.Ordinal) ? "unexpected" : "other"))
+        {
+            List<string> all = [.. kind];
+            parts.Add(string.Join("; ", all.Take(Shown)) + (all.Count > Shown ? $"; … and {all.Count - Shown} more {kind.Key} key{(all.Count - Shown == 1 ? "" : "s")}" : ""));
+        }
+
+        return string.Join("; ", parts) + ".";
+    }
+
+
     /// <summary>
     /// Saves <see cref="StateDict"/> to a safetensors file (F32, PyTorch's names and order, metadata
     /// <c>format → pt</c>), atomically: a failure part-way leaves any previous file intact. PyTorch reads

@@ -1,0 +1,210 @@
+using LeNet.Inference;
+using LeNet.Layers;
+
+namespace LeNet.Graphs;
+
+/// <summary>
+/// A traced evaluation-mode forward made runnable: the recording's steps over numbered values, with each chain of
+/// leaf layers (each feeding only the next) compiled into the engine's fused stages — the same stages a
+/// <see cref="Sequential"/> compiles to — and split where a layer has no stage, so one unknown layer costs only
+/// itself. Operations and the remaining layers run as they ran when traced.
+/// </summary>
+/// <remarks>Immutable once built; every run has its own values, so concurrent runs share nothing mutable.</remarks>
+internal sealed class GraphPlan
+{
+    private readonly Step[] _steps;
+    private readonly Tensor?[] _constants;
+    private readonly int _output;
+
+    public GraphPlan(GraphRecorder recording)
+    {
+        var slots = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance) { [recording.Input] = 0 };
+        var constants = new List<Tensor?> { null };
+        var nodes = new List<(GraphNode Node, int[] Inputs, int Output)>();
+        foreach (GraphNode node in recording.Nodes)
+        {
+            int[] inputs = [.. node.Inputs.Select(input => Slot(input))];
+            int output = constants.Count;
+            constants.Add(null);
+
+            // A layer that returns its input (Identity) makes the same tensor a new value: later readers read the new one.
+            slots[node.Output] = output;
+            nodes.Add((node, inputs, output));
+        }
+
+        _output = Slot(recording.Output!);
+        var readers = new int[constants.Count];
+        foreach ((_, int[] inputs, _) in nodes)
+        {
+            foreach (int input in inputs)
+            {
+                readers[input]++;
+            }
+        }
+
+        readers[_output]++;
+        var steps = new List<Step>();
+        for (int i = 0; i < nodes.Count;)
+        {
+            (GraphNode node, int[] inputs, int output) = nodes[i];
+            if (node is OpCall op)
+            {
+                steps.Add(new OpStep(op.Op, inputs, output));
+                i++;
+                continue;
+            }
+
+            // The longest chain of layer calls, each reading only the previous one's output, which nobody else reads.
+            var chain = new List<ILayer> { ((LayerCall)node).Layer };
+            int last = output;
+            int j = i + 1;
+            while (j < nodes.Count && nodes[j].Node is LayerCall next && nodes[j].Inputs[0] == last && readers[last] == 1)
+            {
+                chain.Add(next.Layer);
+                last = nodes[j].Output;
+                j++;
+            }
+
+            AddChain(steps, chain, inputs[0], last, constants.Count, ((LayerCall)node).Input.Shape);
+            constants.AddRange(Enumerable.Repeat<Tensor?>(null, chain.Count));
+            i = j;
+        }
+
+        _steps = [.. steps];
+        _constants = [.. constants];
+
+        int Slot(Tensor value)
+        {
+            if (!slots.TryGetValue(value, out int slot))
+            {
+                // Read but never produced: a parameter's value, a buffer or a constant, read live on every run.
+                slot = constants.Count;
+                constants.Add(value);
+                slots[value] = slot;
+            }
+
+            return slot;
+        }
+    }
+
+    /// <summary>How many steps run compiled stages; for the tests.</summary>
+    internal int CompiledSteps => _steps.Count(step => step is SegmentStep);
+
+    /// <summary>How many steps there are; for the tests.</summary>
+    internal int StepCount => _steps.Length;
+
+    public Tensor Run(Tensor input)
+    {
+        var values = (Tensor?[])_constants.Clone();
+        values[0] = input;
+        foreach (Step step in _steps)
+        {
+            step.Run(values);
+        }
+
+        return values[_output]!;
+    }
+
+    /// <summary>
+    /// Adds a chain of layers from value <paramref name="input"/> to value <paramref name="output"/>: compiled
+    /// segments as long as the compiler takes the layers, the first layer it does not take on its own, and so on.
+    /// Intermediate values between segments get fresh slots from <paramref name="nextSlot"/> on.
+    /// </summary>
+    private static void AddChain(List<Step> steps, List<ILayer> chain, int input, int output, int nextSlot, ReadOnlySpan<int> inputShape)
+    {
+        int[] shape = inputShape.ToArray();
+        int start = 0;
+        while (start < chain.Count)
+        {
+            int unsupported = FirstUnsupported(chain, start, shape);
+            int end = unsupported < 0 ? chain.Count : unsupported;
+            if (end > start)
+            {
+                ILayer[] layers = [.. chain.Skip(start).Take(end - start)];
+                int to = end == chain.Count ? output : nextSlot++;
+                steps.Add(new SegmentStep(Segment(layers), input, to));
+                input = to;
+                foreach (ILayer layer in layers)
+                {
+                    shape = layer.GetOutputShape(shape);
+                }
+            }
+
+            if (end < chain.Count)
+            {
+                int to = end + 1 == chain.Count ? output : nextSlot++;
+                steps.Add(new LayerStep(chain[end], input, to));
+                input = to;
+                shape = chain[end].GetOutputShape(shape);
+            }
+
+            start = end + 1;
+        }
+    }
+
+    /// <summary>The index of the first layer from <paramref name="start"/> that the compiler does not take, or −1.</summary>
+    private static int FirstUnsupported(List<ILayer> chain, int start, int[] shape)
+    {
+        int end = start;
+        while (end < chain.Count && chain[end] is Layer and not Module)
+        {
+            end++;
+        }
+
+        if (end == start || shape.Length is not (2 or 4))
+        {
+            return start;
+        }
+
+        try
+        {
+            StageCompiler compiled = StageCompiler.Compile(Segment([.. chain.Skip(start).Take(end - start)]), shape.AsSpan(1), training: false);
+            return compiled.Unsupported is (_, int index) ? start + index : end == chain.Count ? -1 : end;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return start;
+        }
+    }
+
+    /// <summary>A container for a compiled chain: in evaluation mode itself, its layers' modes left as they are.</summary>
+    private static Sequential Segment(ILayer[] layers)
+    {
+        var segment = new Sequential(layers);
+        segment.SetOwnMode(false);
+        return segment;
+    }
+
+    private abstract class Step(int[] inputs, int output)
+    {
+        public int[] Inputs { get; } = inputs;
+
+        public int Output { get; } = output;
+
+        public abstract void Run(Tensor?[] values);
+    }
+
+    private sealed class OpStep(TensorOp op, int[] inputs, int output) : Step(inputs, output)
+    {
+        public override void Run(Tensor?[] values)
+        {
+            var inputs = new Tensor[Inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = values[Inputs[i]]!;
+            }
+
+            values[Output] = op.Forward(inputs);
+        }
+    }
+
+    private sealed class LayerStep(ILayer layer, int input, int output) : Step([input], output)
+    {
+        public override void Run(Tensor?[] values) => values[Output] = layer.Forward(values[Inputs[0]]!);
+    }
+
+    private sealed class SegmentStep(Sequential segment, int input, int output) : Step([input], output)
+    {
+        public override void Run(Tensor?[] values) => values[Output] = segment.Forward(values[Inputs[0]]!);
+    }
+}

@@ -1,0 +1,258 @@
+using System.Numerics.Tensors;
+using LeNet.Layers;
+
+namespace LeNet.Graphs;
+
+/// <summary>What a recording is for.</summary>
+internal enum RecordingMode
+{
+    /// <summary>A forward to differentiate: layers keep what their backward needs, also in evaluation mode.</summary>
+    Differentiate,
+
+    /// <summary>A forward traced into a graph for the evaluation plan: layers compute, keep nothing.</summary>
+    Trace,
+
+    /// <summary>A forward for its structure and shapes only (Summary, export): leaf layers return zeros of their output shape.</summary>
+    Shapes,
+}
+
+/// <summary>
+/// The record of one forward of a <see cref="Module"/>: every leaf-layer call and tensor operation, in order,
+/// with the tensors each read and wrote — the one representation of a model's computation, which
+/// <see cref="Module.Backward"/> walks backwards, the evaluation plan (<see cref="GraphPlan"/>) compiles,
+/// and <see cref="Module.Summary"/> and ONNX export read.
+/// </summary>
+/// <remarks>
+/// <para>The recording in progress is per thread (<see cref="Current"/>). A Module called while one is in
+/// progress adds its own steps to it (its children record themselves: the graph is flat, of leaves and
+/// operations); a leaf layer runs with the recording suspended, so what it does inside is its own business.</para>
+/// <para>Values are tensors, compared by reference: a value that several steps read gets the sum of their
+/// gradients; a tensor read but never produced is the input, a parameter's value (its gradient goes to the
+/// <see cref="Parameter"/>), or a constant.</para>
+/// </remarks>
+internal sealed class GraphRecorder
+{
+    [ThreadStatic]
+    private static GraphRecorder? t_current;
+
+    [ThreadStatic]
+    private static bool t_keepForBackward;
+
+    private readonly Module _root;
+    private readonly Dictionary<ILayer, int> _lastCall = new(ReferenceEqualityComparer.Instance);
+
+    public GraphRecorder(Module root, Tensor input, RecordingMode mode)
+    {
+        _root = root;
+        Input = input;
+        Mode = mode;
+    }
+
+    /// <summary>The recording in progress on this thread, or null.</summary>
+    public static GraphRecorder? Current => t_current;
+
+    /// <summary>Whether leaf layers called now must keep what their backward needs even in evaluation mode.</summary>
+    public static bool KeepForBackward => t_keepForBackward;
+
+    public RecordingMode Mode { get; }
+
+    public Tensor Input { get; }
+
+    /// <summary>The forward's result, once <see cref="Run"/> returned.</summary>
+    public Tensor? Output { get; private set; }
+
+    /// <summary>The steps in the order they ran.</summary>
+    public List<GraphNode> Nodes { get; } = [];
+
+    /// <summary>Whether the forward read tensor values through the public API while tracing (then its graph may depend on data).</summary>
+    public bool ReadValues { get; private set; }
+
+    /// <summary>Runs <paramref name="forward"/> on <see cref="Input"/> with this recording in progress on the thread.</summary>
+    public Tensor Run(Func<Tensor, Tensor> forward)
+    {
+        GraphRecorder? outer = t_current;
+        t_current = this;
+        try
+        {
+            Output = forward(Input);
+        }
+        finally
+        {
+            t_current = outer;
+        }
+
+        return Output;
+    }
+
+    /// <summary>Notes that code read a tensor's values through the public API (a possible data-dependent branch).</summary>
+    public static void NoteValueRead()
+    {
+        if (t_current is { Mode: not RecordingMode.Differentiate } recorder)
+        {
+            recorder.ReadValues = true;
+        }
+    }
+
+    /// <summary>A layer called while this recording is in progress: a Module adds its own steps; a leaf runs and is recorded.</summary>
+    public Tensor Call(Layer layer, Tensor input) =>
+        layer is Module module ? module.ForwardRecorded(input) : CallLeaf(layer, input);
+
+    /// <summary>Runs a leaf layer with the recording suspended and records the call.</summary>
+    public Tensor CallLeaf(ILayer layer, Tensor input)
+    {
+        if (Mode == RecordingMode.Differentiate && _lastCall.ContainsKey(layer) && !(layer is Layer { IsRepeatable: true }))
+        {
+            throw new InvalidOperationException(
+                $"{_root.Name}: {Describe(layer)} is called more than once in one forward, and its forward cannot be repeated for the backward " +
+                "(it draws random numbers or updates running statistics in this mode); give each call its own layer.");
+        }
+
+        bool keep = t_keepForBackward;
+        t_current = null;
+        t_keepForBackward = Mode == RecordingMode.Differentiate;
+        Tensor output;
+        try
+        {
+            output = Mode == RecordingMode.Shapes ? new Tensor(layer.GetOutputShape(input.Shape)) : Invoke(layer, input);
+        }
+        finally
+        {
+            t_current = this;
+            t_keepForBackward = keep;
+        }
+
+        _lastCall[layer] = Nodes.Count;
+        Nodes.Add(new LayerCall(layer, input, output));
+        return output;
+    }
+
+    /// <summary>Records a tensor operation that has run.</summary>
+    public void Record(TensorOp op, Tensor[] inputs, Tensor output) => Nodes.Add(new OpCall(op, inputs, output));
+
+    /// <summary>
+    /// Back-propagates <paramref name="outputGradient"/> through the recorded steps in reverse: each leaf's own
+    /// backward, each operation's; gradients of a value read by several steps are summed; a parameter's value
+    /// read by an operation has its gradient added to the <see cref="Parameter"/>. A layer called more than once
+    /// is run again on its earlier input before that call's backward (its forward is repeatable).
+    /// </summary>
+    /// <returns>∂loss/∂input (zeros when the output does not depend on it), or null when not wanted.</returns>
+    public Tensor? Backward(Tensor outputGradient, bool needInputGradient)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        if (Output is null)
+        {
+            throw new InvalidOperationException($"{_root.Name}: the recorded forward did not finish, so there is nothing to back-propagate.");
+        }
+
+        if (!outputGradient.Shape.SequenceEqual(Output.Shape))
+        {
+            throw new ArgumentException(
+                $"{_root.Name}: expected an output gradient of the last output's shape {Tensor.FormatShape(Output.Shape)}, got {Tensor.FormatShape(outputGradient.Shape)}.",
+                nameof(outputGradient));
+        }
+
+        HashSet<Tensor> produced = new(ReferenceEqualityComparer.Instance);
+        foreach (GraphNode node in Nodes)
+        {
+            produced.Add(node.Output);
+        }
+
+        bool Needs(Tensor value) =>
+            ReferenceEquals(value, Input) ? needInputGradient || produced.Contains(value) : produced.Contains(value) || Parameter.OwnerOf(value) is not null;
+
+        var gradients = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [Output] = outputGradient };
+        var cached = new Dictionary<ILayer, int>(_lastCall, ReferenceEqualityComparer.Instance);
+        for (int i = Nodes.Count - 1; i >= 0; i--)
+        {
+            GraphNode node = Nodes[i];
+            if (!gradients.Remove(node.Output, out Tensor? gradient))
+            {
+                continue;
+            }
+
+            if (node is LayerCall call)
+            {
+                if (cached[call.Layer] != i)
+                {
+                    Recompute(call.Layer, call.Input);
+                    cached[call.Layer] = i;
+                }
+
+                bool need = Needs(call.Input);
+                Tensor? inputGradient = call.Layer is Layer layer ? layer.BackwardCore(gradient, need) : call.Layer.Backward(gradient);
+                if (need)
+                {
+                    Accumulate(gradients, call.Input, inputGradient);
+                }
+            }
+            else
+            {
+                var op = (OpCall)node;
+                bool[] needed = [.. op.Inputs.Select(Needs)];
+                Tensor?[] inputGradients = op.Op.Backward(op.Inputs, op.Output, gradient, needed);
+                for (int k = 0; k < op.Inputs.Length; k++)
+                {
+                    if (needed[k])
+                    {
+                        Accumulate(gradients, op.Inputs[k], inputGradients[k]);
+                    }
+                }
+            }
+        }
+
+        if (!needInputGradient)
+        {
+            return null;
+        }
+
+        return gradients.TryGetValue(Input, out Tensor? result) ? result : new Tensor(Input.Shape.ToArray());
+    }
+
+    /// <summary>The layer's path in the recorded root (<c>layer1.0.relu</c>) and type, for messages.</summary>
+    public string Describe(ILayer layer)
+    {
+        string? path = _root.PathOf(layer);
+        return path is null ? $"a {layer.Name} created inside the forward ({layer})" : $"layer '{path}' ({layer})";
+    }
+
+    private static Tensor Invoke(ILayer layer, Tensor input) => layer is Layer own ? own.InvokeCore(input) : layer.Forward(input);
+
+    private static void Recompute(ILayer layer, Tensor input)
+    {
+        bool keep = t_keepForBackward;
+        GraphRecorder? outer = t_current;
+        (t_current, t_keepForBackward) = (null, true);
+        try
+        {
+            Invoke(layer, input);
+        }
+        finally
+        {
+            (t_current, t_keepForBackward) = (outer, keep);
+        }
+    }
+
+    private static void Accumulate(Dictionary<Tensor, Tensor> gradients, Tensor value, Tensor? gradient)
+    {
+        if (gradient is null)
+        {
+            return;
+        }
+
+        if (Parameter.OwnerOf(value) is { } parameter)
+        {
+            TensorPrimitives.Add(parameter.Gradient.ReadData, gradient.ReadData, parameter.Gradient.Data);
+        }
+        else if (gradients.TryGetValue(value, out Tensor? existing))
+        {
+            // A new tensor: either gradient may be a view another step still reads.
+            var sum = new Tensor(value.Shape.ToArray());
+            TensorPrimitives.Add(existing.ReadData, gradient.ReadData, sum.Data);
+            gradients[value] = sum;
+        }
+        else
+        {
+            gradients[value] = gradient;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+namespace LeNet.Layers;
+
+/// <summary>
+/// Layers as functions, like <c>torch.nn.functional</c> (<c>using F = LeNet.Layers.Functional;</c> then
+/// <c>F.Relu(x)</c>): for a Module's forward code, where an activation or a pool has no state worth registering.
+/// </summary>
+/// <remarks>
+/// Each call runs a fresh layer of the library (so the numbers, the backward and the ONNX export are that layer's);
+/// inside a recorded forward the call is recorded like a registered child (shown as <c>(functional)</c> by
+/// <see cref="Module.Summary"/>), and in an evaluation-mode graph it compiles like one (an activation after a
+/// convolution fuses into it).
+/// </remarks>
+public static class Functional
+{
+    /// <summary>max(0, x), like <c>F.relu</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Relu(Tensor input) => new ReLU().Forward(input);
+
+    /// <summary>The logistic function, like <c>torch.sigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Sigmoid(Tensor input) => new Sigmoid().Forward(input);
+
+    /// <summary>The hyperbolic tangent, like <c>torch.tanh</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Tanh(Tensor input) => new Tanh().Forward(input);
+
+    /// <summary>softmax along <paramref name="dim"/>, like <c>F.softmax(x, dim)</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="dim">The dimension; negative counts from the end.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Softmax(Tensor input, int dim) => new Softmax(dim).Forward(input);
+
+    /// <summary>log(softmax) along <paramref name="dim"/>, like <c>F.log_softmax(x, dim)</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="dim">The dimension; negative counts from the end.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor LogSoftmax(Tensor input, int dim) => new LogSoftmax(dim).Forward(input);
+
+    /// <summary>Average pooling to a fixed output size, like <c>F.adaptive_avg_pool2d(x, output_size)</c>. <c>[N, C, H, W] → [N, C, size, size]</c>.</summary>
+    /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
+    /// <param name="outputSize">The output's height and width.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputSize) => new AdaptiveAvgPool2d(outputSize).Forward(input);
+
+    /// <summary>Average pooling to a fixed output size, like <c>F.adaptive_avg_pool2d(x, (h, w))</c>. <c>[N, C, H, W] → [N, C, h, w]</c>.</summary>
+    /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
+    /// <param name="outputSize">The output's height and width.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor AdaptiveAvgPool2d(Tensor input, (int Height, int Width) outputSize) => new AdaptiveAvgPool2d(outputSize).Forward(input);
+
+    /// <summary>Max pooling, like <c>F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
+    /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
+    /// <param name="kernelSize">The window's size.</param>
+    /// <param name="stride">The step; null for the kernel size (PyTorch's default).</param>
+    /// <param name="padding">Implicit −∞ padding on each side.</param>
+    /// <param name="dilation">Spacing between the window's elements.</param>
+    /// <param name="ceilMode">Whether the output size rounds up.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
+        new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
+
+    /// <summary>Average pooling, like <c>F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
+    /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
+    /// <param name="kernelSize">The window's size.</param>
+    /// <param name="stride">The step; null for the kernel size.</param>
+    /// <param name="padding">Implicit zero padding on each side.</param>
+    /// <param name="ceilMode">Whether the output size rounds up.</param>
+    /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true) =>
+        new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+
+    /// <summary>
+    /// Dropout, like <c>F.dropout(x, p, training)</c>: with <paramref name="training"/> true each element is zeroed
+    /// with probability p and the rest scaled by 1/(1 − p); false returns the input. Pass the module's
+    /// <see cref="Layer.IsTraining"/>. <c>[any shape] → [same shape]</c>.
+    /// </summary>
+    /// <param name="input">The input.</param>
+    /// <param name="p">The probability of zeroing an element.</param>
+    /// <param name="training">Whether to drop (training) or pass the input on (evaluation).</param>
+    /// <returns>The input, or a new tensor.</returns>
+    public static Tensor Dropout(Tensor input, float p = 0.5f, bool training = true)
+    {
+        var dropout = new Dropout(p);
+        dropout.Train(training);
+        return dropout.Forward(input);
+    }
+}

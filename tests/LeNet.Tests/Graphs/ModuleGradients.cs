@@ -1,0 +1,77 @@
+using LeNet.Layers;
+
+namespace LeNet.Tests.Graphs;
+
+/// <summary>
+/// Checks a Module's Backward against central differences of its own forward (whose numbers other tests check
+/// against PyTorch): L = Σ r·forward(x) with a fixed random r, so ∂L/∂output = r. The loss is summed in double;
+/// a step of 1e-2 keeps the float forward's rounding (~1e-7·|L|/h) far below the tolerance of ShouldMatchNumerical.
+/// </summary>
+internal static class ModuleGradients
+{
+    /// <summary>Checks ∂L/∂x and every parameter's gradient at up to <paramref name="samples"/> positions each.</summary>
+    public static void Check(Layer module, Tensor x, int seed = 1, int samples = 24, double step = 1e-2)
+    {
+        var random = new Random(seed);
+        Tensor y = module.Forward(x);
+        Tensor r = Reference.Arrays.Random(random, y.Shape.ToArray());
+        module.ZeroGrad();
+        Tensor dx = module.Backward(r);
+        float[] inputGradient = dx.ToArray();
+        var parameters = module.NamedParameters().ToList();
+        var gradients = parameters.Select(p => p.Parameter.Gradient.ToArray()).ToList();
+        double[] rd = [.. r.ToArray().Select(v => (double)v)];
+
+        double Loss()
+        {
+            float[] output = module.Forward(x).ToArray();
+            double sum = 0;
+            for (int i = 0; i < output.Length; i++)
+            {
+                sum += output[i] * rd[i];
+            }
+
+            return sum;
+        }
+
+        Compare(inputGradient, x, "input", Loss, random, samples, step);
+        for (int p = 0; p < parameters.Count; p++)
+        {
+            Compare(gradients[p], parameters[p].Parameter.Value, parameters[p].Name, Loss, random, samples, step);
+        }
+    }
+
+    private static void Compare(float[] analytical, Tensor values, string what, Func<double> loss, Random random, int samples, double step)
+    {
+        int[] indices = values.Length <= samples
+            ? [.. Enumerable.Range(0, values.Length)]
+            : [.. Enumerable.Range(0, samples).Select(_ => random.Next(values.Length)).Distinct()];
+        var numerical = new double[indices.Length];
+        var picked = new float[indices.Length];
+        for (int k = 0; k < indices.Length; k++)
+        {
+            int i = indices[k];
+            float original = values.AsSpan()[i];
+            values.AsSpan()[i] = (float)(original + step);
+            double plus = loss();
+            values.AsSpan()[i] = (float)(original - step);
+            double minus = loss();
+            values.AsSpan()[i] = original;
+            numerical[k] = (plus - minus) / (2 * step);
+            picked[k] = analytical[i];
+        }
+
+        if (numerical.All(v => Math.Abs(v) <= 1e-3))
+        {
+            // Every sampled entry is (near) zero: nothing to learn from the ratio; the values must agree absolutely.
+            for (int k = 0; k < picked.Length; k++)
+            {
+                Math.Abs(picked[k] - numerical[k]).Should().BeLessThan(1e-3, $"{what}[{indices[k]}]");
+            }
+
+            return;
+        }
+
+        picked.ShouldMatchNumerical(numerical, what);
+    }
+}
