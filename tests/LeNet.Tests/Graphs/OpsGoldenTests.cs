@@ -43,7 +43,8 @@ public class OpsGoldenTests
         JsonElement c = Cases.Value.First(e => e.GetProperty("name").GetString() == name);
         JsonElement attrs = c.GetProperty("attrs");
         Tensor[] inputs = [.. c.GetProperty("inputs").EnumerateArray().Select(ReadTensor)];
-        Func<Probe, Tensor, Tensor> expression = Expression(name, attrs, inputs);
+        Tensor[] parameters = c.TryGetProperty("params", out JsonElement ps) ? [ReadTensor(ps.GetProperty("weight")), ReadTensor(ps.GetProperty("bias"))] : [];
+        Func<Probe, Tensor, Tensor> expression = Expression(name, attrs, inputs, parameters);
 
         // A convolution's operands are its layer's weight and bias; the other cases' are the probe's parameters.
         bool conv = name.StartsWith("conv_", StringComparison.Ordinal);
@@ -71,13 +72,13 @@ public class OpsGoldenTests
             foreach (JsonProperty p in paramGrads.EnumerateObject())
             {
                 Parameter parameter = probe.Layer!.NamedParameters().Single(n => n.Name == p.Name).Parameter;
-                parameter.Gradient.ToArray().Should().BeCloseTo([.. p.Value.EnumerateArray().Select(v => v.GetSingle())], 2e-5, 2e-5, $"{name}: gradient of {p.Name}");
+                parameter.Gradient.ToArray().Should().BeCloseTo(ReadTensor(p.Value).ToArray(), 2e-5, 2e-5, $"{name}: gradient of {p.Name}");
             }
         }
     }
 
     /// <summary>The C# expression of each case (the PyTorch one is in its "expr").</summary>
-    private static Func<Probe, Tensor, Tensor> Expression(string name, JsonElement attrs, Tensor[] inputs)
+    private static Func<Probe, Tensor, Tensor> Expression(string name, JsonElement attrs, Tensor[] inputs, Tensor[] parameters)
     {
         string kind = name.Split('_')[0];
         int Int(string key) => attrs.GetProperty(key).GetInt32();
@@ -127,13 +128,52 @@ public class OpsGoldenTests
             "dropout" => (_, a) => F.Dropout(a, attrs.GetProperty("p").GetSingle(), training: false),
             "nn.Dropout" => (p, a) => p.Use(Evaluated(new Dropout(attrs.GetProperty("p").GetSingle()))).Forward(a),
             "conv" => (p, a) => p.Use(ConvFrom(inputs[1], inputs[2], attrs)).Forward(a),
-            _ => MoreExpressions(name, kind, attrs),
+            _ => MoreExpressions(name, kind, attrs, parameters),
         };
     }
 
-    /// <summary>The cases of the layers added beside the Module work (ReLU6 … LayerNorm).</summary>
-    private static Func<Probe, Tensor, Tensor> MoreExpressions(string name, string kind, JsonElement attrs) =>
-        throw new NotSupportedException($"ops.json case '{name}' ({kind}) has no C# expression in this test.");
+    /// <summary>The cases of the layers added beside the Module work (ReLU6 … LayerNorm, StochasticDepth, Flatten's dimensions).</summary>
+    private static Func<Probe, Tensor, Tensor> MoreExpressions(string name, string kind, JsonElement attrs, Tensor[] parameters)
+    {
+        int Int(string key) => attrs.GetProperty(key).GetInt32();
+        int[] Ints(string key) => [.. attrs.GetProperty(key).EnumerateArray().Select(e => e.GetInt32())];
+        float Eps() => attrs.GetProperty("eps").GetSingle();
+        return kind switch
+        {
+            "relu6" => (_, a) => F.Relu6(a),
+            "hardsigmoid" => (_, a) => F.Hardsigmoid(a),
+            "hardswish" => (_, a) => F.Hardswish(a),
+            "silu" => (_, a) => F.Silu(a),
+            "gelu" => name == "gelu_tanh" ? (_, a) => F.Gelu(a, "tanh") : (_, a) => F.Gelu(a),
+            "nn.ReLU6" => (p, a) => p.Use(new ReLU6()).Forward(a),
+            "nn.Hardswish" => (p, a) => p.Use(new Hardswish()).Forward(a),
+            "nn.Hardsigmoid" => (p, a) => p.Use(new Hardsigmoid()).Forward(a),
+            "nn.SiLU" => (p, a) => p.Use(new SiLU()).Forward(a),
+            "nn.GELU" => (p, a) => p.Use(new GELU()).Forward(a),
+            "layer" => attrs.GetProperty("affine").GetBoolean()
+                ? (p, a) => F.LayerNorm(a, Ints("normalized_shape"), p.Operands[0], p.Operands[1], Eps())
+                : (_, a) => F.LayerNorm(a, Ints("normalized_shape"), eps: Eps()),
+            "nn.LayerNorm" => (p, a) => p.Use(Loaded(new LayerNorm(Ints("normalized_shape"), Eps()), parameters)).Forward(a),
+            "convnext.LayerNorm2d" => (p, a) => p.Use(Loaded(new LayerNorm([3], Eps()), parameters)).Forward(a.Permute(0, 2, 3, 1)).Permute(0, 3, 1, 2),
+            "StochasticDepth" => (p, a) => p.Use(Moded(new StochasticDepth(attrs.GetProperty("p").GetSingle(), attrs.GetProperty("mode").GetString()!), attrs.GetProperty("training").GetBoolean())).Forward(a),
+            "nn.Flatten" => (p, a) => p.Use(new Flatten(Int("start_dim"), Int("end_dim"))).Forward(a),
+            _ => throw new NotSupportedException($"ops.json case '{name}' ({kind}) has no C# expression in this test."),
+        };
+    }
+
+    private static LayerNorm Loaded(LayerNorm norm, Tensor[] parameters)
+    {
+        parameters[0].AsReadOnlySpan().CopyTo(norm.Weight!.Value.AsSpan());
+        parameters[1].AsReadOnlySpan().CopyTo(norm.Bias!.Value.AsSpan());
+        return norm;
+    }
+
+    private static T Moded<T>(T layer, bool training)
+        where T : Layer
+    {
+        layer.Train(training);
+        return layer;
+    }
 
     private static Tensor Joined(Tensor[] pieces) => Tensor.Cat([.. pieces.Select(t => t.Flatten())]);
 
