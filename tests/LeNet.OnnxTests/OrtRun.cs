@@ -27,7 +27,7 @@ internal static class OrtRun
     /// of 1 and 3 in ONNX Runtime and checks shape and values against the network's own Forward (to
     /// <paramref name="atol"/> + <paramref name="rtol"/>·|expected|), printing the largest difference.
     /// </summary>
-    public static void ExportAndCompare(Sequential net, int[] sample, ITestOutputHelper output, string label, double atol, double rtol = 0)
+    public static void ExportAndCompare(Module net, int[] sample, ITestOutputHelper output, string label, double atol, double rtol = 0)
     {
         using var dir = new TempDirectory();
         net.Eval();

@@ -1,0 +1,64 @@
+using LeNet.Layers;
+using Xunit.Abstractions;
+using F = LeNet.Layers.Functional;
+
+namespace LeNet.OnnxTests;
+
+/// <summary>
+/// Modules with their own forward exported from their recorded graph and run in ONNX Runtime: residual adds with
+/// broadcasting, a squeeze-and-excitation product, chunks and a concatenation, a channel shuffle (reshapes around a
+/// transpose, the batch kept symbolic), permutes, reductions, a parameter used in an operation, Functional layers.
+/// </summary>
+public class ModuleExportTests(ITestOutputHelper output)
+{
+    private sealed class Block : Module
+    {
+        private readonly Conv2d _conv1;
+        private readonly BatchNorm2d _bn1;
+        private readonly ReLU _relu;
+        private readonly Sequential _shortcut;
+        private readonly Conv2d _fc1;
+        private readonly Conv2d _fc2;
+        private readonly Parameter _gamma;
+
+        public Block(int channels, int seed)
+        {
+            var random = new Random(seed);
+            _conv1 = Register("conv1", new Conv2d(channels, channels, 3, padding: 1, bias: false, random: random));
+            _bn1 = Register("bn1", new BatchNorm2d(channels));
+            _relu = Register("relu", new ReLU());
+            _shortcut = Register("shortcut", new Sequential());
+            _fc1 = Register("fc1", new Conv2d(channels, 4, 1, random: random));
+            _fc2 = Register("fc2", new Conv2d(4, channels, 1, random: random));
+            _gamma = RegisterParameter("gamma", OrtRun.Values(random, [channels, 1, 1]));
+            OrtRun.Values(random, [channels]).AsReadOnlySpan().CopyTo(_bn1.RunningMean!.AsSpan());
+        }
+
+        protected override Tensor ForwardCore(Tensor x)
+        {
+            Tensor y = _relu.Forward(_bn1.Forward(_conv1.Forward(x)));
+            Tensor scale = F.Hardsigmoid(_fc2.Forward(F.Relu(_fc1.Forward(F.AdaptiveAvgPool2d(y, 1)))));
+            y = (y * scale) + _shortcut.Forward(x);
+            Tensor[] halves = y.Chunk(2, dim: 1);
+            y = Tensor.Cat([halves[1], halves[0]], dim: 1);
+            y = y.Reshape(y.Shape[0], 2, y.Shape[1] / 2, y.Shape[2], y.Shape[3]).Transpose(1, 2).Reshape(y.Shape.ToArray());
+            y = F.Relu6(y) + F.Hardswish(y) + F.Silu(y) + F.Sigmoid(y) + (_gamma.Value * y) - (y / 2f);
+            y = y.Permute(0, 2, 3, 1).Permute(0, 3, 1, 2);
+            return y.Mean([2, 3]).Flatten(1) + y.Sum([2, 3]);
+        }
+    }
+
+    [Fact]
+    public void OnnxRuntime_ExportedModule_MatchesEvaluationForwardForBatches1And3()
+    {
+        var net = new Sequential(("block", new Block(8, 1)), ("fc", new Linear(8, 10, random: new Random(2))));
+
+        OrtRun.ExportAndCompare(net, [8, 6, 6], output, "block + fc", atol: 1e-5, rtol: 1e-5);
+    }
+
+    [Fact]
+    public void OnnxRuntime_ExportedModuleAtTheTop_MatchesEvaluationForward()
+    {
+        OrtRun.ExportAndCompare(new Block(4, 3), [4, 5, 5], output, "block", atol: 1e-5, rtol: 1e-5);
+    }
+}
