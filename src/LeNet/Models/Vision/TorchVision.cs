@@ -1,0 +1,60 @@
+using LeNet.Layers;
+
+namespace LeNet.Models.Vision;
+
+/// <summary>
+/// torchvision 0.14's convolutional classification architectures, written as Modules with torchvision's state-dict
+/// keys, shapes and parameter counts, so a <c>model.pth</c> saved from <c>torchvision.models.resnet18()</c> (or a
+/// fine-tuned copy) loads with <c>strict: true</c>. Random initial weights (pretrained ones cannot be fetched here:
+/// download torchvision's <c>.pth</c> yourself and <see cref="Module.Load"/> it).
+/// </summary>
+/// <remarks>
+/// <c>GetModel("resnet18")</c> is <c>torchvision.models.get_model("resnet18")</c>; each name also has a typed factory
+/// (<c>TorchVision.ResNet18()</c>). Every model takes <c>[N, 3, H, W]</c> images normalized with ImageNet's mean and
+/// standard deviation and returns <c>[N, numClasses]</c> logits.
+/// </remarks>
+public static partial class TorchVision
+{
+    private static readonly Lazy<Dictionary<string, Func<int, Module>>> Registry = new(() =>
+    {
+        var models = new List<(string Name, Func<int, Module> Create)>();
+        AddClassic(models);
+        AddResNets(models);
+        AddMobile(models);
+        AddScaled(models);
+        return models.ToDictionary(m => m.Name, m => m.Create, StringComparer.Ordinal);
+    });
+
+    /// <summary>Every architecture name <see cref="GetModel"/> takes, as torchvision spells it, sorted.</summary>
+    /// <returns>The names (<c>alexnet</c>, <c>convnext_base</c>, …).</returns>
+    public static IReadOnlyList<string> ListModels() => [.. Registry.Value.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Builds the architecture <paramref name="name"/> with random weights, like <c>torchvision.models.get_model(name, num_classes=…)</c>.</summary>
+    /// <param name="name">A torchvision name, e.g. <c>resnet18</c>, <c>mobilenet_v3_small</c>, <c>efficientnet_b0</c>.</param>
+    /// <param name="numClasses">The classifier's outputs.</param>
+    /// <returns>The model, in training mode (call <see cref="Layer.Eval"/> for inference).</returns>
+    /// <exception cref="ArgumentException">No architecture has that name; the message lists the close ones.</exception>
+    public static Module GetModel(string name, int numClasses = 1000)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        if (Registry.Value.TryGetValue(name, out Func<int, Module>? create))
+        {
+            return create(numClasses);
+        }
+
+        string prefix = name.Length >= 3 ? name[..3] : name;
+        string[] close = [.. Registry.Value.Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
+        throw new ArgumentException(
+            $"TorchVision.GetModel: no architecture named '{name}'" + (close.Length > 0 ? $"; did you mean {string.Join(", ", close)}?" : $"; the {Registry.Value.Count} names are listed by TorchVision.ListModels()."),
+            nameof(name));
+    }
+
+    static partial void AddClassic(List<(string Name, Func<int, Module> Create)> models);
+
+    static partial void AddResNets(List<(string Name, Func<int, Module> Create)> models);
+
+    static partial void AddMobile(List<(string Name, Func<int, Module> Create)> models);
+
+    static partial void AddScaled(List<(string Name, Func<int, Module> Create)> models);
+}
