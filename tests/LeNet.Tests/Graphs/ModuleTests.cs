@@ -220,6 +220,57 @@ public class ModuleTests
     }
 
     [Fact]
+    public void Forward_EvaluationMode_SeesLoadStateDictAndAnOptimizerStep()
+    {
+        var block = new Block(2, 21);
+        var random = new Random(22);
+        Tensor x = Arrays.Random(random, 2, 2, 4, 4);
+        block.Eval();
+        block.Forward(x);
+        block.Forward(x);
+
+        // LoadStateDict with other values, then an SGD step on the gradient of an evaluation-mode backward.
+        var other = new Block(2, 23);
+        block.LoadStateDict(other.StateDict());
+        float[] afterLoad = block.Forward(x).ToArray();
+        block.ZeroGrad();
+        block.Backward(Arrays.Random(random, 2, 2));
+        new LeNet.Training.Sgd(block.Parameters(), lr: 0.5f).Step();
+        float[] afterStep = block.Forward(x).ToArray();
+
+        other.Eval();
+        afterLoad.Should().BeCloseTo(other.Forward(x).ToArray(), 1e-5, 1e-5, "the loaded weights are used");
+        afterStep.Should().BeCloseTo(block.Record(x, LeNet.Graphs.RecordingMode.Trace).Output!.ToArray(), 1e-5, 1e-5, "the stepped weights are used");
+        afterStep.Should().NotEqual(afterLoad);
+    }
+
+    [Fact]
+    public void Trainer_AModuleWithBatchNormMomentumAndWeightDecay_LowersTheLoss()
+    {
+        var random = new Random(24);
+        var net = new Sequential(("stem", new Conv2d(1, 4, 3, padding: 1, random: random)), ("block", new Block(4, 25)), ("fc", new Linear(4, 3, random: random)));
+        float[] images = new float[48 * 36];
+        int[] labels = new int[48];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = i % 3;
+            for (int p = 0; p < 36; p++)
+            {
+                images[(i * 36) + p] = (float)((labels[i] == p % 3 ? 1.0 : -0.5) + (0.3 * random.NextDouble()));
+            }
+        }
+
+        var data = new LeNet.Training.InMemoryBatchSource(images, labels, 1, 6, 6);
+        var trainer = new LeNet.Training.Trainer(net, new LeNet.Training.Sgd(net.Parameters(), lr: 0.1f, momentum: 0.9f, weightDecay: 5e-4f));
+        double before = LeNet.Training.Trainer.Evaluate(net, data).Loss;
+
+        trainer.Fit(data, options: new LeNet.Training.TrainerOptions { Epochs = 15, BatchSize = 16, Seed = 1 });
+
+        LeNet.Training.Trainer.Evaluate(net, data).Loss.Should().BeLessThan(before * 0.5);
+        net.StateDict()["block.bn1.num_batches_tracked"].AsReadOnlySpan()[0].Should().Be(45, "BatchNorm trained in training mode");
+    }
+
+    [Fact]
     public void Forward_EvaluationModeFromManyThreads_GivesEveryCallersResult()
     {
         var block = new Block(4, 18);
