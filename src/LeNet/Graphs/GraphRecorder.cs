@@ -33,10 +33,10 @@ internal enum RecordingMode
 internal sealed class GraphRecorder
 {
     [ThreadStatic]
-    private static GraphRecorder? t_current;
+    private static GraphRecorder? _current;
 
     [ThreadStatic]
-    private static bool t_keepForBackward;
+    private static bool _keepForBackward;
 
     private readonly Module _root;
     private readonly Dictionary<ILayer, int> _lastCall = new(ReferenceEqualityComparer.Instance);
@@ -49,10 +49,10 @@ internal sealed class GraphRecorder
     }
 
     /// <summary>The recording in progress on this thread, or null.</summary>
-    public static GraphRecorder? Current => t_current;
+    public static GraphRecorder? Current => _current;
 
     /// <summary>Whether leaf layers called now must keep what their backward needs even in evaluation mode.</summary>
-    public static bool KeepForBackward => t_keepForBackward;
+    public static bool KeepForBackward => _keepForBackward;
 
     public RecordingMode Mode { get; }
 
@@ -70,15 +70,15 @@ internal sealed class GraphRecorder
     /// <summary>Runs <paramref name="forward"/> on <see cref="Input"/> with this recording in progress on the thread.</summary>
     public Tensor Run(Func<Tensor, Tensor> forward)
     {
-        GraphRecorder? outer = t_current;
-        t_current = this;
+        GraphRecorder? outer = _current;
+        _current = this;
         try
         {
             Output = forward(Input);
         }
         finally
         {
-            t_current = outer;
+            _current = outer;
         }
 
         return Output;
@@ -87,7 +87,7 @@ internal sealed class GraphRecorder
     /// <summary>Notes that code read a tensor's values through the public API (a possible data-dependent branch).</summary>
     public static void NoteValueRead()
     {
-        if (t_current is { Mode: not RecordingMode.Differentiate } recorder)
+        if (_current is { Mode: not RecordingMode.Differentiate } recorder)
         {
             recorder.ReadValues = true;
         }
@@ -107,9 +107,9 @@ internal sealed class GraphRecorder
                 "(it draws random numbers or updates running statistics in this mode); give each call its own layer.");
         }
 
-        bool keep = t_keepForBackward;
-        t_current = null;
-        t_keepForBackward = Mode == RecordingMode.Differentiate;
+        bool keep = _keepForBackward;
+        _current = null;
+        _keepForBackward = Mode == RecordingMode.Differentiate;
         Tensor output;
         try
         {
@@ -117,8 +117,8 @@ internal sealed class GraphRecorder
         }
         finally
         {
-            t_current = this;
-            t_keepForBackward = keep;
+            _current = this;
+            _keepForBackward = keep;
         }
 
         _lastCall[layer] = Nodes.Count;
@@ -219,16 +219,16 @@ internal sealed class GraphRecorder
 
     private static void Recompute(ILayer layer, Tensor input)
     {
-        bool keep = t_keepForBackward;
-        GraphRecorder? outer = t_current;
-        (t_current, t_keepForBackward) = (null, true);
+        bool keep = _keepForBackward;
+        GraphRecorder? outer = _current;
+        (_current, _keepForBackward) = (null, true);
         try
         {
             Invoke(layer, input);
         }
         finally
         {
-            (t_current, t_keepForBackward) = (outer, keep);
+            (_current, _keepForBackward) = (outer, keep);
         }
     }
 

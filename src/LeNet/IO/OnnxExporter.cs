@@ -1,7 +1,7 @@
 using System.Reflection;
-using Module = LeNet.Layers.Module;
 using LeNet.Layers;
 using static LeNet.IO.OnnxProto;
+using Module = LeNet.Layers.Module;
 
 namespace LeNet.IO;
 
