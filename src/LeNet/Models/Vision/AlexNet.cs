@@ -20,9 +20,10 @@ public sealed class AlexNet : Module
     /// <summary>Creates the model, like <c>AlexNet(num_classes=1000, dropout=0.5)</c>.</summary>
     /// <param name="numClasses">The classifier's outputs.</param>
     /// <param name="dropout">The probability of the classifier's two Dropout layers.</param>
-    /// <param name="random">The source of the initial weights; <see cref="Random.Shared"/> when null.</param>
+    /// <param name="random">The source of the initial weights; a new unseeded <see cref="Random"/> when null.</param>
     public AlexNet(int numClasses = 1000, float dropout = 0.5f, Random? random = null)
     {
+        random ??= new Random();
         _features = Register("features", new Sequential(
             new Conv2d(3, 64, kernelSize: 11, stride: 4, padding: 2, random: random),
             new ReLU(),

@@ -49,15 +49,15 @@ public sealed class GoogLeNet : Module
     /// init_weights=None, dropout=0.2, dropout_aux=0.7)</c> (torchvision's <c>blocks</c> argument is not offered).
     /// </summary>
     /// <param name="numClasses">The classifiers' outputs.</param>
-    /// <param name="auxLogits">Whether to build the auxiliary classifiers <c>aux1</c> and <c>aux2</c> (in the state dict either way they exist).</param>
+    /// <param name="auxLogits">Whether to build the auxiliary classifiers <c>aux1</c> and <c>aux2</c> (their parameters are in the state dict only then).</param>
     /// <param name="transformInput">Whether to map inputs normalized with ImageNet's mean and std to the [−1, 1] scaling of the original weights.</param>
     /// <param name="initWeights">Whether to apply torchvision's initialisation; null means true (torchvision warns about the slow scipy path; here it is fast).</param>
     /// <param name="dropout">The probability of the Dropout before <c>fc</c>.</param>
     /// <param name="dropoutAux">The probability of the auxiliary classifiers' Dropout.</param>
-    /// <param name="random">The source of the initial weights; <see cref="Random.Shared"/> when null.</param>
+    /// <param name="random">The source of the initial weights; a new unseeded <see cref="Random"/> when null.</param>
     public GoogLeNet(int numClasses = 1000, bool auxLogits = true, bool transformInput = false, bool? initWeights = null, float dropout = 0.2f, float dropoutAux = 0.7f, Random? random = null)
     {
-        random ??= Random.Shared;
+        random ??= new Random();
         AuxLogits = auxLogits;
         TransformInput = transformInput;
 

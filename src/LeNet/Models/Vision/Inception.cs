@@ -50,14 +50,14 @@ public sealed class Inception3 : Module
     /// init_weights=None, dropout=0.5)</c> (torchvision's <c>inception_blocks</c> argument is not offered).
     /// </summary>
     /// <param name="numClasses">The classifiers' outputs.</param>
-    /// <param name="auxLogits">Whether to build the auxiliary classifier <c>AuxLogits</c> (in the state dict when it exists).</param>
+    /// <param name="auxLogits">Whether to build the auxiliary classifier <c>AuxLogits</c> (its parameters are in the state dict only then).</param>
     /// <param name="transformInput">Whether to map inputs normalized with ImageNet's mean and std to the [−1, 1] scaling of the original weights.</param>
     /// <param name="initWeights">Whether to apply torchvision's initialisation; null means true (torchvision warns about the slow scipy path; here it is fast).</param>
     /// <param name="dropout">The probability of the Dropout before <c>fc</c>.</param>
-    /// <param name="random">The source of the initial weights; <see cref="Random.Shared"/> when null.</param>
+    /// <param name="random">The source of the initial weights; a new unseeded <see cref="Random"/> when null.</param>
     public Inception3(int numClasses = 1000, bool auxLogits = true, bool transformInput = false, bool? initWeights = null, float dropout = 0.5f, Random? random = null)
     {
-        random ??= Random.Shared;
+        random ??= new Random();
         AuxLogits = auxLogits;
         TransformInput = transformInput;
         _conv2d1a3x3 = Register("Conv2d_1a_3x3", new BasicConv2d(3, 32, kernelSize: 3, stride: 2));

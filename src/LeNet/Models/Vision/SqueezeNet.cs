@@ -63,11 +63,11 @@ public sealed class SqueezeNet : Module
     /// <param name="version"><c>"1_0"</c> or <c>"1_1"</c>.</param>
     /// <param name="numClasses">The final convolution's output channels.</param>
     /// <param name="dropout">The probability of the classifier's Dropout.</param>
-    /// <param name="random">The source of the initial weights; <see cref="Random.Shared"/> when null.</param>
+    /// <param name="random">The source of the initial weights; a new unseeded <see cref="Random"/> when null.</param>
     /// <exception cref="ArgumentException">The version is neither <c>"1_0"</c> nor <c>"1_1"</c>.</exception>
     public SqueezeNet(string version = "1_0", int numClasses = 1000, float dropout = 0.5f, Random? random = null)
     {
-        random ??= Random.Shared;
+        random ??= new Random();
         NumClasses = numClasses;
         if (version == "1_0")
         {

@@ -29,11 +29,11 @@ public sealed class VGG : Module
     /// <param name="numClasses">The classifier's outputs.</param>
     /// <param name="initWeights">Whether to apply torchvision's initialisation (see the remarks).</param>
     /// <param name="dropout">The probability of the classifier's two Dropout layers.</param>
-    /// <param name="random">The source of the initial weights; <see cref="Random.Shared"/> when null.</param>
+    /// <param name="random">The source of the initial weights; a new unseeded <see cref="Random"/> when null.</param>
     public VGG(Sequential features, int numClasses = 1000, bool initWeights = true, float dropout = 0.5f, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(features);
-        random ??= Random.Shared;
+        random ??= new Random();
         _features = Register("features", features);
         _avgpool = Register("avgpool", new AdaptiveAvgPool2d((7, 7)));
         _classifier = Register("classifier", new Sequential(

@@ -30,6 +30,16 @@ public class ClassicModelsTests(ITestOutputHelper output)
     /// 2.5e-3, 0.069) as PyTorch's float32 is, so the comparison with the float32 fixture allows PyTorch's own
     /// float32 error, not 1e-4.
     /// </summary>
+    /// <summary>
+    /// inception_v3's training-mode BatchNorm fixture at 80x80 is ill-conditioned: Mixed_7b and Mixed_7c see 1x1 maps,
+    /// so their BatchNorms normalize 2 values per channel (x − mean = ±half their difference, divided by
+    /// √(difference²/4 + 0.001)), which amplifies rounding wherever the two samples nearly agree. PyTorch 1.13.1 in
+    /// float64 on the same weights and input differs from the float32 fixture by 1.04e-2 of the largest logit; LeNet
+    /// differs from that float64 result by 1.17e-2, from the float32 fixture by 1.5e-2. The same pass at 139x139 is
+    /// well conditioned and is checked at 1e-4 (<see cref="Forward_Inception3TrainModeBatchNormAt139_MatchesTorchVision"/>).
+    /// </summary>
+    private const double InceptionV3TrainBatchNormAt80Tolerance = 3e-2;
+
     private static readonly StepTolerance GoogLeNetStepTolerance = new(Logits: 1e-4, Loss: 1e-4, InputGradient: 2e-3, GradientSums: 1e-2, GradientValues: 0.3);
 
     public static TheoryData<string> Names => [.. TorchVision.ClassicModels.Select(m => m.Name)];
@@ -59,35 +69,63 @@ public class ClassicModelsTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void Forward_EvalMode_MatchesTorchVision(string name)
+    public void Forward_EvalThenTrainModeBatchNorm_MatchesTorchVision(string name)
     {
-        (int[] inputShape, float[] expected, _) = VisionGolden.OutputOf(name);
+        // One model for both passes (building and filling VGG is most of the test's time); evaluation first, as
+        // make_outputs.py does, since the training-mode pass updates the running statistics.
+        (int[] inputShape, float[] expectedEval, float[] expectedTrain) = VisionGolden.OutputOf(name);
+        Tensor input = VisionGolden.Input(inputShape);
         Module model = Create(name, 10);
         VisionGolden.Fill(model);
         model.Eval();
 
         var watch = Stopwatch.StartNew();
-        Tensor logits = model.Forward(VisionGolden.Input(inputShape));
+        Tensor eval = model.Forward(input);
+        double evalDiff = Report(name, "eval", eval.ToArray(), expectedEval, watch.ElapsedMilliseconds);
 
-        logits.Shape.ToArray().Should().Equal(2, 10);
-        ShouldMatch(name, "eval", logits.ToArray(), expected, watch.ElapsedMilliseconds);
+        if (name == "inception_v3")
+        {
+            // torchvision's fixture sets AuxLogits to None for this pass (its 5x5 pool needs 299x299 inputs).
+            model = new Inception3(10, auxLogits: false);
+            VisionGolden.Fill(model);
+        }
+
+        TrainWithDropoutEval(model);
+        watch.Restart();
+        Tensor train = model.Forward(input);
+        double trainTolerance = name == "inception_v3" ? InceptionV3TrainBatchNormAt80Tolerance : Tolerance;
+        double trainDiff = Report(name, "train-BN", train.ToArray(), expectedTrain, watch.ElapsedMilliseconds);
+
+        eval.Shape.ToArray().Should().Equal(2, 10);
+        train.Shape.ToArray().Should().Equal(2, 10);
+        evalDiff.Should().BeLessThan(Tolerance, $"{name}'s evaluation-mode logits should be torchvision's");
+        trainDiff.Should().BeLessThan(trainTolerance, $"{name}'s logits with training-mode BatchNorm should be torchvision's");
     }
 
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Forward_TrainModeBatchNormDropoutEval_MatchesTorchVision(string name)
+    [Fact]
+    public void Forward_Inception3TrainModeBatchNormAt139_MatchesTorchVision()
     {
-        (int[] inputShape, _, float[] expected) = VisionGolden.OutputOf(name);
-        // torchvision's fixture sets inception_v3's AuxLogits to None for this pass (its 5x5 pool needs 299x299 inputs).
-        Module model = name == "inception_v3" ? new Inception3(10, auxLogits: false) : Create(name, 10);
+        // PyTorch 1.13.1 / torchvision 0.14.1, run from Golden/torchvision (float32, one thread):
+        //   m = tvmodels.build('inception_v3', 10, aux_logits=False); detweights.fill_state(m); m.train()
+        //   for mod in m.modules():
+        //       if isinstance(mod, nn.Dropout): mod.eval()
+        //   with torch.no_grad(): y = m(detweights.tensor('input', [2, 3, 139, 139]))
+        // At 139x139 the last BatchNorms see 3x3 maps (18 values per channel): PyTorch's float32 result is within
+        // 4.3e-5 of its float64 one (at 80x80, 2 values per channel, 1.0e-2; see InceptionV3TrainBatchNormAt80Tolerance).
+        float[] expected =
+        [
+            -0.22692485f, 0.59259975f, -0.044635206f, -0.57975674f, 0.51523316f, 0.4995281f, 0.5219324f, -0.3640735f, 0.57989675f, 1.0025053f,
+            0.1143584f, 0.43231454f, -0.21440576f, -1.0723282f, 1.1757631f, -0.07407653f, 0.5025926f, 0.10298121f, 0.70452666f, 1.1924357f,
+        ];
+        var model = new Inception3(10, auxLogits: false);
         VisionGolden.Fill(model);
         TrainWithDropoutEval(model);
 
         var watch = Stopwatch.StartNew();
-        Tensor logits = model.Forward(VisionGolden.Input(inputShape));
+        Tensor logits = model.Forward(VisionGolden.Input(2, 3, 139, 139));
 
-        logits.Shape.ToArray().Should().Equal(2, 10);
-        ShouldMatch(name, "train-BN", logits.ToArray(), expected, watch.ElapsedMilliseconds);
+        Report("inception_v3", "train-BN at 139", logits.ToArray(), expected, watch.ElapsedMilliseconds)
+            .Should().BeLessThan(Tolerance, "inception_v3's logits with training-mode BatchNorm should be torchvision's");
     }
 
     [Theory]
@@ -121,7 +159,7 @@ public class ClassicModelsTests(ITestOutputHelper output)
         float[] expectedLogits = [.. fixture.GetProperty("output").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(e => e.GetSingle())];
         StepTolerance tolerance = name == "googlenet" ? GoogLeNetStepTolerance : new(Tolerance, Tolerance, Tolerance, Tolerance, Tolerance);
         var failures = new List<string>();
-        double logitsDiff = ShouldMatch(name, "train step logits", logits.ToArray(), expectedLogits, stepMs, tolerance.Logits);
+        double logitsDiff = Report(name, "train step logits", logits.ToArray(), expectedLogits, stepMs);
         float expectedLoss = fixture.GetProperty("loss").GetSingle();
         double lossDiff = RelativeDifference(loss.Loss, expectedLoss, Math.Abs(expectedLoss));
         double expectedInputAbs = fixture.GetProperty("input_grad_abs_sum").GetDouble();
@@ -284,6 +322,7 @@ public class ClassicModelsTests(ITestOutputHelper output)
         // kaiming_normal_(fan_out, relu): std √(2 / (64·9)) for features.0; Linear N(0, 0.01); zero biases; BN 1 and 0.
         Std(State(vgg, "features.0.weight")).Should().BeApproximately(Math.Sqrt(2.0 / (64 * 9)), 0.006);
         Std(State(vgg, "classifier.0.weight")).Should().BeApproximately(0.01, 1e-4);
+        State(vgg, "classifier.0.weight").Average(v => (double)v).Should().BeApproximately(0, 1e-5);
         State(vgg, "classifier.0.bias").Should().OnlyContain(v => v == 0);
         State(vgg, "features.1.weight").Should().OnlyContain(v => v == 1);
         // kaiming_uniform_ (bound √(6 / fan_in)), the final convolution N(0, 0.01).
@@ -293,6 +332,7 @@ public class ClassicModelsTests(ITestOutputHelper output)
         // trunc_normal_ std 0.01 (googlenet), 0.1 (inception), 0.001 for inception's AuxLogits.fc.
         Std(State(googlenet, "inception4a.branch2.1.conv.weight")).Should().BeApproximately(0.01, 2e-4);
         Std(State(inception, "Mixed_5b.branch1x1.conv.weight")).Should().BeApproximately(0.1, 0.002);
+        State(inception, "Mixed_5b.branch1x1.conv.weight").Average(v => (double)v).Should().BeApproximately(0, 0.002);
         Std(State(inception, "AuxLogits.conv1.conv.weight")).Should().BeApproximately(0.1, 0.002);
         Std(State(inception, "AuxLogits.fc.weight")).Should().BeApproximately(0.001, 2e-5);
 
@@ -321,8 +361,8 @@ public class ClassicModelsTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Asserts the logits within <see cref="Tolerance"/> of the expected largest magnitude and reports the worst difference, also between the two samples' logits.</summary>
-    private double ShouldMatch(string name, string what, float[] actual, float[] expected, long milliseconds, double tolerance = Tolerance)
+    /// <summary>The largest difference of the logits relative to the expected largest magnitude; written to the test output with the difference between the two samples' logits.</summary>
+    private double Report(string name, string what, float[] actual, float[] expected, long milliseconds)
     {
         double scale = expected.Max(v => Math.Abs((double)v));
         double worst = actual.Zip(expected, (a, e) => Math.Abs((double)a - e)).Max();
@@ -334,7 +374,6 @@ public class ClassicModelsTests(ITestOutputHelper output)
         double spreadWorst = actualSpread.Zip(expectedSpread, (a, e) => Math.Abs(a - e)).Max();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name} {what}: {milliseconds} ms; max |Δ| {worst:E2} = {worst / scale:E2} of max |logit| {scale:G4}; between samples max |Δ| {spreadWorst:E2} = {spreadWorst / spreadScale:E2} of {spreadScale:G4}"));
-        (worst / scale).Should().BeLessThan(tolerance, $"{name}'s {what} logits should be torchvision's");
         return worst / scale;
     }
 
