@@ -9,7 +9,7 @@ namespace LeNet.Tests.Models.Vision;
 /// The torchvision fixtures made by real PyTorch 1.13.1 / torchvision 0.14.1 (Golden/torchvision/make_*.py):
 /// every architecture's state-dict layout and parameter count (manifest.json), evaluation-mode logits with
 /// deterministic weights (outputs.json), one training step (training.json). No weights are committed: both sides
-/// fill every state-dict entry with the same deterministic function (<see cref="Value"/>, ported from detweights.py).
+/// fill every state-dict entry with the same deterministic function (<see cref="Value(string, ReadOnlySpan{int}, long, bool)"/>, ported from detweights.py).
 /// </summary>
 internal static class VisionGolden
 {
@@ -50,9 +50,11 @@ internal static class VisionGolden
     /// to u in [0, 1), v = 2u − 1, then a rule by the key's ending and the tensor's rank; computed in double and
     /// rounded to float.
     /// </summary>
-    public static float Value(string key, ReadOnlySpan<int> shape, long index, bool raw = false)
+    public static float Value(string key, ReadOnlySpan<int> shape, long index, bool raw = false) => Value(Fnv1a(key), key, shape, index, raw);
+
+    /// <summary><see cref="Value(string, ReadOnlySpan{int}, long, bool)"/> with the key's hash computed once per tensor.</summary>
+    private static float Value(uint hash, string key, ReadOnlySpan<int> shape, long index, bool raw)
     {
-        uint hash = Fnv1a(key);
         uint x = Mix(hash ^ unchecked((uint)(index * 0x9E3779B9L)));
         double u = (x >> 8) / 16777216.0;
         double v = (2 * u) - 1;
@@ -91,16 +93,17 @@ internal static class VisionGolden
         return (float)(fanIn > 1 ? v * Math.Sqrt(3.0 / fanIn) : 0.5 + (0.1 * v));
     }
 
-    /// <summary>Fills every state-dict entry of <paramref name="model"/> with <see cref="Value"/>.</summary>
+    /// <summary>Fills every state-dict entry of <paramref name="model"/> with <see cref="Value(string, ReadOnlySpan{int}, long, bool)"/>.</summary>
     public static void Fill(Module model)
     {
         foreach ((string key, Tensor tensor) in model.StateDict())
         {
             Span<float> data = tensor.AsSpan();
             int[] shape = tensor.Shape.ToArray();
+            uint hash = Fnv1a(key);
             for (int i = 0; i < data.Length; i++)
             {
-                data[i] = Value(key, shape, i);
+                data[i] = Value(hash, key, shape, i, raw: false);
             }
         }
     }
@@ -110,9 +113,10 @@ internal static class VisionGolden
     {
         var input = new Tensor(shape);
         Span<float> data = input.AsSpan();
+        uint hash = Fnv1a("input");
         for (int i = 0; i < data.Length; i++)
         {
-            data[i] = Value("input", shape, i, raw: true);
+            data[i] = Value(hash, "input", shape, i, raw: true);
         }
 
         return input;
