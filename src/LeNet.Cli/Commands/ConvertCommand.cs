@@ -38,7 +38,7 @@ internal static class ConvertCommand
                 throw new CliException(ExitCodes.Usage, $"cannot tell the output format of '{outPath}': name it .pt, .pth, .safetensors or .onnx");
             }
 
-            Sequential net;
+            Module net;
             int[] inputShape;
             string from;
             if (Path.GetExtension(inPath).Equals(".onnx", StringComparison.OrdinalIgnoreCase))

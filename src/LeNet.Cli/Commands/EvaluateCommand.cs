@@ -31,7 +31,7 @@ internal static class EvaluateCommand
         command.SetAction(parse => CommandRunner.Run(context, "evaluate", () =>
         {
             string? weightsPath = parse.GetValue(weights);
-            Sequential net = LoadNet(context, parse.GetValue(model), weightsPath, parse.GetValue(onnx), out string source, parse.GetValue(stripPrefix));
+            Module net = LoadNet(context, parse.GetValue(model), weightsPath, parse.GetValue(onnx), out string source, parse.GetValue(stripPrefix));
             string chosen = parse.GetValue(dataset) ?? (weightsPath is null ? null : RecordedDataset(weightsPath)) ?? "mnist";
             Mnist mnist = DataLoading.Load(context, parse.GetValue(data), chosen);
             EvaluationResult result = Trainer.Evaluate(net, mnist.Test);
@@ -65,7 +65,14 @@ internal static class EvaluateCommand
     /// The network of evaluate and predict: the ONNX model of <c>--onnx</c> (a final Softmax over the classes
     /// removed, see <see cref="WithoutFinalSoftmax"/>), or <c>--weights</c> loaded into <c>--model</c>.
     /// </summary>
-    internal static Sequential LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source, string? stripPrefix = null)
+    /// <param name="context">Where warnings go.</param>
+    /// <param name="model">--model, or null.</param>
+    /// <param name="weights">--weights, or null.</param>
+    /// <param name="onnx">--onnx, or null.</param>
+    /// <param name="source">The file the network came from, for the output.</param>
+    /// <param name="stripPrefix">--strip-prefix, or null.</param>
+    /// <param name="imported">The ONNX model of <paramref name="onnx"/> when the caller imported it already.</param>
+    internal static Module LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source, string? stripPrefix = null, Sequential? imported = null)
     {
         if ((weights is null) == (onnx is null))
         {
@@ -89,7 +96,7 @@ internal static class EvaluateCommand
         }
 
         source = onnx!;
-        Sequential net = CommonOptions.ImportOnnx(onnx!);
+        Sequential net = imported ?? CommonOptions.ImportOnnx(onnx!);
         try
         {
             int[] output = net.GetOutputShape([1, 1, 28, 28]);

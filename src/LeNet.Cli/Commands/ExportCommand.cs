@@ -31,7 +31,7 @@ internal static class ExportCommand
         command.SetAction(parse => CommandRunner.Run(context, "export", () =>
         {
             string weightsPath = parse.GetValue(weights)!, onnxPath = parse.GetValue(onnx)!;
-            Sequential net = CommonOptions.Load(context, parse.GetValue(model), weightsPath, out string modelName, parse.GetValue(stripPrefix));
+            Module net = CommonOptions.Load(context, parse.GetValue(model), weightsPath, out string modelName, parse.GetValue(stripPrefix));
             try
             {
                 OnnxExporter.Export(net, onnxPath, 1, 1, 28, 28);

@@ -7,13 +7,18 @@ internal static class Lenet
 {
     public static string Digits => Path.Combine(AppContext.BaseDirectory, "Cli", "digits");
 
-    public static (int Code, string Stdout, string Stderr) Run(params string[] args) => Run(CancellationToken.None, args);
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args) => Run(null, args, CancellationToken.None);
 
-    public static (int Code, string Stdout, string Stderr) Run(CancellationToken cancellation, params string[] args)
+    public static (int Code, string Stdout, string Stderr) Run(CancellationToken cancellation, params string[] args) => Run(null, args, cancellation);
+
+    /// <summary>Runs the tool with <paramref name="models"/> as the architectures <c>--model torchvision:NAME</c> names.</summary>
+    public static (int Code, string Stdout, string Stderr) RunWith(ModelCatalog models, params string[] args) => Run(models, args, CancellationToken.None);
+
+    private static (int Code, string Stdout, string Stderr) Run(ModelCatalog? models, string[] args, CancellationToken cancellation)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = LeNetCommand.Run(args, output, error, isTerminal: false, cancellation);
+        int code = LeNetCommand.Run(args, output, error, isTerminal: false, models, cancellation);
         return (code, output.ToString(), error.ToString());
     }
 
