@@ -108,6 +108,9 @@ internal sealed class GraphPlan
     /// <summary>
     /// Adds a chain of layers from value <paramref name="input"/> to value <paramref name="output"/>: compiled
     /// segments as long as the compiler takes the layers, the first layer it does not take on its own, and so on.
+    /// A layer called again in the chain (a block's one ReLU after each of two convolutions) starts a new segment:
+    /// a segment's <see cref="Sequential"/> holds each layer once, as a chain must to run compiled — otherwise it
+    /// would trace itself into this same plan again, without end.
     /// Intermediate values between segments get fresh slots from <paramref name="nextSlot"/> on.
     /// </summary>
     private static void AddChain(List<Step> steps, List<ILayer> chain, int input, int output, int nextSlot, ReadOnlySpan<int> inputShape)
@@ -116,8 +119,9 @@ internal sealed class GraphPlan
         int start = 0;
         while (start < chain.Count)
         {
-            int unsupported = FirstUnsupported(chain, start, shape);
-            int end = unsupported < 0 ? chain.Count : unsupported;
+            int limit = RepeatFreeEnd(chain, start);
+            int unsupported = FirstUnsupported(chain, start, limit, shape);
+            int end = unsupported < 0 ? limit : unsupported;
             if (end > start)
             {
                 ILayer[] layers = [.. chain.Skip(start).Take(end - start)];
@@ -130,23 +134,40 @@ internal sealed class GraphPlan
                 }
             }
 
-            if (end < chain.Count)
+            if (unsupported >= 0)
             {
                 int to = end + 1 == chain.Count ? output : nextSlot++;
                 steps.Add(new LayerStep(chain[end], input, to));
                 input = to;
                 shape = chain[end].GetOutputShape(shape);
+                end++;
             }
 
-            start = end + 1;
+            start = end;
         }
     }
 
-    /// <summary>The index of the first layer from <paramref name="start"/> that the compiler does not take, or −1.</summary>
-    private static int FirstUnsupported(List<ILayer> chain, int start, int[] shape)
+    /// <summary>The end of the longest run from <paramref name="start"/> in which no layer appears twice.</summary>
+    private static int RepeatFreeEnd(List<ILayer> chain, int start)
+    {
+        var seen = new HashSet<ILayer>(ReferenceEqualityComparer.Instance);
+        int end = start;
+        while (end < chain.Count && seen.Add(chain[end]))
+        {
+            end++;
+        }
+
+        return end;
+    }
+
+    /// <summary>
+    /// The index of the first layer in [<paramref name="start"/>, <paramref name="limit"/>) that the compiler does not
+    /// take, or −1 when it takes them all.
+    /// </summary>
+    private static int FirstUnsupported(List<ILayer> chain, int start, int limit, int[] shape)
     {
         int end = start;
-        while (end < chain.Count && chain[end] is Layer and not Module)
+        while (end < limit && chain[end] is Layer and not Module)
         {
             end++;
         }
@@ -159,7 +180,7 @@ internal sealed class GraphPlan
         try
         {
             StageCompiler compiled = StageCompiler.Compile(Segment([.. chain.Skip(start).Take(end - start)]), shape.AsSpan(1), training: false);
-            return compiled.Unsupported is (_, int index) ? start + index : end == chain.Count ? -1 : end;
+            return compiled.Unsupported is (_, int index) ? start + index : end == limit ? -1 : end;
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
