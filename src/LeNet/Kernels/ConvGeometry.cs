@@ -28,7 +28,7 @@ internal readonly record struct ConvGeometry(
     {
         // ow·s − p + offset ≥ 0  ⇔  ow ≥ (p − offset) / s, rounded up.
         int low = Padding - offset;
-        int start = low <= 0 ? 0 : (low + Stride - 1) / Stride;
+        int start = low <= 0 ? 0 : Math.Min(outSize, (low + Stride - 1) / Stride);
 
         // ow·s − p + offset ≤ inSize − 1  ⇔  ow ≤ (inSize − 1 + p − offset) / s, rounded down.
         int high = inSize - 1 + Padding - offset;

@@ -32,8 +32,10 @@ internal readonly record struct ConvWindow(
     /// </summary>
     public static (int Start, int End) ValidRange(int offset, int stride, int pad, int size, int outSize)
     {
+        // A padding wider than the output (a 7×7 kernel with padding 3 on a 2×2 image) puts every column of an
+        // outer tap in the padding: start is then clamped to outSize, an empty range.
         int low = pad - offset;
-        int start = low <= 0 ? 0 : (low + stride - 1) / stride;
+        int start = low <= 0 ? 0 : Math.Min(outSize, (low + stride - 1) / stride);
         int high = size - 1 + pad - offset;
         int end = high < 0 ? 0 : Math.Min(outSize, (high / stride) + 1);
         return (start, Math.Max(start, end));
@@ -72,6 +74,12 @@ internal readonly record struct ConvWindow(
                         Span<float> outRow = row.Slice(y * OutWidth, OutWidth);
                         outRow[..xStart].Clear();
                         outRow[xEnd..].Clear();
+                        if (xStart == xEnd)
+                        {
+                            // The whole row reads padding (cleared above); its source offset may lie outside the image.
+                            continue;
+                        }
+
                         int source = (((y * StrideHeight) - PadHeight + (i * DilationHeight)) * Width) + (xStart * StrideWidth) - PadWidth + (j * DilationWidth);
                         Span<float> dst = outRow[xStart..xEnd];
                         if (StrideWidth == 1)
@@ -105,6 +113,12 @@ internal readonly record struct ConvWindow(
                 for (int j = 0; j < KernelWidth; j++)
                 {
                     (int xStart, int xEnd) = ValidRange(j * DilationWidth, StrideWidth, PadWidth, Width, OutWidth);
+                    if (xStart == xEnd)
+                    {
+                        // Every column of this tap read padding: nothing flows back to the image.
+                        continue;
+                    }
+
                     ReadOnlySpan<float> row = col.Slice((((c * KernelHeight) + i) * KernelWidth + j) * OutPlane, OutPlane);
                     for (int y = yStart; y < yEnd; y++)
                     {

@@ -24,6 +24,12 @@ public class Conv2dGeneralTests
         new[] { 2, 6, 5, 1, 3, 1, 2, 0, 2, 1, 2, 13, 3 },
         new[] { 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8, 6, 6 },
         new[] { 5, 7, 2, 2, 1, 1, 0, 0, 3, 3, 1, 8, 8 },
+
+        // Padding wider than the output: ConvNeXt's depthwise 7×7 (padding 3) on its last stage's 2×2 and 1×1 maps,
+        // where the outer taps read only padding.
+        new[] { 4, 4, 7, 7, 1, 1, 3, 3, 1, 1, 4, 2, 2 },
+        new[] { 3, 6, 7, 5, 1, 1, 3, 2, 1, 1, 3, 1, 1 },
+        new[] { 2, 2, 5, 5, 2, 2, 4, 4, 1, 1, 1, 1, 2 },
     };
 
     [Theory]
