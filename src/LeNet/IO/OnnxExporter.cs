@@ -16,8 +16,11 @@ namespace LeNet.IO;
 /// (<see cref="Conv2d"/>, any stride, padding, dilation and groups), <c>ConvTranspose</c>, <c>MaxPool</c>,
 /// <c>AveragePool</c>, <c>GlobalAveragePool</c> (<see cref="AdaptiveAvgPool2d"/>), <c>BatchNormalization</c>
 /// (running statistics), the activations, <c>Softmax</c>/<c>LogSoftmax</c>, <c>Pad</c>, <c>DepthToSpace</c>
-/// (<see cref="PixelShuffle"/>), <c>Flatten</c>, <c>Reshape</c> (<see cref="Unflatten"/>), <c>Gemm</c>
-/// (<see cref="Linear"/> on a rank-2 input, transB = 1) and <c>Identity</c> (<see cref="Dropout"/>);
+/// (<see cref="PixelShuffle"/>), <c>Flatten</c>, <c>Reshape</c> (<see cref="Unflatten"/>, and <see cref="Flatten"/>
+/// over other dimensions), <c>Clip</c> (<see cref="ReLU6"/>), <c>HardSigmoid</c> (<see cref="Hardsigmoid"/>,
+/// <see cref="Hardswish"/>), torch.onnx's decompositions of <see cref="SiLU"/>, <see cref="GELU"/> and
+/// <see cref="LayerNorm"/>, <c>Gemm</c> (<see cref="Linear"/> on a rank-2 input, transB = 1) and <c>Identity</c>
+/// (<see cref="Dropout"/>, <see cref="StochasticDepth"/>);
 /// nested <see cref="Sequential"/>s are inlined. The parameters and buffers become initializers named by
 /// their state-dict keys (<c>0.weight</c>, …). A layer without an ONNX form throws
 /// <see cref="NotSupportedException"/> naming it.

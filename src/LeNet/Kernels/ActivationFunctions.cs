@@ -12,7 +12,7 @@ namespace LeNet.Kernels;
 /// scalar tail with the same function one lane wide (<see cref="SimdMath.Exp"/> is written once for all
 /// widths; <see cref="ScalarOps.Log"/> is one lane of the vector algorithm).
 /// </summary>
-internal static class ActivationFunctions
+internal static partial class ActivationFunctions
 {
     /// <summary>y = x if x &gt; 0 else slope·x (LeakyReLU, and PReLU with one channel's slope).</summary>
     public static void LeakyRelu(ReadOnlySpan<float> x, float slope, Span<float> y, SimdWidth width) => Forward(new LeakyReluFunction(slope), x, y, width);

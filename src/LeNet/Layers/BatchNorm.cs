@@ -148,7 +148,7 @@ public abstract class BatchNorm : Layer
 
             // Backward recomputes xhat from the input and these statistics, so training keeps only them.
             BatchNormKernel.TrainForward(input.ReadData, output.Data, batch, NumFeatures, length, Weight?.Value.Data, Bias?.Value.Data, Eps, mean, variance, invStd);
-            if (IsTraining)
+            if (KeepsForBackward)
             {
                 UpdateRunningStats(mean, variance, (long)batch * length);
             }

@@ -2,7 +2,8 @@ namespace LeNet.Layers;
 
 /// <summary>
 /// The common part of the element-wise activations (<see cref="Tanh"/>, <see cref="LeakyReLU"/>, <see cref="ELU"/>,
-/// <see cref="SELU"/>, <see cref="Softplus"/>, <see cref="Softsign"/>): the output has the input's shape, a
+/// <see cref="SELU"/>, <see cref="Softplus"/>, <see cref="Softsign"/>, <see cref="ReLU6"/>, <see cref="Hardsigmoid"/>,
+/// <see cref="Hardswish"/>, <see cref="SiLU"/>, <see cref="GELU"/>): the output has the input's shape, a
 /// training-mode Forward keeps its input and output for Backward, and the work is split across threads in
 /// ranges of elements.
 /// </summary>

@@ -17,6 +17,46 @@ public static class Functional
     /// <returns>A new tensor.</returns>
     public static Tensor Relu(Tensor input) => new ReLU().Forward(input);
 
+    /// <summary>min(max(0, x), 6), like <c>F.relu6</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Relu6(Tensor input) => new ReLU6().Forward(input);
+
+    /// <summary>relu6(x + 3) / 6, like <c>F.hardsigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Hardsigmoid(Tensor input) => new Hardsigmoid().Forward(input);
+
+    /// <summary>x · relu6(x + 3) / 6, like <c>F.hardswish</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Hardswish(Tensor input) => new Hardswish().Forward(input);
+
+    /// <summary>x · sigmoid(x), like <c>F.silu</c>. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Silu(Tensor input) => new SiLU().Forward(input);
+
+    /// <summary>x · Φ(x), like <c>F.gelu(x, approximate)</c>: the exact erf form, or <c>"tanh"</c>'s approximation. <c>[any shape] → [same shape]</c>.</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="approximate"><c>"none"</c> or <c>"tanh"</c>.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor Gelu(Tensor input, string approximate = "none") => new GELU(approximate).Forward(input);
+
+    /// <summary>
+    /// Layer normalization over the last dimensions, like <c>F.layer_norm(x, normalized_shape, weight, bias, eps)</c>:
+    /// <c>[*, d1, …, dk] → [*, d1, …, dk]</c>, each trailing block of <paramref name="normalizedShape"/> normalized by
+    /// its own mean and (biased) variance, then scaled and shifted. Gradients flow into the given parameters.
+    /// </summary>
+    /// <param name="input">The input, ending in <paramref name="normalizedShape"/>.</param>
+    /// <param name="normalizedShape">The trailing dimensions to normalize over.</param>
+    /// <param name="weight">The scale, of <paramref name="normalizedShape"/>; null for none.</param>
+    /// <param name="bias">The shift, of <paramref name="normalizedShape"/>; null for none.</param>
+    /// <param name="eps">Added to the variance.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Parameter? weight = null, Parameter? bias = null, float eps = 1e-5f) =>
+        new LayerNorm(normalizedShape, eps, weight, bias).Forward(input);
+
     /// <summary>The logistic function, like <c>torch.sigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>

@@ -248,7 +248,7 @@ public abstract partial class Module : Layer
     /// <remarks>Training mode records the forward for <see cref="Backward"/>; evaluation mode runs the traced plan.</remarks>
     internal override Tensor ForwardUnrecorded(Tensor input)
     {
-        if (IsTraining)
+        if (KeepsForBackward)
         {
             var recording = new GraphRecorder(this, input, RecordingMode.Differentiate);
             Tensor output = recording.Run(InvokeCore);
