@@ -60,22 +60,7 @@ public abstract class MBConvConfigBase
     /// <param name="widthMult">The multiplier.</param>
     /// <param name="minValue">The smallest result; null for 8.</param>
     /// <returns>The adjusted channel count.</returns>
-    public static int AdjustChannels(int channels, double widthMult, int? minValue = null) => MakeDivisible(channels * widthMult, 8, minValue);
-
-    /// <summary>torchvision's <c>_make_divisible(v, divisor, min_value)</c>, in double as Python computes it.</summary>
-    private static int MakeDivisible(double v, int divisor, int? minValue)
-    {
-        int min = minValue ?? divisor;
-        int newV = Math.Max(min, (int)(v + (divisor / 2.0)) / divisor * divisor);
-
-        // Make sure that round down does not go down by more than 10%.
-        if (newV < 0.9 * v)
-        {
-            newV += divisor;
-        }
-
-        return newV;
-    }
+    public static int AdjustChannels(int channels, double widthMult, int? minValue = null) => MobileInit.MakeDivisible(channels * widthMult, 8, minValue);
 }
 
 /// <summary>

@@ -4,7 +4,7 @@ namespace LeNet.Models.Vision;
 
 /// <summary>
 /// What MobileNetV2, MobileNetV3 and MNASNet share with torchvision's <c>models/_utils.py</c> and their constructors'
-/// initialization loops: <c>_make_divisible</c>, <c>kaiming_normal_(mode="fan_out")</c>, <c>normal_</c>,
+/// initialization loops (EfficientNet and RegNet use its <c>_make_divisible</c> too): <c>_make_divisible</c>, <c>kaiming_normal_(mode="fan_out")</c>, <c>normal_</c>,
 /// <c>kaiming_uniform_(mode="fan_out")</c>.
 /// </summary>
 internal static class MobileInit

@@ -314,23 +314,9 @@ public sealed class BlockParams
         List<int> groupWidthsMin = [.. groupWidths.Zip(widths, Math.Min)];
 
         // Compute the adjusted widths so that stage and group widths fit
-        List<int> wsBot = [.. widths.Zip(groupWidthsMin, (wBot, g) => MakeDivisible(wBot, g))];
+        List<int> wsBot = [.. widths.Zip(groupWidthsMin, (wBot, g) => MobileInit.MakeDivisible(wBot, g))];
         List<int> adjusted = [.. wsBot.Zip(bottleneckRatios, (wBot, b) => (int)(wBot / b))];
         return (adjusted, groupWidthsMin);
-    }
-
-    /// <summary>torchvision's <c>_make_divisible(v, divisor)</c>, in double as Python computes it.</summary>
-    private static int MakeDivisible(double v, int divisor)
-    {
-        int newV = Math.Max(divisor, (int)(v + (divisor / 2.0)) / divisor * divisor);
-
-        // Make sure that round down does not go down by more than 10%.
-        if (newV < 0.9 * v)
-        {
-            newV += divisor;
-        }
-
-        return newV;
     }
 }
 

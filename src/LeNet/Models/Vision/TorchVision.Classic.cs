@@ -108,6 +108,4 @@ public static partial class TorchVision
     /// <summary>torchvision's <c>_vgg(cfg, batch_norm, ...)</c>.</summary>
     private static VGG Vgg(string cfg, bool batchNorm, int numClasses) =>
         new(VGG.MakeLayers(VGG.Cfgs[cfg], batchNorm: batchNorm), numClasses);
-
-    static partial void AddClassic(List<(string Name, Func<int, Module> Create)> models) => models.AddRange(ClassicModels);
 }

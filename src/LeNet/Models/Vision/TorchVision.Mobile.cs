@@ -84,6 +84,4 @@ public static partial class TorchVision
     /// <param name="numClasses">The classifier's outputs.</param>
     /// <returns>The model, with PyTorch's default initialization.</returns>
     public static ShuffleNetV2 ShuffleNetV2X2_0(int numClasses = 1000) => new([4, 8, 4], [24, 244, 488, 976, 2048], numClasses);
-
-    static partial void AddMobile(List<(string Name, Func<int, Module> Create)> models) => models.AddRange(MobileModels);
 }

@@ -15,19 +15,18 @@ namespace LeNet.Models.Vision;
 /// </remarks>
 public static partial class TorchVision
 {
-    private static readonly Lazy<Dictionary<string, Func<int, Module>>> Registry = new(() =>
+    private static Dictionary<string, Func<int, Module>>? _registry;
+
+    /// <summary>Every family's names and builders (built on first use: the families' tables live in the other parts of this class).</summary>
+    private static Dictionary<string, Func<int, Module>> Registry => LazyInitializer.EnsureInitialized(ref _registry, () =>
     {
-        var models = new List<(string Name, Func<int, Module> Create)>();
-        AddClassic(models);
-        AddResNets(models);
-        AddMobile(models);
-        AddScaled(models);
+        (string Name, Func<int, Module> Create)[] models = [.. ClassicModels, .. ResNetModels, .. MobileModels, .. ScaledModels];
         return models.ToDictionary(m => m.Name, m => m.Create, StringComparer.Ordinal);
     });
 
     /// <summary>Every architecture name <see cref="GetModel"/> takes, as torchvision spells it, sorted.</summary>
     /// <returns>The names (<c>alexnet</c>, <c>convnext_base</c>, …).</returns>
-    public static IReadOnlyList<string> ListModels() => [.. Registry.Value.Keys.Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> ListModels() => [.. Registry.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>Builds the architecture <paramref name="name"/> with random weights, like <c>torchvision.models.get_model(name, num_classes=…)</c>.</summary>
     /// <param name="name">A torchvision name, e.g. <c>resnet18</c>, <c>mobilenet_v3_small</c>, <c>efficientnet_b0</c>.</param>
@@ -38,23 +37,15 @@ public static partial class TorchVision
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        if (Registry.Value.TryGetValue(name, out Func<int, Module>? create))
+        if (Registry.TryGetValue(name, out Func<int, Module>? create))
         {
             return create(numClasses);
         }
 
         string prefix = name.Length >= 3 ? name[..3] : name;
-        string[] close = [.. Registry.Value.Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
+        string[] close = [.. Registry.Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
         throw new ArgumentException(
-            $"TorchVision.GetModel: no architecture named '{name}'" + (close.Length > 0 ? $"; did you mean {string.Join(", ", close)}?" : $"; the {Registry.Value.Count} names are listed by TorchVision.ListModels()."),
+            $"TorchVision.GetModel: no architecture named '{name}'" + (close.Length > 0 ? $"; did you mean {string.Join(", ", close)}?" : $"; the {Registry.Count} names are listed by TorchVision.ListModels()."),
             nameof(name));
     }
-
-    static partial void AddClassic(List<(string Name, Func<int, Module> Create)> models);
-
-    static partial void AddResNets(List<(string Name, Func<int, Module> Create)> models);
-
-    static partial void AddMobile(List<(string Name, Func<int, Module> Create)> models);
-
-    static partial void AddScaled(List<(string Name, Func<int, Module> Create)> models);
 }

@@ -2,10 +2,10 @@
 32/64/128 channels at strides 1/2/2, registered under the same names, so state dicts move both ways), the same
 initialisation (torch's default), optimizer (SGD lr 0.1, momentum 0.9, weight decay 5e-4 on every parameter),
 schedule (CosineAnnealingLR to 0 over the run's epochs, stepped once per epoch), batch 128, no augmentation,
-BatchNorm in training mode while training. Reads Debian's dataset-fashion-mnist files; 2 threads.
+BatchNorm in training mode while training. Reads Debian's dataset-fashion-mnist files; 2 threads unless --threads.
 Pixels are byte/255 (ToTensor), shuffled every epoch, test accuracy after each epoch. The seconds are the training
 loop's only (as `lenet train` reports them); per step, the wall-clock median and the CPU time (process_time) mean.
-Run: /usr/bin/python3 tests/LeNet.Tests/Golden/torchnn/train_fashion_resnet_reference.py [--epochs 10] [--blocks 1]
+Run: /usr/bin/python3 tests/LeNet.Tests/Golden/torchnn/train_fashion_resnet_reference.py [--epochs 10] [--blocks 1] [--threads 2]
 """
 import argparse
 import gzip
@@ -89,9 +89,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--blocks", type=int, default=1, help="Residual blocks per stage (the C# recipe's ResNetBlocksPerStage)")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (lenet train --threads)")
     parser.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many steps (timing only; 0: the whole epoch)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     train_x, train_y = load("train")
     test_x, test_y = load("t10k")
     torch.manual_seed(0)

@@ -76,7 +76,7 @@ internal static partial class ScaledVisionChecks
         JsonElement reference = Float64Of(name);
         double[] exact = Doubles2(reference.GetProperty("output")), exactTrainBatchNorm = Doubles2(reference.GetProperty("output_train_bn"));
         Module model = Create(name, 10);
-        Fill(model);
+        VisionGolden.Fill(model);
         Tensor input = VisionGolden.Input(inputShape);
         TimeSpan prepared = clock.Elapsed;
 
@@ -120,7 +120,7 @@ internal static partial class ScaledVisionChecks
         int[] inputShape = [.. fixture.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32())];
         int[] targets = [.. fixture.GetProperty("targets").EnumerateArray().Select(e => e.GetInt32())];
         Module model = Create(name, fixture.GetProperty("constructor_kwargs").GetProperty("num_classes").GetInt32());
-        Fill(model);
+        VisionGolden.Fill(model);
         Tensor input = VisionGolden.Input(inputShape);
 
         model.Train();
@@ -286,57 +286,6 @@ internal static partial class ScaledVisionChecks
 
     private static double MaxDifference(IReadOnlyList<float> actual, IReadOnlyList<double> expected) =>
         actual.Zip(expected).Max(pair => Math.Abs(pair.First - pair.Second));
-
-    /// <summary>
-    /// <see cref="VisionGolden.Fill"/>, fast: the same values (detweights.py's rule), with each key's hash and rule
-    /// worked out once instead of per element — VisionGolden's per-element path takes a minute for the 645 million
-    /// values of regnet_y_128gf. The first and last value of every entry are checked against <see cref="VisionGolden.Value"/>.
-    /// </summary>
-    public static void Fill(Module model)
-    {
-        foreach ((string key, Tensor tensor) in model.StateDict())
-        {
-            Span<float> data = tensor.AsSpan();
-            int[] shape = tensor.Shape.ToArray();
-            FillEntry(key, shape, data);
-            if (data.Length > 0)
-            {
-                data[0].Should().Be(VisionGolden.Value(key, shape, 0), $"{key}[0]");
-                data[^1].Should().Be(VisionGolden.Value(key, shape, data.Length - 1), $"{key}[^1]");
-            }
-        }
-    }
-
-    /// <summary>detweights.py for one state entry (README of Golden/torchvision).</summary>
-    private static void FillEntry(string key, int[] shape, Span<float> data)
-    {
-        uint hash = 0x811C9DC5;
-        foreach (byte b in Encoding.UTF8.GetBytes(key))
-        {
-            hash = unchecked((hash ^ b) * 0x01000193);
-        }
-
-        long count = shape.Aggregate(1L, (a, d) => a * d);
-        long fanIn = shape.Length <= 1 ? 0 : count / shape[0];
-        double gain = fanIn > 1 ? Math.Sqrt(3.0 / fanIn) : 0;
-        for (int i = 0; i < data.Length; i++)
-        {
-            uint x = unchecked(hash ^ ((uint)i * 0x9E3779B9u));
-            x ^= x >> 16;
-            x = unchecked(x * 0x85EBCA6B);
-            x ^= x >> 13;
-            x = unchecked(x * 0xC2B2AE35);
-            x ^= x >> 16;
-            double u = (x >> 8) / 16777216.0;
-            double v = (2 * u) - 1;
-            data[i] = key.EndsWith("num_batches_tracked", StringComparison.Ordinal) ? 0
-                : key.EndsWith("running_var", StringComparison.Ordinal) ? (float)(0.5 + u)
-                : key.EndsWith("running_mean", StringComparison.Ordinal) ? (float)(0.1 * v)
-                : shape.Length <= 1 ? (float)(key.EndsWith("weight", StringComparison.Ordinal) ? 1 + (0.1 * v) : 0.1 * v)
-                : fanIn > 1 ? (float)(v * gain)
-                : (float)(0.5 + (0.1 * v));
-        }
-    }
 
     /// <summary>Releases the last model before the next large one is built.</summary>
     public static void Collect()

@@ -50,60 +50,23 @@ internal static class VisionGolden
     /// to u in [0, 1), v = 2u − 1, then a rule by the key's ending and the tensor's rank; computed in double and
     /// rounded to float.
     /// </summary>
-    public static float Value(string key, ReadOnlySpan<int> shape, long index, bool raw = false) => Value(Fnv1a(key), key, shape, index, raw);
-
-    /// <summary><see cref="Value(string, ReadOnlySpan{int}, long, bool)"/> with the key's hash computed once per tensor.</summary>
-    private static float Value(uint hash, string key, ReadOnlySpan<int> shape, long index, bool raw)
+    public static float Value(string key, ReadOnlySpan<int> shape, long index, bool raw = false)
     {
-        uint x = Mix(hash ^ unchecked((uint)(index * 0x9E3779B9L)));
-        double u = (x >> 8) / 16777216.0;
-        double v = (2 * u) - 1;
-        if (raw)
-        {
-            return (float)v;
-        }
-
-        if (key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
-        {
-            return 0;
-        }
-
-        if (key.EndsWith("running_var", StringComparison.Ordinal))
-        {
-            return (float)(0.5 + u);
-        }
-
-        if (key.EndsWith("running_mean", StringComparison.Ordinal))
-        {
-            return (float)(0.1 * v);
-        }
-
-        if (shape.Length <= 1)
-        {
-            return (float)(key.EndsWith("weight", StringComparison.Ordinal) ? 1 + (0.1 * v) : 0.1 * v);
-        }
-
-        long count = 1;
-        foreach (int d in shape)
-        {
-            count *= d;
-        }
-
-        long fanIn = count / shape[0];
-        return (float)(fanIn > 1 ? v * Math.Sqrt(3.0 / fanIn) : 0.5 + (0.1 * v));
+        Rule rule = RuleOf(key, shape, out double gain);
+        return Value(Fnv1a(key), raw ? Rule.Raw : rule, gain, index);
     }
 
-    /// <summary>Fills every state-dict entry of <paramref name="model"/> with <see cref="Value(string, ReadOnlySpan{int}, long, bool)"/>.</summary>
+    /// <summary>Fills every state-dict entry of <paramref name="model"/> with <see cref="Value(string, ReadOnlySpan{int}, long, bool)"/> (the hash and rule worked out once per entry).</summary>
     public static void Fill(Module model)
     {
         foreach ((string key, Tensor tensor) in model.StateDict())
         {
             Span<float> data = tensor.AsSpan();
-            int[] shape = tensor.Shape.ToArray();
             uint hash = Fnv1a(key);
+            Rule rule = RuleOf(key, tensor.Shape, out double gain);
             for (int i = 0; i < data.Length; i++)
             {
-                data[i] = Value(hash, key, shape, i, raw: false);
+                data[i] = Value(hash, rule, gain, i);
             }
         }
     }
@@ -116,10 +79,86 @@ internal static class VisionGolden
         uint hash = Fnv1a("input");
         for (int i = 0; i < data.Length; i++)
         {
-            data[i] = Value(hash, "input", shape, i, raw: true);
+            data[i] = Value(hash, Rule.Raw, 0, i);
         }
 
         return input;
+    }
+
+    /// <summary>detweights.py's rules, by the key's ending and the tensor's rank.</summary>
+    private enum Rule
+    {
+        /// <summary>v itself (the input).</summary>
+        Raw,
+
+        /// <summary>0 (<c>num_batches_tracked</c>).</summary>
+        Zero,
+
+        /// <summary>0.5 + u (<c>running_var</c>).</summary>
+        RunningVar,
+
+        /// <summary>0.1·v (<c>running_mean</c>, vectors other than weights).</summary>
+        Small,
+
+        /// <summary>1 + 0.1·v (a vector named <c>weight</c>).</summary>
+        VectorWeight,
+
+        /// <summary>v·√(3 / fan-in) (matrices and kernels with fan-in above 1).</summary>
+        Scaled,
+
+        /// <summary>0.5 + 0.1·v (fan-in 1).</summary>
+        Unit,
+    }
+
+    private static Rule RuleOf(string key, ReadOnlySpan<int> shape, out double gain)
+    {
+        gain = 0;
+        if (key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
+        {
+            return Rule.Zero;
+        }
+
+        if (key.EndsWith("running_var", StringComparison.Ordinal))
+        {
+            return Rule.RunningVar;
+        }
+
+        if (key.EndsWith("running_mean", StringComparison.Ordinal))
+        {
+            return Rule.Small;
+        }
+
+        if (shape.Length <= 1)
+        {
+            return key.EndsWith("weight", StringComparison.Ordinal) ? Rule.VectorWeight : Rule.Small;
+        }
+
+        long count = 1;
+        foreach (int d in shape)
+        {
+            count *= d;
+        }
+
+        long fanIn = count / shape[0];
+        gain = Math.Sqrt(3.0 / fanIn);
+        return fanIn > 1 ? Rule.Scaled : Rule.Unit;
+    }
+
+    private static float Value(uint hash, Rule rule, double gain, long index)
+    {
+        uint x = Mix(hash ^ unchecked((uint)(index * 0x9E3779B9L)));
+        double u = (x >> 8) / 16777216.0;
+        double v = (2 * u) - 1;
+        return rule switch
+        {
+            Rule.Raw => (float)v,
+            Rule.Zero => 0,
+            Rule.RunningVar => (float)(0.5 + u),
+            Rule.Small => (float)(0.1 * v),
+            Rule.VectorWeight => (float)(1 + (0.1 * v)),
+            Rule.Scaled => (float)(v * gain),
+            _ => (float)(0.5 + (0.1 * v)),
+        };
     }
 
     /// <summary>
