@@ -316,9 +316,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>The mean over <paramref name="dims"/>, like <c>x.mean(dims, keepdim)</c>: <c>[N, C, H, W].Mean([2, 3])</c> is <c>[N, C]</c>.</summary>
-    /// <param name="dims">The dimensions to average over; negative counts from the end.</param>
+    /// <param name="dims">The dimensions to average over; negative counts from the end; empty for all (as PyTorch).</param>
     /// <param name="keepDim">Whether they stay as dimensions of size 1.</param>
     /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentException">A dimension is out of range or listed twice.</exception>
     public Tensor Mean(int[] dims, bool keepDim = false) => Reduce(dims, keepDim, mean: true, "Mean");
 
     /// <summary>The mean of every element, like <c>x.mean()</c>: a 0-d tensor.</summary>
@@ -326,9 +327,10 @@ public sealed partial class Tensor
     public Tensor Mean() => Reduce([.. Enumerable.Range(0, Rank)], keepDim: false, mean: true, "Mean");
 
     /// <summary>The sum over <paramref name="dims"/>, like <c>x.sum(dims, keepdim)</c>.</summary>
-    /// <param name="dims">The dimensions to add over; negative counts from the end.</param>
+    /// <param name="dims">The dimensions to add over; negative counts from the end; empty for all (as PyTorch).</param>
     /// <param name="keepDim">Whether they stay as dimensions of size 1.</param>
     /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentException">A dimension is out of range or listed twice.</exception>
     public Tensor Sum(int[] dims, bool keepDim = false) => Reduce(dims, keepDim, mean: false, "Sum");
 
     /// <summary>The sum of every element, like <c>x.sum()</c>: a 0-d tensor.</summary>
@@ -338,7 +340,21 @@ public sealed partial class Tensor
     private Tensor Reduce(int[] dims, bool keepDim, bool mean, string operation)
     {
         ArgumentNullException.ThrowIfNull(dims);
-        int[] resolved = [.. dims.Select(d => ResolveDim(d, Rank, operation)).Distinct().Order()];
+        int[] resolved = [.. dims.Select(d => ResolveDim(d, Rank, operation)).Order()];
+        for (int i = 1; i < resolved.Length; i++)
+        {
+            if (resolved[i] == resolved[i - 1])
+            {
+                throw new ArgumentException($"Tensor.{operation}: dimension {resolved[i]} appears more than once in [{string.Join(", ", dims)}].", nameof(dims));
+            }
+        }
+
+        if (resolved.Length == 0)
+        {
+            // PyTorch reads an empty list of dimensions as all of them.
+            resolved = [.. Enumerable.Range(0, Rank)];
+        }
+
         return new ReduceOp(resolved, keepDim, mean).Apply(this);
     }
 

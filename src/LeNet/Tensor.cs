@@ -189,9 +189,13 @@ public sealed partial class Tensor
         return (float[])_data.Clone();
     }
 
-    /// <summary>Returns a deep copy: same shape, new storage.</summary>
+    /// <summary>Returns a deep copy: same shape, new storage, like <c>x.clone()</c>.</summary>
     /// <returns>A tensor that shares nothing with this one.</returns>
-    public Tensor Clone() => new((float[])_data.Clone(), (int[])_shape.Clone());
+    /// <remarks>Inside a <see cref="Layers.Module"/>'s forward the copy is a recorded step (gradients flow through it, the traced graph copies the current value).</remarks>
+    public Tensor Clone() => Graphs.GraphRecorder.Current is null ? Copy() : Graphs.Ops.CloneOp.Instance.Apply(this);
+
+    /// <summary>A deep copy that is never recorded (the library's own use).</summary>
+    internal Tensor Copy() => new((float[])_data.Clone(), (int[])_shape.Clone());
 
     /// <summary>Describes the tensor by its shape, e.g. <c>Tensor[1, 6, 28, 28]</c>.</summary>
     /// <returns>The shape in brackets.</returns>

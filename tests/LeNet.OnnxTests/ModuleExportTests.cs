@@ -61,4 +61,21 @@ public class ModuleExportTests(ITestOutputHelper output)
     {
         OrtRun.ExportAndCompare(new Block(4, 3), [4, 5, 5], output, "block", atol: 1e-5, rtol: 1e-5);
     }
+
+    [Fact]
+    public void OnnxRuntime_ALayerCalledOnTwoShapes_ExportsEachCallsShapeConstants()
+    {
+        OrtRun.ExportAndCompare(new FlattenTwice(), [3, 4, 4], output, "flatten twice", atol: 1e-6);
+    }
+
+    /// <summary>One <c>Flatten(2)</c> on a map and on its pooled copy: the two Reshapes need different target shapes.</summary>
+    private sealed class FlattenTwice : Module
+    {
+        private readonly Flatten _flatten;
+
+        public FlattenTwice() => _flatten = Register("flatten", new Flatten(startDim: 2));
+
+        protected override Tensor ForwardCore(Tensor x) =>
+            Tensor.Cat([_flatten.Forward(x), _flatten.Forward(F.MaxPool2d(x, 2))], dim: 2);
+    }
 }

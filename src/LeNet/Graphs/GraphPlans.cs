@@ -82,7 +82,10 @@ internal sealed class GraphPlans(Module module)
         float scale = 0;
         foreach (float value in b)
         {
-            scale = MathF.Max(scale, MathF.Abs(value));
+            if (float.IsFinite(value))
+            {
+                scale = MathF.Max(scale, MathF.Abs(value));
+            }
         }
 
         float tolerance = 1e-3f * (1 + scale);

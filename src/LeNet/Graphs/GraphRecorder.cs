@@ -41,6 +41,9 @@ internal sealed class GraphRecorder
     private readonly Module _root;
     private readonly Dictionary<ILayer, int> _lastCall = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Which call's state each layer holds now (a backward recomputes earlier calls); null until the first backward.</summary>
+    private Dictionary<ILayer, int>? _held;
+
     public GraphRecorder(Module root, Tensor input, RecordingMode mode)
     {
         _root = root;
@@ -161,7 +164,8 @@ internal sealed class GraphRecorder
             ReferenceEquals(value, Input) ? needInputGradient || produced.Contains(value) : produced.Contains(value) || Parameter.OwnerOf(value) is not null;
 
         var gradients = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [Output] = outputGradient };
-        var cached = new Dictionary<ILayer, int>(_lastCall, ReferenceEqualityComparer.Instance);
+        // A second backward of the same record starts from what the first left in each layer.
+        Dictionary<ILayer, int> held = _held ??= new Dictionary<ILayer, int>(_lastCall, ReferenceEqualityComparer.Instance);
         for (int i = Nodes.Count - 1; i >= 0; i--)
         {
             GraphNode node = Nodes[i];
@@ -172,10 +176,10 @@ internal sealed class GraphRecorder
 
             if (node is LayerCall call)
             {
-                if (cached[call.Layer] != i)
+                if (held[call.Layer] != i)
                 {
                     Recompute(call.Layer, call.Input);
-                    cached[call.Layer] = i;
+                    held[call.Layer] = i;
                 }
 
                 bool need = Needs(call.Input);

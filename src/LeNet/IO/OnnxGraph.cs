@@ -14,6 +14,8 @@ internal sealed class OnnxGraph
 {
     private readonly List<(string Name, Tensor Value)> _initializers = [];
     private readonly List<(string Name, long[] Dims, long[] Values)> _int64Initializers = [];
+    private readonly Dictionary<string, int> _initializerNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _int64Names = new(StringComparer.Ordinal);
 
     public List<OnnxNode> Nodes { get; } = [];
 
@@ -56,27 +58,58 @@ internal sealed class OnnxGraph
     }
 
     /// <summary>Adds a float initializer and returns its name.</summary>
-    /// <remarks>A layer called twice adds its parameters twice: the second time is the same initializer.</remarks>
+    /// <remarks>A layer called twice adds its parameters twice: the same tensor under the same name is one initializer.</remarks>
     public string AddInitializer(string name, Tensor value)
     {
-        if (!_initializers.Any(i => i.Name == name))
+        if (_initializerNames.TryGetValue(name, out int index))
         {
-            _initializers.Add((name, value));
+            if (ReferenceEquals(_initializers[index].Value, value))
+            {
+                return name;
+            }
+
+            name = UniqueName(name);
         }
 
+        _initializerNames[name] = _initializers.Count;
+        _initializers.Add((name, value));
         return name;
     }
 
     /// <summary>Adds an int64 initializer (shapes, pads, axes) and returns its name.</summary>
+    /// <remarks>
+    /// A layer called twice adds its constants twice: the same values under the same name are one initializer;
+    /// other values (a shape that depends on the call's input) get a name of their own.
+    /// </remarks>
     public string AddInt64Initializer(string name, long[] dims, params long[] values)
     {
-        if (_int64Initializers.Any(i => i.Name == name))
+        if (_int64Names.TryGetValue(name, out int index))
         {
-            return name;
+            (_, long[] existingDims, long[] existingValues) = _int64Initializers[index];
+            if (existingDims.AsSpan().SequenceEqual(dims) && existingValues.AsSpan().SequenceEqual(values))
+            {
+                return name;
+            }
+
+            name = UniqueName(name);
         }
 
+        _int64Names[name] = _int64Initializers.Count;
         _int64Initializers.Add((name, dims, values));
         return name;
+    }
+
+    /// <summary><paramref name="name"/> with the first suffix <c>_2</c>, <c>_3</c>, … no initializer has.</summary>
+    private string UniqueName(string name)
+    {
+        for (int k = 2; ; k++)
+        {
+            string candidate = $"{name}_{k}";
+            if (!_initializerNames.ContainsKey(candidate) && !_int64Names.ContainsKey(candidate))
+            {
+                return candidate;
+            }
+        }
     }
 
     /// <summary>The exception for a layer without an ONNX mapping (or with an input it cannot export).</summary>

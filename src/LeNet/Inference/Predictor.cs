@@ -146,6 +146,11 @@ public sealed class Predictor : IChunkWork
         {
             if (_graph is not null)
             {
+                if (_graph.IsTraining)
+                {
+                    throw new InvalidOperationException($"Predictor: {_graph.Name} was put back in training mode after the predictor was made; call Eval() first (a predictor computes evaluation-mode outputs).");
+                }
+
                 Tensor result = _graph.Forward(Tensor.FromArray(images.ToArray(), [count, .. ImageShape]));
                 result.AsReadOnlySpan().CopyTo(outputs);
                 return;

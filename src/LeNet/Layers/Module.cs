@@ -26,9 +26,11 @@ namespace LeNet.Layers;
 /// <para><b>Evaluation mode</b> (<see cref="Layer.Eval"/>): the first call for an input shape traces the forward
 /// into a graph, whose chains of layers run on the compiled engine (the <see cref="Predictor"/>'s stages) and the
 /// rest as layer calls and operations; later calls with that shape run the graph. The call keeps nothing but a
-/// reference to its input, so any number of threads may call one model at once. <see cref="Backward"/> after an
-/// evaluation-mode forward differentiates it as PyTorch does (BatchNorm's affine map with the running statistics,
-/// Dropout the identity): it runs the forward again on the kept input, recording, on the calling thread.</para>
+/// reference to its input (one per thread), so any number of threads may call one model at once. <see cref="Backward"/>
+/// after an evaluation-mode forward differentiates it as PyTorch does (BatchNorm's affine map with the running
+/// statistics, Dropout the identity): it runs the forward again on the calling thread's last input, recording
+/// (the last input of any thread when this thread made none). Backward itself is one thread at a time: the
+/// layers keep what their backward needs.</para>
 /// <para><b>The tracing rule</b> (as <c>torch.jit.trace</c>): the forward must not branch on tensor values — only
 /// on shapes, which key the traced graphs. A forward that reads values through the public API while traced
 /// (<see cref="Tensor.AsReadOnlySpan"/>, the indexer, <see cref="Tensor.ToArray"/>) or whose graph disagrees with
@@ -42,6 +44,7 @@ public abstract partial class Module : Layer
     private readonly List<(string Name, Tensor Buffer)> _buffers = [];
     private GraphRecorder? _lastRecording;
     private Tensor? _lastEvaluationInput;
+    private ThreadLocal<EvaluationState>? _evaluationStates;
     private GraphPlans? _plans;
 
     /// <summary>The type name, as PyTorch prints a module (<c>ResNet</c>, <c>BasicBlock</c>).</summary>
@@ -250,12 +253,24 @@ public abstract partial class Module : Layer
     {
         if (KeepsForBackward)
         {
+            (_lastRecording, _lastEvaluationInput) = (null, null);
+            if (_evaluationStates is { } states)
+            {
+                states.Value = default;
+            }
+
             var recording = new GraphRecorder(this, input, RecordingMode.Differentiate);
-            Tensor output = recording.Run(InvokeCore);
-            (_lastRecording, _lastEvaluationInput) = (recording, null);
-            return output;
+            recording.Run(InvokeCore);
+            _lastRecording = recording;
+            return recording.Output!;
         }
 
+        // Each thread's Backward differentiates that thread's last forward; the shared field serves a Backward on
+        // another thread (an await between the two).
+        ThreadLocal<EvaluationState> evaluationStates = _evaluationStates
+            ?? Interlocked.CompareExchange(ref _evaluationStates, new ThreadLocal<EvaluationState>(), null)
+            ?? _evaluationStates;
+        evaluationStates.Value = new EvaluationState(input, null);
         (_lastRecording, _lastEvaluationInput) = (null, input);
         return EvaluationForward(input);
     }
@@ -297,12 +312,25 @@ public abstract partial class Module : Layer
 
     private GraphRecorder RecordForBackward()
     {
-        Tensor input = _lastEvaluationInput
+        EvaluationState state = _evaluationStates?.Value ?? default;
+        if (state.Recording is { } recorded)
+        {
+            return recorded;
+        }
+
+        Tensor input = state.Input ?? _lastEvaluationInput
             ?? throw new InvalidOperationException($"{Name}: Backward needs a Forward first.");
         GraphRecorder recording = Record(input, RecordingMode.Differentiate);
-        _lastRecording = recording;
+        if (_evaluationStates is { } states)
+        {
+            states.Value = new EvaluationState(input, recording);
+        }
+
         return recording;
     }
+
+    /// <summary>A thread's last evaluation-mode input and, once a Backward recorded it, its recording.</summary>
+    private readonly record struct EvaluationState(Tensor? Input, GraphRecorder? Recording);
 
     /// <inheritdoc/>
     /// <remarks>Found by running the forward for its shapes only (the leaf layers compute nothing).</remarks>

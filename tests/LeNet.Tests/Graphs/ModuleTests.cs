@@ -125,6 +125,107 @@ public class ModuleTests
         ModuleGradients.Check(shared, x);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Backward_TwiceAfterOneForwardWithALayerCalledTwice_GivesTheSameGradients(bool training)
+    {
+        // The first backward leaves the shared layers holding their first call's state; the second must recompute.
+        var shared = new Shared(new Random(26));
+        Tensor x = Arrays.Random(new Random(27), 2, 3, 4, 4);
+        Tensor g = Arrays.Random(new Random(28), 2, 3, 4, 4);
+        shared.Train(training);
+        shared.Forward(x);
+
+        shared.ZeroGrad();
+        float[] first = shared.Backward(g).ToArray();
+        float[] firstWeights = shared.Parameters().First().Gradient.ToArray();
+        shared.ZeroGrad();
+        float[] second = shared.Backward(g).ToArray();
+        float[] secondWeights = shared.Parameters().First().Gradient.ToArray();
+
+        second.Should().Equal(first);
+        secondWeights.Should().Equal(firstWeights);
+    }
+
+    [Fact]
+    public void Backward_ThroughAClone_MatchesTheSameForwardWithoutIt()
+    {
+        var cloned = new TwoConvs(cloneBetween: true);
+        var plain = new TwoConvs(cloneBetween: false);
+        Tensor x = Arrays.Random(new Random(29), 2, 2, 5, 5);
+        Tensor g = Arrays.Random(new Random(30), 2, 2, 5, 5);
+        cloned.Forward(x);
+        plain.Forward(x);
+
+        float[] clonedInput = cloned.Backward(g).ToArray();
+        float[] plainInput = plain.Backward(g).ToArray();
+
+        clonedInput.Should().Equal(plainInput);
+        cloned.Parameters().First().Gradient.ToArray().Should().Equal(plain.Parameters().First().Gradient.ToArray(), "the first convolution's gradient flows through the copy");
+        plain.Parameters().First().Gradient.ToArray().Should().Contain(v => v != 0);
+        ModuleGradients.Check(cloned, x);
+    }
+
+    [Fact]
+    public void Forward_EvaluationModeWithAClone_TracesTheCopyOfEachCallsValue()
+    {
+        var cloned = new TwoConvs(cloneBetween: true);
+        cloned.Eval();
+        Tensor x1 = Arrays.Random(new Random(31), 1, 2, 5, 5);
+        Tensor x2 = Arrays.Random(new Random(32), 1, 2, 5, 5);
+        cloned.Forward(x1);
+        cloned.Forward(x1);
+
+        float[] planned = cloned.Forward(x2).ToArray();
+
+        cloned.Plans!.PlanFor(1, 2, 5, 5).Should().NotBeNull();
+        planned.Should().BeCloseTo(cloned.Record(x2, LeNet.Graphs.RecordingMode.Trace).Output!.ToArray(), 1e-5, 1e-5, "the plan copies x2's value, not the traced call's");
+    }
+
+    [Fact]
+    public void Backward_EvaluationModeAfterAnotherThreadsForward_DifferentiatesThisThreadsInput()
+    {
+        var block = new Block(4, 33);
+        block.Eval();
+        Tensor mine = Arrays.Random(new Random(34), 2, 4, 5, 5);
+        Tensor theirs = Arrays.Random(new Random(35), 2, 4, 5, 5);
+        Tensor g = Arrays.Random(new Random(36), 2, 4);
+        block.Forward(mine);
+        float[] expected = block.Backward(g).ToArray();
+
+        float[]? actual = null;
+        using var forwardDone = new ManualResetEventSlim();
+        using var otherDone = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            block.Forward(mine);
+            forwardDone.Set();
+            otherDone.Wait();
+            actual = block.Backward(g).ToArray();
+        });
+        thread.Start();
+        forwardDone.Wait();
+        block.Forward(theirs);
+        otherDone.Set();
+        thread.Join();
+
+        actual.Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Predict_AfterTheModelWentBackToTrainingMode_Throws()
+    {
+        var block = new Block(2, 37);
+        block.Eval();
+        var predictor = new LeNet.Inference.Predictor(block, 2, 4, 4);
+        block.Train();
+
+        Action act = () => predictor.Predict(new Tensor(1, 2, 4, 4));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("Predictor: Block was put back in training mode*Eval()*");
+    }
+
     [Fact]
     public void Forward_ATrainingModeBatchNormCalledTwice_ThrowsNamingIt()
     {
@@ -356,6 +457,27 @@ public class ModuleTests
         {
             Tensor first = _tanh.Forward(_conv.Forward(x));
             return _tanh.Forward(_conv.Forward(first)) + first;
+        }
+    }
+
+    private sealed class TwoConvs : Module
+    {
+        private readonly Conv2d _conv1;
+        private readonly Conv2d _conv2;
+        private readonly bool _clone;
+
+        public TwoConvs(bool cloneBetween)
+        {
+            var random = new Random(38);
+            _conv1 = Register("conv1", new Conv2d(2, 2, 3, padding: 1, random: random));
+            _conv2 = Register("conv2", new Conv2d(2, 2, 3, padding: 1, random: random));
+            _clone = cloneBetween;
+        }
+
+        protected override Tensor ForwardCore(Tensor x)
+        {
+            Tensor h = F.Tanh(_conv1.Forward(x));
+            return F.Tanh(_conv2.Forward(_clone ? h.Clone() : h));
         }
     }
 

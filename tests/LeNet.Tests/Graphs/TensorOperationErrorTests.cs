@@ -93,4 +93,21 @@ public class TensorOperationErrorTests
         a.Mean([1], keepDim: true).Shape.ToArray().Should().Equal(2, 1);
         a.Chunk(2, dim: 1).Select(t => t.Shape[1]).Should().Equal(2, 1);
     }
+
+    [Fact]
+    public void Sum_EmptyDimensionList_ReducesEverythingAsPyTorch()
+    {
+        var a = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
+
+        a.Sum([]).ToArray().Should().Equal(21f);
+        a.Mean([], keepDim: true).Shape.ToArray().Should().Equal(1, 1);
+    }
+
+    [Fact]
+    public void Mean_ADimensionListedTwice_ThrowsNamingIt()
+    {
+        Action act = () => new Tensor(2, 3, 4).Mean([1, -2]);
+
+        act.Should().Throw<ArgumentException>().WithMessage("Tensor.Mean: dimension 1 appears more than once in [1, -2].*");
+    }
 }

@@ -14,7 +14,7 @@ internal sealed class ReduceOp(int[] dims, bool keepDim, bool mean) : TensorOp
         Tensor sum = Broadcast.SumTo(x, kept);
         if (ReferenceEquals(sum, x))
         {
-            sum = x.Clone();
+            sum = x.Copy();
         }
 
         if (mean)
