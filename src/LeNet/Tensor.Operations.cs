@@ -6,7 +6,7 @@ namespace LeNet;
 /// <summary>
 /// Tensor operations with PyTorch's names, semantics and broadcasting, differentiable inside a
 /// <see cref="Layers.Module"/>'s forward: while the forward is recorded, each operation is recorded too, and
-/// <see cref="Layers.Module.Backward"/> differentiates it (sums over stretched dimensions, splits at
+/// <see cref="Layers.Module.Backward(Tensor)"/> differentiates it (sums over stretched dimensions, splits at
 /// concatenations, the product and quotient rules). Every result is a new tensor, except <see cref="Reshape"/>,
 /// <see cref="Flatten"/>, <see cref="Unsqueeze"/> and <see cref="Squeeze"/>, which return views.
 /// </summary>

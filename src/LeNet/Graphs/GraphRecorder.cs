@@ -19,7 +19,7 @@ internal enum RecordingMode
 /// <summary>
 /// The record of one forward of a <see cref="Module"/>: every leaf-layer call and tensor operation, in order,
 /// with the tensors each read and wrote — the one representation of a model's computation, which
-/// <see cref="Module.Backward"/> walks backwards, the evaluation plan (<see cref="GraphPlan"/>) compiles,
+/// <see cref="Module.Backward(Tensor)"/> walks backwards, the evaluation plan (<see cref="GraphPlan"/>) compiles,
 /// and <see cref="Module.Summary"/> and ONNX export read.
 /// </summary>
 /// <remarks>
@@ -139,7 +139,7 @@ internal sealed class GraphRecorder
     /// is run again on its earlier input before that call's backward (its forward is repeatable).
     /// </summary>
     /// <returns>∂loss/∂input (zeros when the output does not depend on it), or null when not wanted.</returns>
-    public Tensor? Backward(Tensor outputGradient, bool needInputGradient)
+    public Tensor? Backward(Tensor outputGradient, bool needInputGradient, IReadOnlyList<(Tensor Output, Tensor Gradient)>? otherOutputs = null)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
         if (Output is null)
@@ -164,6 +164,25 @@ internal sealed class GraphRecorder
             ReferenceEquals(value, Input) ? needInputGradient || produced.Contains(value) : produced.Contains(value) || Parameter.OwnerOf(value) is not null;
 
         var gradients = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [Output] = outputGradient };
+        foreach ((Tensor other, Tensor otherGradient) in otherOutputs ?? [])
+        {
+            ArgumentNullException.ThrowIfNull(other);
+            ArgumentNullException.ThrowIfNull(otherGradient);
+            if (!produced.Contains(other))
+            {
+                throw new ArgumentException($"{_root.Name}: a {Tensor.FormatShape(other.Shape)} tensor given to Backward was not computed by the last forward.", nameof(otherOutputs));
+            }
+
+            if (!otherGradient.Shape.SequenceEqual(other.Shape))
+            {
+                throw new ArgumentException(
+                    $"{_root.Name}: expected a gradient of shape {Tensor.FormatShape(other.Shape)} for the {Tensor.FormatShape(other.Shape)} tensor, got {Tensor.FormatShape(otherGradient.Shape)}.",
+                    nameof(otherOutputs));
+            }
+
+            Accumulate(gradients, other, otherGradient);
+        }
+
         // A second backward of the same record starts from what the first left in each layer.
         Dictionary<ILayer, int> held = _held ??= new Dictionary<ILayer, int>(_lastCall, ReferenceEqualityComparer.Instance);
         for (int i = Nodes.Count - 1; i >= 0; i--)

@@ -31,7 +31,7 @@ public abstract class Layer : ILayer
     /// <inheritdoc/>
     /// <remarks>
     /// The library's entry point (the template method): it records the call when a <see cref="Module"/>'s
-    /// forward is being recorded (for <see cref="Module.Backward"/>, tracing and export), then runs
+    /// forward is being recorded (for <see cref="Module.Backward(Tensor)"/>, tracing and export), then runs
     /// <see cref="ForwardCore"/>. Override <see cref="ForwardCore"/>, not this.
     /// </remarks>
     public Tensor Forward(Tensor input)
@@ -53,7 +53,7 @@ public abstract class Layer : ILayer
 
     /// <summary>
     /// Whether a Forward must keep what <see cref="Backward"/> needs: in training mode, and in evaluation mode
-    /// while a Module differentiates an evaluation-mode forward (its <see cref="Module.Backward"/> recomputes
+    /// while a Module differentiates an evaluation-mode forward (its <see cref="Module.Backward(Tensor)"/> recomputes
     /// the forward with this set, on the calling thread only).
     /// </summary>
     private protected bool KeepsForBackward => IsTraining || Graphs.GraphRecorder.KeepForBackward;

@@ -18,7 +18,7 @@ namespace LeNet.Layers;
 /// then each child in registration order. Registration is explicit (no reflection), so names survive trimming
 /// and NativeAOT.</para>
 /// <para><b>Training mode</b> (the default): <see cref="Layer.Forward"/> records what the forward did (every
-/// layer call and tensor operation); <see cref="Backward"/> walks the record backwards — gradients of a value used
+/// layer call and tensor operation); <see cref="Backward(Tensor)"/> walks the record backwards — gradients of a value used
 /// twice (a residual input) are summed, a concatenation's gradient is split, products follow the product rule —
 /// accumulating every parameter's gradient. A layer called twice in one forward works when its forward can be
 /// repeated (activations, convolutions, pools, evaluation-mode BatchNorm and Dropout); otherwise (a training-mode
@@ -26,7 +26,7 @@ namespace LeNet.Layers;
 /// <para><b>Evaluation mode</b> (<see cref="Layer.Eval"/>): the first call for an input shape traces the forward
 /// into a graph, whose chains of layers run on the compiled engine (the <see cref="Predictor"/>'s stages) and the
 /// rest as layer calls and operations; later calls with that shape run the graph. The call keeps nothing but a
-/// reference to its input (one per thread), so any number of threads may call one model at once. <see cref="Backward"/>
+/// reference to its input (one per thread), so any number of threads may call one model at once. <see cref="Backward(Tensor)"/>
 /// after an evaluation-mode forward differentiates it as PyTorch does (BatchNorm's affine map with the running
 /// statistics, Dropout the identity): it runs the forward again on the calling thread's last input, recording
 /// (the last input of any thread when this thread made none). Backward itself is one thread at a time: the
@@ -248,7 +248,7 @@ public abstract partial class Module : Layer
     internal virtual Tensor ForwardRecorded(Tensor input) => InvokeCore(input);
 
     /// <inheritdoc/>
-    /// <remarks>Training mode records the forward for <see cref="Backward"/>; evaluation mode runs the traced plan.</remarks>
+    /// <remarks>Training mode records the forward for <see cref="Backward(Tensor)"/>; evaluation mode runs the traced plan.</remarks>
     internal override Tensor ForwardUnrecorded(Tensor input)
     {
         if (KeepsForBackward)
@@ -308,6 +308,25 @@ public abstract partial class Module : Layer
         ArgumentNullException.ThrowIfNull(outputGradient);
         GraphRecorder recording = _lastRecording ?? RecordForBackward();
         return recording.Backward(outputGradient, needInputGradient);
+    }
+
+    /// <summary>
+    /// Back-propagates the output's gradient and those of other results of the last training-mode forward at once,
+    /// like <c>torch.autograd.backward([logits, aux1, aux2], [g, g1, g2])</c>: GoogLeNet's and Inception v3's
+    /// auxiliary logits (<c>loss = ce(logits) + 0.3 · (ce(aux1) + ce(aux2))</c>), or any tensor the forward kept.
+    /// </summary>
+    /// <param name="outputGradient">∂loss/∂output, the shape of the last forward's output.</param>
+    /// <param name="otherOutputs">Tensors the last forward computed, each with ∂loss/∂tensor of its shape.</param>
+    /// <returns>∂loss/∂input; every parameter's gradient is accumulated as by <see cref="Backward(Tensor)"/>.</returns>
+    /// <exception cref="InvalidOperationException">The last forward was not a training-mode (recorded) one.</exception>
+    /// <exception cref="ArgumentException">A tensor was not computed by the last forward, or a gradient has another shape.</exception>
+    public Tensor Backward(Tensor outputGradient, IReadOnlyList<(Tensor Output, Tensor Gradient)> otherOutputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        ArgumentNullException.ThrowIfNull(otherOutputs);
+        GraphRecorder recording = _lastRecording
+            ?? throw new InvalidOperationException($"{Name}: Backward with other outputs needs a training-mode Forward first (an evaluation-mode forward keeps only its input, not its intermediate tensors).");
+        return recording.Backward(outputGradient, needInputGradient: true, otherOutputs)!;
     }
 
     private GraphRecorder RecordForBackward()

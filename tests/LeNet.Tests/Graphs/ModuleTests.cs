@@ -227,6 +227,57 @@ public class ModuleTests
     }
 
     [Fact]
+    public void Backward_WithAnAuxiliaryOutput_AddsItsGradientAsTorchAutogradBackward()
+    {
+        // y = W1·x + b1 is the output, aux = W2·tanh(x) a kept result: ∂/∂x = W1ᵀ·g + (1 − tanh²x)·(W2ᵀ·gAux).
+        var heads = new TwoHeads();
+        Tensor x = Arrays.Random(new Random(39), 2, 3);
+        Tensor g = Arrays.Random(new Random(40), 2, 4);
+        Tensor gAux = Arrays.Random(new Random(41), 2, 5);
+        heads.Forward(x);
+
+        float[] dx = heads.Backward(g, [(heads.LastAux!, gAux)]).ToArray();
+
+        float[] w1 = heads.Main.Weight.Value.ToArray(), w2 = heads.Aux.Weight.Value.ToArray();
+        var expected = new float[6];
+        for (int n = 0; n < 2; n++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                double main = 0, aux = 0;
+                for (int o = 0; o < 4; o++)
+                {
+                    main += w1[(o * 3) + i] * g[n, o];
+                }
+
+                for (int o = 0; o < 5; o++)
+                {
+                    aux += w2[(o * 3) + i] * gAux[n, o];
+                }
+
+                double t = Math.Tanh(x[n, i]);
+                expected[(n * 3) + i] = (float)(main + ((1 - (t * t)) * aux));
+            }
+        }
+
+        dx.Should().BeCloseTo(expected, 1e-5, 1e-5);
+        heads.Aux.Weight.Gradient.ToArray().Should().Contain(v => v != 0, "the auxiliary head gets its gradient");
+    }
+
+    [Fact]
+    public void Backward_WithATensorTheForwardDidNotCompute_ThrowsNamingIt()
+    {
+        var heads = new TwoHeads();
+        heads.Forward(new Tensor(2, 3));
+
+        Action foreign = () => heads.Backward(new Tensor(2, 4), [(new Tensor(2, 5), new Tensor(2, 5))]);
+        Action wrongShape = () => heads.Backward(new Tensor(2, 4), [(heads.LastAux!, new Tensor(2, 4))]);
+
+        foreign.Should().Throw<ArgumentException>().WithMessage("TwoHeads: a [2, 5] tensor given to Backward was not computed by the last forward.*");
+        wrongShape.Should().Throw<ArgumentException>().WithMessage("TwoHeads: expected a gradient of shape [2, 5] for the [2, 5] tensor, got [2, 4].*");
+    }
+
+    [Fact]
     public void Forward_ATrainingModeBatchNormCalledTwice_ThrowsNamingIt()
     {
         var twice = new TwiceNormalized();
@@ -478,6 +529,28 @@ public class ModuleTests
         {
             Tensor h = F.Tanh(_conv1.Forward(x));
             return F.Tanh(_conv2.Forward(_clone ? h.Clone() : h));
+        }
+    }
+
+    private sealed class TwoHeads : Module
+    {
+        public TwoHeads()
+        {
+            var random = new Random(42);
+            Main = Register("main", new Linear(3, 4, random: random));
+            Aux = Register("aux", new Linear(3, 5, random: random));
+        }
+
+        public Linear Main { get; }
+
+        public Linear Aux { get; }
+
+        public Tensor? LastAux { get; private set; }
+
+        protected override Tensor ForwardCore(Tensor x)
+        {
+            LastAux = Aux.Forward(F.Tanh(x));
+            return Main.Forward(x);
         }
     }
 

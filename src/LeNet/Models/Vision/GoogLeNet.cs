@@ -13,9 +13,11 @@ namespace LeNet.Models.Vision;
 /// <remarks>
 /// <para>torchvision's training-mode forward returns the tuple <c>(logits, aux_logits2, aux_logits1)</c>; here
 /// <see cref="Layer.Forward"/> returns the logits, and a training-mode forward with <see cref="AuxLogits"/> leaves the
-/// auxiliary classifiers' outputs in <see cref="LastAuxLogits1"/> and <see cref="LastAuxLogits2"/>. They are not
-/// part of the output, so <see cref="Module.Backward"/> sends no gradient through the auxiliary heads (their
-/// parameters' gradients stay zero): train them with a model built with <c>auxLogits: false</c>, or not at all.</para>
+/// auxiliary classifiers' outputs in <see cref="LastAuxLogits1"/> and <see cref="LastAuxLogits2"/>. Train them as
+/// torchvision's recipe does (<c>loss = ce(logits) + 0.3 · (ce(aux1) + ce(aux2))</c>) with
+/// <c>model.Backward(g, [(model.LastAuxLogits1!, g1), (model.LastAuxLogits2!, g2)])</c>
+/// (<see cref="Module.Backward(Tensor, IReadOnlyList{ValueTuple{Tensor, Tensor}})"/>); <see cref="Module.Backward(Tensor)"/> alone
+/// sends no gradient through the auxiliary heads.</para>
 /// <para>Defaults as torchvision's without weights: <c>aux_logits=True</c>, <c>transform_input=False</c>, and
 /// <c>init_weights=None</c> meaning true (truncated-normal weights, std 0.01, for every convolution and linear
 /// layer; BatchNorm weight 1, bias 0).</para>

@@ -14,8 +14,10 @@ namespace LeNet.Models.Vision;
 /// <remarks>
 /// <para>torchvision's training-mode forward returns the tuple <c>(logits, aux_logits)</c>; here
 /// <see cref="Layer.Forward"/> returns the logits and a training-mode forward with <see cref="AuxLogits"/> leaves the
-/// auxiliary classifier's output in <see cref="LastAuxLogits"/>. It is not part of the output, so
-/// <see cref="Module.Backward"/> sends no gradient through <c>AuxLogits</c> (its parameters' gradients stay zero).</para>
+/// auxiliary classifier's output in <see cref="LastAuxLogits"/>. Train it as torchvision's recipe does
+/// (<c>loss = ce(logits) + 0.4 · ce(aux)</c>) with <c>model.Backward(g, [(model.LastAuxLogits!, gAux)])</c>
+/// (<see cref="Module.Backward(Tensor, IReadOnlyList{ValueTuple{Tensor, Tensor}})"/>); <see cref="Module.Backward(Tensor)"/>
+/// alone sends no gradient through <c>AuxLogits</c>.</para>
 /// <para>Defaults as torchvision's without weights: <c>aux_logits=True</c>, <c>transform_input=False</c>, and
 /// <c>init_weights=None</c> meaning true (truncated-normal weights with std 0.1 for every convolution and linear
 /// layer, 0.001 for <c>AuxLogits.fc</c>; BatchNorm weight 1, bias 0).</para>

@@ -247,6 +247,28 @@ public class ClassicModelsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Backward_GoogLeNetWithItsAuxiliaryLogits_TrainsTheAuxiliaryHeads()
+    {
+        GoogLeNet model = TorchVision.GoogLeNet(numClasses: 10);
+        Tensor x = VisionGolden.Input(2, 3, 64, 64);
+        Tensor logits = model.Forward(x);
+        Tensor ones = Tensor.FromArray([.. Enumerable.Repeat(1f, 20)], 2, 10);
+        Parameter aux1 = model.NamedParameters().Single(p => p.Name == "aux1.fc2.weight").Parameter;
+        Parameter aux2 = model.NamedParameters().Single(p => p.Name == "aux2.fc2.weight").Parameter;
+
+        model.ZeroGrad();
+        model.Backward(ones);
+        float mainOnly = aux1.Gradient.ToArray().Max(MathF.Abs) + aux2.Gradient.ToArray().Max(MathF.Abs);
+        model.ZeroGrad();
+        model.Backward(ones, [(model.LastAuxLogits1!, ones), (model.LastAuxLogits2!, ones)]);
+
+        logits.Shape.ToArray().Should().Equal(2, 10);
+        mainOnly.Should().Be(0, "the main logits do not depend on the auxiliary heads");
+        aux1.Gradient.ToArray().Should().Contain(v => v != 0);
+        aux2.Gradient.ToArray().Should().Contain(v => v != 0);
+    }
+
+    [Fact]
     public void GoogLeNet_WithoutAuxLogits_HasNoAuxHeadsOrOutputs()
     {
         var model = new GoogLeNet(10, auxLogits: false);
