@@ -212,6 +212,18 @@ internal sealed class OnnxGraphBuilder
             return;
         }
 
+        int required = node.OpType switch
+        {
+            "Add" or "Sub" or "Mul" or "Div" or "Gather" => 2,
+            "Reshape" => _opset >= 5 ? 2 : 1,
+            "Slice" => _opset >= 10 ? 3 : 1,
+            _ => 1,
+        };
+        if (node.Inputs.Count < required || node.Inputs.Take(required).Any(i => i.Length == 0))
+        {
+            throw new InvalidDataException($"{node} has {node.Inputs.Count(i => i.Length > 0)} inputs; {node.OpType} needs {required}.");
+        }
+
         Func<object[], object[]> compute = node.OpType switch
         {
             "Add" or "Sub" or "Mul" or "Div" => Binary(node),
@@ -801,6 +813,11 @@ internal sealed class OnnxGraphBuilder
             {
                 int rank = dims.Length + axes!.Length;
                 HashSet<int> add = [.. axes.Select(a => Axis(node, a, rank))];
+                if (add.Count != axes.Length)
+                {
+                    throw new InvalidDataException($"{node}: axes {OnnxTensorData.Format(axes)} repeat an axis.");
+                }
+
                 var list = new List<int>(rank);
                 for (int d = 0, k = 0; d < rank; d++)
                 {

@@ -115,6 +115,23 @@ class TinyGoogLeNet(nn.Module):
         return self.fc(self.dropout(x))
 
 
+class ViewLeNet(nn.Module):
+    """A LeNet whose flatten takes the batch size from the graph input: x.view(n, -1) with n = input.size(0) read first."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 5, padding=2)
+        self.conv2 = nn.Conv2d(4, 8, 5)
+        self.fc1 = nn.Linear(8 * 5 * 5, 16)
+        self.fc2 = nn.Linear(16, 10)
+
+    def forward(self, x):
+        n = x.size(0)
+        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
+        return self.fc2(torch.relu(self.fc1(x.view(n, -1))))
+
+
 def tiny_mobilenet_v3(arch):
     setting, last = mobilenetv3._mobilenet_v3_conf(arch, width_mult=0.1)
     return mobilenetv3.MobileNetV3(setting, last_channel=64, num_classes=10)
@@ -169,6 +186,7 @@ MODELS = {
     "efficientnet_v2": (tiny_efficientnet_v2, (3, 32, 32)),
     "regnet": (lambda: regnet.RegNet(regnet.BlockParams.from_init_params(depth=3, w_0=8, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25), num_classes=10, stem_width=8), (3, 32, 32)),
     "mnasnet": (tiny_mnasnet, (3, 32, 32)),
+    "lenet_view_input": (ViewLeNet, (1, 28, 28)),
 }
 # resnet18's widths are fixed (64 to 512: 11 M parameters); the CIFAR ResNet stands for the family.
 del MODELS["resnet_basic"]
