@@ -35,7 +35,7 @@ internal sealed class OnnxGraphBuilder
         "Conv, ConvTranspose, BatchNormalization, Gemm, MatMul (constant B), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, " +
         "Softmax, LogSoftmax, HardSigmoid, HardSwish, Clip, DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Pad, Dropout, Identity, " +
         "Constant, Add, Sub, Mul, Div, Neg, Concat, Split, Slice, Gather (constant indices), Transpose, Reshape, Flatten, Squeeze, Unsqueeze, " +
-        "ReduceMean, ReduceSum, Shape, Cast, ConstantOfShape";
+        "ReduceMean, ReduceSum, LayerNormalization, Erf, Sqrt, Pow (2, 0.5), GlobalMaxPool (square), Shape, Cast, ConstantOfShape";
 
     private readonly OnnxModelData _model;
     private readonly OnnxExternalData? _external;
@@ -202,6 +202,9 @@ internal sealed class OnnxGraphBuilder
             case "Pad":
                 MapPad(node);
                 return;
+            case "LayerNormalization":
+                MapLayerNorm(node);
+                return;
             default:
                 break;
         }
@@ -214,7 +217,7 @@ internal sealed class OnnxGraphBuilder
 
         int required = node.OpType switch
         {
-            "Add" or "Sub" or "Mul" or "Div" or "Gather" => 2,
+            "Add" or "Sub" or "Mul" or "Div" or "Gather" or "Pow" => 2,
             "Reshape" => _opset >= 5 ? 2 : 1,
             "Slice" => _opset >= 10 ? 3 : 1,
             _ => 1,
@@ -240,6 +243,10 @@ internal sealed class OnnxGraphBuilder
             "ConstantOfShape" => ConstantOfShape(node),
             "Split" => Split(node),
             "ReduceMean" or "ReduceSum" => Reduce(node),
+            "Erf" => args => [ErfOp.Instance.Apply(OnnxGraphStep.ToTensor(args[0]))],
+            "Sqrt" => args => [args[0] is OnnxConst c ? new OnnxConst([.. c.Data.Select(Math.Sqrt)], c.Dims, isInt: false) : SqrtOp.Instance.Apply((Tensor)args[0])],
+            "Pow" => Pow(node),
+            "GlobalMaxPool" => GlobalMaxPool(node),
             _ => throw new NotSupportedException($"{node}: operator {node.OpType} is not supported (supported: {SupportedOperators})."),
         };
         AddComputation(node, compute);
@@ -651,6 +658,72 @@ internal sealed class OnnxGraphBuilder
         var op = new PadOp([.. pads.Take(rank).Select(p => (int)p)], [.. pads.Skip(rank).Select(p => (int)p)], value);
         AddComputation(node.WithInputs(node.Inputs.Take(1)), args => [op.Apply(OnnxGraphStep.ToTensor(args[0]))]);
     });
+
+    /// <summary>Pow by a constant exponent: 2 (the variance of PyTorch's LayerNorm decomposition) as x·x, 0.5 as Sqrt, 1 as x.</summary>
+    private Func<object[], object[]> Pow(OnnxNodeData node)
+    {
+        double exponent = OptionalScalar(node, 1) ?? throw new InvalidDataException($"{node} has no exponent.");
+        if (exponent is not (2 or 0.5 or 1))
+        {
+            throw new NotSupportedException($"{node}: the exponent {exponent}; only 2, 1 and 0.5 are supported.");
+        }
+
+        return args =>
+        {
+            if (args[0] is OnnxConst c)
+            {
+                return [new OnnxConst([.. c.Data.Select(v => Math.Pow(v, exponent))], c.Dims, c.IsInt && exponent != 0.5)];
+            }
+
+            var x = (Tensor)args[0];
+            return [exponent switch { 2 => x * x, 0.5 => SqrtOp.Instance.Apply(x), _ => x }];
+        };
+    }
+
+    /// <summary>GlobalMaxPool of [N, C, H, W] with H = W: a max pool of the whole (square) map.</summary>
+    private static Func<object[], object[]> GlobalMaxPool(OnnxNodeData node) => args =>
+    {
+        Tensor x = OnnxGraphStep.ToTensor(args[0]);
+        if (x.Rank != 4 || x.Shape[2] != x.Shape[3])
+        {
+            throw new NotSupportedException($"{node}: input of shape {Tensor.FormatShape(x.Shape)}; only [N, C, H, W] with H = W maps to a max pool.");
+        }
+
+        return [Functional.MaxPool2d(x, x.Shape[2])];
+    };
+
+    /// <summary>LayerNormalization (opset 17) over the dimensions from its axis: a <see cref="LayerNorm"/> with the node's scale and bias.</summary>
+    private void MapLayerNorm(OnnxNodeData node)
+    {
+        if (node.Inputs.Count < 2 || node.Inputs[0].Length == 0 || node.Inputs[1].Length == 0)
+        {
+            throw new InvalidDataException($"{node} needs an input and a scale.");
+        }
+
+        int[] shape = OnnxGraphStep.ToTensor(Value(node, 0)).Shape.ToArray();
+        int axis = Axis(node, IntAttribute(node, "axis", -1), shape.Length);
+        if (axis == 0)
+        {
+            throw new NotSupportedException($"{node}: normalising over the batch dimension (axis 0) is not supported.");
+        }
+
+        float eps = FloatAttribute(node, "epsilon", 1e-5f);
+        OnnxTensorData scale = ConstantData(node, node.Inputs[1]) ?? throw new NotSupportedException($"{node}: its scale is computed by the graph; only a constant scale is supported.");
+        OnnxTensorData? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0
+            ? ConstantData(node, node.Inputs[2]) ?? throw new NotSupportedException($"{node}: its bias is computed by the graph; only a constant bias is supported.")
+            : null;
+        int[] normalized = shape[axis..];
+        var layer = new LayerNorm(normalized, eps);
+        float[] weight = scale.ToFloats(_external), shift = bias?.ToFloats(_external) ?? new float[weight.Length];
+        if (weight.Length != layer.Weight!.Length || shift.Length != weight.Length)
+        {
+            throw new InvalidDataException($"{node}: scale and bias have {weight.Length} and {shift.Length} values for a normalised shape {Tensor.FormatShape(normalized)}.");
+        }
+
+        weight.CopyTo(layer.Weight.Value.AsSpan());
+        shift.CopyTo(layer.Bias!.Value.AsSpan());
+        AddLayer(node, layer, scale.Name);
+    }
 
     private static Func<object[], object[]> Binary(OnnxNodeData node)
     {

@@ -22,7 +22,7 @@ import onnx.numpy_helper
 import torch
 import torch.nn as nn
 import torchvision
-from torchvision.models import densenet, efficientnet, mnasnet, mobilenetv2, mobilenetv3, regnet, shufflenetv2, squeezenet
+from torchvision.models import convnext, densenet, efficientnet, mnasnet, mobilenetv2, mobilenetv3, regnet, shufflenetv2, squeezenet
 
 googlenet_module = sys.modules["torchvision.models.googlenet"]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -187,6 +187,8 @@ MODELS = {
     "regnet": (lambda: regnet.RegNet(regnet.BlockParams.from_init_params(depth=3, w_0=8, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25), num_classes=10, stem_width=8), (3, 32, 32)),
     "mnasnet": (tiny_mnasnet, (3, 32, 32)),
     "lenet_view_input": (ViewLeNet, (1, 28, 28)),
+    # LayerNorm2d (decomposed at opset 11/13, LayerNormalization at 17), exact GELU (Erf), Linear on NHWC (MatMul), layer scale
+    "convnext": (lambda: convnext.ConvNeXt([convnext.CNBlockConfig(8, 16, 1), convnext.CNBlockConfig(16, None, 1)], stochastic_depth_prob=0.0, layer_scale=0.1, num_classes=10), (3, 32, 32)),
 }
 # resnet18's widths are fixed (64 to 512: 11 M parameters); the CIFAR ResNet stands for the family.
 del MODELS["resnet_basic"]
