@@ -177,6 +177,65 @@ public class OnnxGraphImportTests(ITestOutputHelper output)
         net.Summary(1, 3, 32, 32).ToString().Should().Contain("Conv2d");
     }
 
+    [Theory]
+    [InlineData("shufflenet_v2_x0_5")]
+    [InlineData("mobilenet_v3_small")]
+    [InlineData("squeezenet1_1")]
+    [InlineData("mnasnet0_5")]
+    [InlineData("resnet18")]
+    public void ExportThenImport_ZooModel_SameOutputsAndStateDictValues(string name)
+    {
+        // The library's own torchvision architectures, exported (BatchNorms kept, keys as state-dict names) and read back as graphs.
+        using var dir = new TempDirectory();
+        Module zoo = LeNet.Models.Vision.TorchVision.GetModel(name, numClasses: 10);
+        zoo.Eval();
+        Tensor x = OrtRun.Values(new Random(11), [2, 3, 64, 64]);
+        float[] expected = zoo.Forward(x).ToArray();
+        OnnxExporter.Export(zoo, dir.File("zoo.onnx"), 1, 3, 64, 64);
+
+        Module imported = OnnxImporter.Import(dir.File("zoo.onnx"));
+
+        imported.Forward(x).ToArray().Should().BeCloseTo(expected, atol: 1e-5, rtol: 1e-4);
+        IReadOnlyDictionary<string, Tensor> state = imported.StateDict();
+        foreach ((string key, Tensor tensor) in zoo.StateDict().Where(e => e.Key.EndsWith(".weight", StringComparison.Ordinal)))
+        {
+            state.Should().ContainKey(key);
+            state[key].ToArray().Should().Equal(tensor.ToArray(), key);
+        }
+    }
+
+    [Fact]
+    public void Import_Opset18AxesAsInputs_MatchesOnnxRuntime()
+    {
+        // ReduceMean takes its axes as an input from opset 18 (ReduceSum from 13); Split its sizes from 13.
+        var graph = new GraphProto { Name = "opset18" };
+        graph.Node.Add(new NodeProto { OpType = "Split", Name = "split", Input = { "x", "sizes" }, Output = { "a", "b" }, Attribute = { new AttributeProto { Name = "axis", I = 1, Type = AttributeProto.Types.AttributeType.Int } } });
+        graph.Node.Add(new NodeProto { OpType = "ReduceMean", Name = "mean", Input = { "a", "axes" }, Output = { "m" }, Attribute = { new AttributeProto { Name = "keepdims", I = 1, Type = AttributeProto.Types.AttributeType.Int } } });
+        graph.Node.Add(new NodeProto { OpType = "ReduceSum", Name = "sum", Input = { "b", "axes" }, Output = { "s" }, Attribute = { new AttributeProto { Name = "keepdims", I = 1, Type = AttributeProto.Types.AttributeType.Int } } });
+        graph.Node.Add(new NodeProto { OpType = "Concat", Name = "cat", Input = { "m", "s" }, Output = { "y" }, Attribute = { new AttributeProto { Name = "axis", I = 1, Type = AttributeProto.Types.AttributeType.Int } } });
+        graph.Initializer.Add(Int64Tensor("sizes", 1, 2));
+        graph.Initializer.Add(Int64Tensor("axes", 2, 3));
+        graph.Input.Add(FloatValue("x", 2, 3, 4, 5));
+        graph.Output.Add(FloatValue("y", 2, 3, 1, 1));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Version = 18 } } };
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("m.onnx"), model.ToByteArray());
+        using var session = new InferenceSession(dir.File("m.onnx"));
+        Tensor x = OrtRun.Values(new Random(6), [2, 3, 4, 5]);
+
+        Tensor actual = OnnxImporter.Import(dir.File("m.onnx")).Forward(x);
+
+        actual.Shape.ToArray().Should().Equal(2, 3, 1, 1);
+        actual.ToArray().Should().BeCloseTo(OrtRun.Run(session, x, out _), atol: 1e-5, rtol: 1e-5);
+    }
+
+    private static TensorProto Int64Tensor(string name, params long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
+        tensor.RawData = ByteString.CopyFrom([.. values.SelectMany(BitConverter.GetBytes)]);
+        return tensor;
+    }
+
     [Fact]
     public void Import_EvaluationForward_TracedPlanMatchesRecordedForward()
     {

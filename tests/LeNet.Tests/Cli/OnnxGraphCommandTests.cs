@@ -1,5 +1,10 @@
+using System.Globalization;
+using LeNet.Data;
 using LeNet.IO;
 using LeNet.Layers;
+using LeNet.Models;
+using LeNet.Tests.Data;
+using LeNet.Training;
 
 namespace LeNet.Tests.Cli;
 
@@ -44,6 +49,30 @@ public sealed class OnnxGraphCommandTests : IDisposable
         {
             written[key].ToArray().Should().Equal(tensor.ToArray(), key);
         }
+    }
+
+    [Fact]
+    public void Evaluate_OnnxGraphOfThePretrainedLeNet_SameAccuracyAsItsWeights()
+    {
+        // (x + x) · 0.5 → the pretrained modern LeNet: the input is read twice, so the exported graph is no chain.
+        var net = new TwoPathLeNet();
+        net.Eval();
+        OnnxExporter.Export(net, _dir.File("lenet.onnx"), 1, 1, 28, 28);
+
+        (int code, string stdout, string stderr) = Lenet.Run("evaluate", "--onnx", _dir.File("lenet.onnx"), "--data", MnistTests.Subset);
+
+        code.Should().Be(0, stderr);
+        EvaluationResult expected = Trainer.Evaluate(LeNetFactory.CreatePretrained(LeNetVariant.Modern), Mnist.Load(MnistTests.Subset).Test);
+        stdout.Should().StartWith($"{_dir.File("lenet.onnx")}: accuracy {expected.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} ({expected.Correct} of 500)");
+    }
+
+    private sealed class TwoPathLeNet : Module
+    {
+        private readonly Sequential _lenet;
+
+        public TwoPathLeNet() => _lenet = Register("lenet", LeNetFactory.CreatePretrained(LeNetVariant.Modern));
+
+        protected override Tensor ForwardCore(Tensor input) => _lenet.Forward((input + input) * 0.5f);
     }
 
     /// <summary>x + conv(x) → global average → Linear(3, 4): the input is read twice, so no chain.</summary>
