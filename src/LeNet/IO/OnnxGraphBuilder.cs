@@ -1216,7 +1216,7 @@ internal sealed class OnnxGraphBuilder
         if (_initializers.TryGetValue(node.Inputs[index], out OnnxTensorData? tensor) && !_slots.ContainsKey(node.Inputs[index]))
         {
             double[] values = tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32 ? ConstFromInts(tensor).Data : [.. tensor.ToFloats(_external).Select(v => (double)v)];
-            return values.Length == 1 ? values[0] : throw new InvalidDataException($"{node}: its input {index} ('{node.Inputs[index]}') has {values.Length} values; expected a scalar.");
+            return values.Length == 1 ? values[0] : throw new NotSupportedException($"{node}: its input {index} ('{node.Inputs[index]}') has {values.Length} values; only a constant scalar is supported.");
         }
 
         object value = Value(node, index);
