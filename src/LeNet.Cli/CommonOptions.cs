@@ -234,7 +234,7 @@ internal static class CommonOptions
     /// the tool's exit codes: a missing file is <see cref="ExitCodes.InputNotFound"/>, a malformed or unsupported
     /// model <see cref="ExitCodes.InvalidInput"/> (an <see cref="InvalidDataException"/>, classified by <see cref="CommandRunner"/>).
     /// </summary>
-    public static Sequential ImportOnnx(string path) => ImportOnnx(path, out _);
+    public static Module ImportOnnx(string path) => ImportOnnx(path, out _);
 
     /// <summary>
     /// <see cref="ImportOnnx(string)"/>, with the input shape the graph declares (see <see cref="OnnxInputShape(OnnxGraphData)"/>)
@@ -242,8 +242,8 @@ internal static class CommonOptions
     /// </summary>
     /// <param name="path">The .onnx file.</param>
     /// <param name="declaredInputShape">The input shape the graph declares, or null.</param>
-    /// <param name="graphHint">Added to the message when the graph is no chain of layers (a model with branches).</param>
-    public static Sequential ImportOnnx(string path, out int[]? declaredInputShape, string? graphHint = null)
+    /// <param name="graphHint">Added to the message when the graph uses an operator or structure the importer does not take.</param>
+    public static Module ImportOnnx(string path, out int[]? declaredInputShape, string? graphHint = null)
     {
         if (!File.Exists(path))
         {
@@ -252,14 +252,13 @@ internal static class CommonOptions
 
         try
         {
-            Sequential net = OnnxImporter.Import(path, out OnnxModelData model);
+            Module net = OnnxImporter.Import(path, out OnnxModelData model);
             declaredInputShape = OnnxInputShape(model.Graph);
             return net;
         }
         catch (NotSupportedException e)
         {
-            bool graph = graphHint is not null && (e.Message.Contains("chain", StringComparison.Ordinal) || e.Message.Contains("branch", StringComparison.Ordinal));
-            throw new CliException(ExitCodes.InvalidInput, graph ? $"{e.Message} {graphHint}" : e.Message, e);
+            throw new CliException(ExitCodes.InvalidInput, graphHint is not null ? $"{e.Message} {graphHint}" : e.Message, e);
         }
         catch (ArgumentException e)
         {

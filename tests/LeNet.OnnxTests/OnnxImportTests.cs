@@ -46,7 +46,7 @@ public class OnnxImportTests(ITestOutputHelper output)
     public void Import_PyTorchExport_MatchesOnnxRuntime(string file, int channels, int height, int width)
     {
         string path = Path.Combine(Fixtures, file);
-        Sequential net = OnnxImporter.Import(path);
+        var net = (Sequential)OnnxImporter.Import(path);
         using var session = new InferenceSession(path);
         Tensor x = Pixels(new Random(file.Length), 5, channels, height, width);
 
@@ -62,7 +62,7 @@ public class OnnxImportTests(ITestOutputHelper output)
     public void Import_StaticBatchExport_ReshapeWithConstantShapeBecomesFlatten()
     {
         string path = Path.Combine(Fixtures, "modern_small_static_opset11.onnx");
-        Sequential net = OnnxImporter.Import(path);
+        var net = (Sequential)OnnxImporter.Import(path);
         using var session = new InferenceSession(path);
         Tensor x = Pixels(new Random(3), 1, 1, 28, 28);
 
@@ -76,7 +76,7 @@ public class OnnxImportTests(ITestOutputHelper output)
     [Fact]
     public void Import_SequentialWithOrderedDictNames_ChildrenNamedAfterTheModules()
     {
-        Sequential net = OnnxImporter.Import(Path.Combine(Fixtures, "lenet_opset13.onnx"));
+        var net = (Sequential)OnnxImporter.Import(Path.Combine(Fixtures, "lenet_opset13.onnx"));
 
         net.Names.Should().Equal("conv1", "act1", "pool1", "conv2", "act2", "pool2", "flatten", "fc1", "act3", "fc2", "act4", "fc3");
         net.StateDict().Keys.Should().Contain(["conv1.weight", "conv1.bias", "fc3.weight"]);
@@ -86,7 +86,7 @@ public class OnnxImportTests(ITestOutputHelper output)
     [Fact]
     public void Import_ModuleWithFunctionalCalls_NamesFromNodesAndWeights()
     {
-        Sequential net = OnnxImporter.Import(Path.Combine(Fixtures, "modern_opset17.onnx"));
+        var net = (Sequential)OnnxImporter.Import(Path.Combine(Fixtures, "modern_opset17.onnx"));
 
         // F.relu / F.max_pool2d have no module: their nodes are /Relu, /MaxPool, /Relu_1, …; the view's nodes /Reshape.
         net.Names.Should().Equal("conv1", "Relu", "MaxPool", "conv2", "Relu_1", "MaxPool_1", "Reshape", "fc1", "Relu_2", "fc2", "Relu_3", "fc3");
@@ -102,7 +102,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         OnnxExporter.Export(net, dir.File("net.onnx"), 1, 1, 28, 28);
         Tensor x = Pixels(new Random(8), 9, 1, 28, 28);
 
-        Sequential imported = OnnxImporter.Import(dir.File("net.onnx"));
+        var imported = (Sequential)OnnxImporter.Import(dir.File("net.onnx"));
 
         imported.Names.Should().Equal(net.Names);
         imported.Forward(x).ToArray().Should().BeCloseTo(net.Forward(x).ToArray(), atol: 1e-6);
@@ -125,7 +125,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         using var session = new InferenceSession(dir.File("mnist.onnx"));
         Tensor x = Pixels(new Random(10), 3, 1, 28, 28);
 
-        Sequential imported = OnnxImporter.Import(dir.File("mnist.onnx"));
+        var imported = (Sequential)OnnxImporter.Import(dir.File("mnist.onnx"));
 
         // Our Dropout exports as ONNX Identity (inference), which imports as nothing.
         imported.Names.Should().Equal("conv1", "relu1", "conv2", "relu2", "pool", "flatten", "fc1", "relu3", "fc2", "log_softmax");
@@ -145,7 +145,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         OnnxExporter.Export(net, dir.File("net.onnx"), 1, 3, 17, 10);
         Tensor x = Pixels(new Random(3), 2, 3, 17, 10);
 
-        Sequential imported = OnnxImporter.Import(dir.File("net.onnx"));
+        var imported = (Sequential)OnnxImporter.Import(dir.File("net.onnx"));
 
         imported.Names.Should().Equal("features_c1", "features_r1", "pool", "flat", "head");
         imported.Forward(x).ToArray().Should().BeCloseTo(net.Forward(x).ToArray(), atol: 1e-6);
@@ -158,7 +158,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         Tensor x = Pixels(new Random(1), 2, 1, 28, 28);
         using FileStream stream = File.OpenRead(path);
 
-        Sequential fromStream = OnnxImporter.Import(stream);
+        var fromStream = (Sequential)OnnxImporter.Import(stream);
 
         fromStream.Forward(x).ToArray().Should().Equal(OnnxImporter.Import(path).Forward(x).ToArray());
     }
@@ -232,9 +232,9 @@ public class OnnxImportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Import_ResidualBranch_ThrowsNotSupported()
+    public void Import_ResidualBranch_ImportsAsGraphModule()
     {
-        // input → Relu → Add(input, relu): the input is read twice.
+        // input → Relu → Add(input, relu): the input is read twice, so no chain; the graph importer takes it.
         var graph = new GraphProto { Name = "residual" };
         graph.Node.Add(new NodeProto { OpType = "Relu", Name = "/relu/Relu", Input = { "input" }, Output = { "r" } });
         graph.Node.Add(new NodeProto { OpType = "Add", Name = "/Add", Input = { "input", "r" }, Output = { "output" } });
@@ -243,9 +243,11 @@ public class OnnxImportTests(ITestOutputHelper output)
         var model = new ModelProto { IrVersion = 7, Graph = graph, OpsetImport = { new OperatorSetIdProto { Version = 13 } } };
         using var stream = new MemoryStream(model.ToByteArray());
 
-        Action act = () => OnnxImporter.Import(stream);
+        Module net = OnnxImporter.Import(stream);
 
-        act.Should().Throw<NotSupportedException>().WithMessage("*branches*'input'*");
+        net.Should().NotBeOfType<Sequential>();
+        Tensor x = Tensor.FromArray([-2f, -0.5f, 0.5f, 3f], 1, 4);
+        net.Forward(x).ToArray().Should().Equal(-2f, -0.5f, 1f, 6f); // x + relu(x), worked by hand
     }
 
     [Theory]
@@ -282,7 +284,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         using var session = new InferenceSession(dir.File("mm.onnx"));
         Tensor x = Pixels(new Random(5), 2, 5, 4);
 
-        Sequential net = OnnxImporter.Import(dir.File("mm.onnx"));
+        var net = (Sequential)OnnxImporter.Import(dir.File("mm.onnx"));
 
         net.Names.Should().Equal("fc");
         net[0].Should().BeOfType<Linear>().Which.Bias.Should().NotBeNull();
@@ -312,7 +314,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         using var session = new InferenceSession(dir.File("bn.onnx"));
         Tensor x = Pixels(new Random(6), 4, 3);
 
-        Sequential net = OnnxImporter.Import(dir.File("bn.onnx"));
+        var net = (Sequential)OnnxImporter.Import(dir.File("bn.onnx"));
 
         net.Names.Should().Equal("bn");
         net[0].Should().BeOfType<BatchNorm1d>().Which.Eps.Should().Be(1e-3f);
@@ -382,7 +384,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         Tensor input = ReadTensor(Path.Combine(folder, "test_data_set_0", "input_0.pb"));
         Tensor expected = ReadTensor(Path.Combine(folder, "test_data_set_0", "output_0.pb"));
 
-        Sequential net = OnnxImporter.Import(Path.Combine(folder, "model.onnx"));
+        var net = (Sequential)OnnxImporter.Import(Path.Combine(folder, "model.onnx"));
         Tensor actual = net.Forward(input);
 
         actual.Shape.ToArray().Should().Equal(expected.Shape.ToArray());
@@ -400,7 +402,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         return Tensor.FromArray(data, [.. proto.Dims.Select(d => (int)d)]);
     }
 
-    private static TensorProto FloatTensor(string name, float[] values, params long[] dims)
+    internal static TensorProto FloatTensor(string name, float[] values, params long[] dims)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         tensor.Dims.AddRange(dims);
@@ -408,7 +410,7 @@ public class OnnxImportTests(ITestOutputHelper output)
         return tensor;
     }
 
-    private static ValueInfoProto FloatValue(string name, params long[] dims)
+    internal static ValueInfoProto FloatValue(string name, params long[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (long dim in dims)

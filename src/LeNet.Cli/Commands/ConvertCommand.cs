@@ -94,7 +94,7 @@ internal static class ConvertCommand
     /// The network of an ONNX input, and the input shape to export it with: the one the graph declares (batch 1),
     /// else MNIST's [1, 1, 28, 28]; checked by running the shapes through the network.
     /// </summary>
-    private static Sequential ImportOnnx(string path, string? model, string? stripPrefix, out int[] inputShape)
+    private static Module ImportOnnx(string path, string? model, string? stripPrefix, out int[] inputShape)
     {
         if (model is not null)
         {
@@ -106,7 +106,7 @@ internal static class ConvertCommand
             throw new CliException(ExitCodes.Usage, "--strip-prefix applies to weights files; an ONNX model's weights are named by its own graph");
         }
 
-        Sequential net = CommonOptions.ImportOnnx(path, out int[]? declared);
+        Module net = CommonOptions.ImportOnnx(path, out int[]? declared);
         inputShape = declared ?? MnistInput;
         try
         {

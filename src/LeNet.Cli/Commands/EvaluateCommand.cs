@@ -72,7 +72,7 @@ internal static class EvaluateCommand
     /// <param name="source">The file the network came from, for the output.</param>
     /// <param name="stripPrefix">--strip-prefix, or null.</param>
     /// <param name="imported">The ONNX model of <paramref name="onnx"/> when the caller imported it already.</param>
-    internal static Module LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source, string? stripPrefix = null, Sequential? imported = null)
+    internal static Module LoadNet(CliContext context, string? model, string? weights, string? onnx, out string source, string? stripPrefix = null, Module? imported = null)
     {
         if ((weights is null) == (onnx is null))
         {
@@ -96,7 +96,7 @@ internal static class EvaluateCommand
         }
 
         source = onnx!;
-        Sequential net = imported ?? CommonOptions.ImportOnnx(onnx!);
+        Module net = imported ?? CommonOptions.ImportOnnx(onnx!);
         try
         {
             int[] output = net.GetOutputShape([1, 1, 28, 28]);
@@ -114,15 +114,21 @@ internal static class EvaluateCommand
     }
 
     /// <summary>
-    /// <paramref name="net"/> (output [N, classes]) without its last leaf when that is a Softmax over the classes:
+    /// <paramref name="model"/> (output [N, classes]) without its last leaf when that is a Softmax over the classes:
     /// predict softmaxes the network's output and evaluate's cross-entropy takes it as logits, so probabilities
     /// would be softmaxed a second time (flattening them towards 1/10, and the mean loss with them). The scores z
     /// before the Softmax give exactly the model's probabilities softmax(z) and its loss −log p. A final
     /// LogSoftmax stays: log-probabilities are logits already, since softmax(log p) = p and the cross-entropy
     /// of log p is −log p.
     /// </summary>
-    internal static Sequential WithoutFinalSoftmax(Sequential net)
+    /// <remarks>An imported graph that is not a chain (not a <see cref="Sequential"/>) is returned as it is.</remarks>
+    internal static Module WithoutFinalSoftmax(Module model)
     {
+        if (model is not Sequential net)
+        {
+            return model;
+        }
+
         Sequential? stripped = Strip(net);
         if (stripped is null)
         {

@@ -16,8 +16,7 @@ namespace LeNet.Cli.Commands;
 internal static class PredictCommand
 {
     private const string GraphHint =
-        "lenet imports ONNX graphs that are chains of layers; a graph with branches (a ResNet's residual connections, for one) cannot be imported yet: " +
-        "for a torchvision architecture, give --model torchvision:NAME --weights FILE (its .pth or .safetensors state dict) instead.";
+        "for a torchvision architecture whose ONNX graph does not import, give --model torchvision:NAME --weights FILE (its .pth or .safetensors state dict) instead.";
 
     public static Command Create(CliContext context)
     {
@@ -42,7 +41,7 @@ internal static class PredictCommand
         command.SetAction(parse => CommandRunner.Run(context, "predict", () =>
         {
             string? modelName = parse.GetValue(model), onnxPath = parse.GetValue(onnx), weightsPath = parse.GetValue(weights);
-            Sequential? imported = null;
+            Module? imported = null;
             if (ModelCatalog.IsCatalogName(modelName))
             {
                 if (onnxPath is not null)

@@ -7,9 +7,9 @@ using Spectre.Console;
 namespace LeNet.Cli.Commands;
 
 /// <summary>
-/// <c>lenet summary [--model lenet|modern|bn|wide|resnet|torchvision:NAME] [--input N,C,H,W]</c>: for a LeNet
-/// network the d2l shape table, then parameters and FLOPs per layer; for an image classifier its forward's rows
-/// (state-dict path, type, output shape, parameters, FLOPs) and the totals.
+/// <c>lenet summary [--model lenet|modern|bn|wide|resnet|torchvision:NAME | --onnx FILE] [--input N,C,H,W]</c>: for a
+/// LeNet network the d2l shape table, then parameters and FLOPs per layer; for an image classifier or an imported
+/// ONNX model its forward's rows (state-dict path, type, output shape, parameters, FLOPs) and the totals.
 /// </summary>
 internal static class SummaryCommand
 {
@@ -22,9 +22,10 @@ internal static class SummaryCommand
             Description = "The input shape, e.g. 1,3,224,224 (default: 1,1,28,28 for the LeNet networks and resnet, 1,3,224,224 for torchvision:NAME).",
             HelpName = "N,C,H,W",
         };
-        var command = new Command("summary", "Print a network's per-layer output shapes, parameter counts and FLOPs (LeNet's for a 1x1x28x28 input; any torchvision classifier with --model torchvision:NAME).")
+        Option<string?> onnx = EvaluateCommand.OnnxOption();
+        var command = new Command("summary", "Print a network's per-layer output shapes, parameter counts and FLOPs (LeNet's for a 1x1x28x28 input; any torchvision classifier with --model torchvision:NAME; an ONNX model with --onnx FILE).")
         {
-            model, numClasses, input,
+            model, numClasses, input, onnx,
         };
         command.SetAction(parse => CommandRunner.Run(context, "summary", () =>
         {
@@ -33,6 +34,11 @@ internal static class SummaryCommand
             if (!catalog && parse.GetValue(numClasses) is not null)
             {
                 throw new CliException(ExitCodes.Usage, "--num-classes applies to --model torchvision:NAME; the LeNet networks have 10 classes");
+            }
+
+            if (parse.GetValue(onnx) is { } onnxPath)
+            {
+                return SummarizeOnnx(context, onnxPath, parse.GetValue(input), parse.GetValue(numClasses));
             }
 
             int[] shape = parse.GetValue(input) is { } text ? Shape(text) : catalog ? [1, 3, 224, 224] : [1, 1, 28, 28];
@@ -67,6 +73,35 @@ internal static class SummaryCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>An imported ONNX model's rows and totals, for the input the graph declares (batch 1) or <c>--input</c>.</summary>
+    private static int SummarizeOnnx(CliContext context, string path, string? inputText, int? numClasses)
+    {
+        if (numClasses is not null)
+        {
+            throw new CliException(ExitCodes.Usage, "--num-classes applies to --model torchvision:NAME; an ONNX model brings its own classifier");
+        }
+
+        Module net = CommonOptions.ImportOnnx(path, out int[]? declared);
+        int[] shape = inputText is not null ? Shape(inputText) : declared
+            ?? throw new CliException(ExitCodes.Usage, $"the ONNX model '{path}' does not declare its input's sizes; give --input N,C,H,W");
+        ModelSummary summary;
+        try
+        {
+            summary = net.Summary(shape);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"the ONNX model '{path}' does not take an input {Tensor.FormatShape(shape)}: {e.Message}", e);
+        }
+
+        context.Output.WriteLine($"{Path.GetFileName(path)} ({net.Name}), input {Tensor.FormatShape(shape)}:");
+        context.Output.WriteLine();
+        WriteTable(context, summary);
+        context.Output.WriteLine();
+        WriteTotals(context, summary, shape);
+        return ExitCodes.Success;
     }
 
     /// <summary>One row per layer call or tensor operation, with the state-dict path when it is not just the index.</summary>

@@ -6,11 +6,11 @@ namespace LeNet.IO;
 /// <summary>The parts of an ONNX <c>ModelProto</c> the importer reads: the default opset and the graph.</summary>
 internal sealed class OnnxModelData
 {
-    public long IrVersion { get; private set; }
+    public long IrVersion { get; internal set; }
 
     public List<(string Domain, long Version)> Opsets { get; } = [];
 
-    public OnnxGraphData Graph { get; private set; } = null!;
+    public OnnxGraphData Graph { get; internal set; } = null!;
 
     /// <summary>Parses a <c>ModelProto</c>; unknown fields are skipped, as protobuf readers do.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a well-formed model, or it has no graph.</exception>
@@ -115,10 +115,10 @@ internal sealed class OnnxGraphData
 /// <summary>A <c>ValueInfoProto</c>: a name and, for a tensor, its shape (null entries: symbolic or unknown sizes).</summary>
 internal sealed class OnnxValueInfo
 {
-    public string Name { get; private set; } = "";
+    public string Name { get; internal set; } = "";
 
     /// <summary>The dimensions, null when the value has no shape; an entry is null when it is symbolic (<c>dim_param</c>) or absent.</summary>
-    public long?[]? Shape { get; private set; }
+    public long?[]? Shape { get; internal set; }
 
     public static OnnxValueInfo Parse(ProtoReader reader)
     {
@@ -219,6 +219,16 @@ internal sealed class OnnxNodeData
     public override string ToString() => Name.Length > 0 ? $"{OpType} node '{Name}'" : $"{OpType} node (unnamed, output '{(Outputs.Count > 0 ? Outputs[0] : "")}')";
 
     public OnnxAttributeData? Attribute(string name) => Attributes.LastOrDefault(a => a.Name == name);
+
+    /// <summary>A copy reading <paramref name="inputs"/> instead (the graph importer's one-node models).</summary>
+    public OnnxNodeData WithInputs(IEnumerable<string> inputs)
+    {
+        var copy = new OnnxNodeData { Name = Name, OpType = OpType, Domain = Domain };
+        copy.Inputs.AddRange(inputs);
+        copy.Outputs.AddRange(Outputs);
+        copy.Attributes.AddRange(Attributes);
+        return copy;
+    }
 
     public static OnnxNodeData Parse(ProtoReader reader)
     {

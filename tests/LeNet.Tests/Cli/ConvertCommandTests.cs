@@ -137,7 +137,7 @@ public class ConvertCommandTests
 
         code.Should().Be(0, stderr);
         stdout.Should().Contain($"(ONNX IR {OnnxExporter.IrVersion}, opset {OnnxExporter.OpsetVersion}, input [1, 3, 8, 8])");
-        Sequential imported = OnnxImporter.Import(dir.File("out.onnx"));
+        var imported = (Sequential)OnnxImporter.Import(dir.File("out.onnx"));
         File.ReadAllBytes(dir.File("out.onnx")).Should().Equal(OnnxExporter.Serialize(OnnxImporter.Import(dir.File("in.onnx")), [1, 3, 8, 8]));
         Tensor x = Tensor.FromArray([.. Enumerable.Range(0, 2 * 3 * 8 * 8).Select(i => MathF.Sin(i))], 2, 3, 8, 8);
         imported.Forward(x).ToArray().Should().BeCloseTo(net.Forward(x).ToArray(), atol: 1e-6);

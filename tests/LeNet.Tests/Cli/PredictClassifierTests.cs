@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LeNet.Cli;
-using LeNet.Cli.Networks;
 using LeNet.IO;
 using LeNet.Layers;
 using StbImageWriteSharp;
@@ -212,16 +211,30 @@ public sealed class PredictClassifierTests : IDisposable
     }
 
     [Fact]
-    public void Predict_OnnxGraphWithAResidualConnection_SaysGraphModelsAreNotImportedYet()
+    public void Predict_OnnxGraphWithTwoPaths_RunsAsAnImageClassifier()
     {
-        var block = new Residual(3, 3);
-        block.Eval();
-        OnnxExporter.Export(block, _dir.File("residual.onnx"), 1, 3, 8, 8);
+        // (x + x) · 0.5 before the classifier: the input is read twice, so the graph is no chain; the probabilities are TinyClassifier's.
+        var model = new TwoPathClassifier(7);
+        model.Eval();
+        OnnxExporter.Export(model, _dir.File("two.onnx"), 1, 3, 16, 16);
+        double[] expected = TinyClassifier.Probabilities(7, Colour);
 
-        (int code, _, string stderr) = Lenet.Run("predict", "--onnx", _dir.File("residual.onnx"), Image);
+        (int code, string stdout, string stderr) = Lenet.Run("predict", "--onnx", _dir.File("two.onnx"), "--resize", "20", "--crop", "16", "--top", "7", "--json", Image);
 
-        code.Should().Be(ExitCodes.InvalidInput);
-        Lenet.OneLine(stderr).Should().Match("lenet predict: *chain*lenet imports ONNX graphs that are chains of layers; a graph with branches*cannot be imported yet: for a torchvision architecture, give --model torchvision:NAME --weights FILE*");
+        code.Should().Be(0, stderr);
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        JsonElement[] top = [.. json.RootElement[0].GetProperty("top").EnumerateArray()];
+        top.Select(t => t.GetProperty("class").GetInt32()).Should().Equal(Ranking(expected));
+        top[0].GetProperty("probability").GetDouble().Should().BeApproximately(expected[Ranking(expected)[0]], 1e-5);
+    }
+
+    private sealed class TwoPathClassifier : Module
+    {
+        private readonly TinyClassifier _tiny;
+
+        public TwoPathClassifier(int classes) => _tiny = Register("tiny", new TinyClassifier(classes));
+
+        protected override Tensor ForwardCore(Tensor input) => _tiny.Forward((input + input) * 0.5f);
     }
 
     [Fact]
