@@ -75,7 +75,7 @@ internal sealed class OnnxGraphBuilder
             throw new NotSupportedException($"the graph has {graph.Outputs.Count} outputs; a Module returns exactly one.");
         }
 
-        int[] shape = StaticShape(inputs[0].Shape)
+        int[] shape = OnnxChainBuilder.StaticShape(inputs[0].Shape)
             ?? throw new NotSupportedException($"the graph input '{inputs[0].Name}' does not declare all its sizes but the batch ({FormatDims(inputs[0].Shape)}); the importer needs them to map the graph.");
         CheckSize(shape, $"the graph input '{inputs[0].Name}'");
         _module = new OnnxGraphModule("OnnxGraph");
@@ -1301,29 +1301,6 @@ internal sealed class OnnxGraphBuilder
                 throw new NotSupportedException($"{what} has shape {Tensor.FormatShape(shape)} for a batch of 1: more than {MaxElements} elements, which the importer refuses.");
             }
         }
-    }
-
-    /// <summary>The input's shape with the batch (dimension 0) as 1 when symbolic; null when any other size is unknown.</summary>
-    private static int[]? StaticShape(long?[]? dims)
-    {
-        if (dims is null || dims.Length == 0)
-        {
-            return null;
-        }
-
-        int[] shape = new int[dims.Length];
-        for (int i = 0; i < dims.Length; i++)
-        {
-            long? dim = i == 0 ? dims[0] ?? 1 : dims[i];
-            if (dim is not { } size || size <= 0 || size > int.MaxValue)
-            {
-                return null;
-            }
-
-            shape[i] = (int)size;
-        }
-
-        return shape;
     }
 
     private static string FormatDims(long?[]? dims) =>

@@ -145,7 +145,7 @@ internal sealed partial class OnnxChainBuilder
     }
 
     /// <summary>The input's shape with the batch (dimension 0) as 1 when symbolic; null when any other size is unknown.</summary>
-    private static int[]? StaticShape(long?[]? dims)
+    internal static int[]? StaticShape(long?[]? dims)
     {
         if (dims is null || dims.Length == 0)
         {
