@@ -62,6 +62,30 @@ public class ModuleExportTests(ITestOutputHelper output)
         OrtRun.ExportAndCompare(new Block(4, 3), [4, 5, 5], output, "block", atol: 1e-5, rtol: 1e-5);
     }
 
+    /// <summary>The zoo models of the training fixtures (torchvision's smaller names), built with random weights, 10 classes, 64×64 images.</summary>
+    public static TheoryData<string> ZooNames =>
+    [
+        "resnet18", "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x0_5", "densenet121", "mnasnet0_5",
+        "efficientnet_b0", "regnet_x_400mf", "regnet_y_400mf", "convnext_tiny", "googlenet",
+    ];
+
+    [Theory]
+    [MemberData(nameof(ZooNames))]
+    public void OnnxRuntime_ExportedTorchVisionModel_MatchesEvaluationForward(string name)
+    {
+        Module model = LeNet.Models.Vision.TorchVision.GetModel(name, numClasses: 10);
+
+        OrtRun.ExportAndCompare(model, [3, 64, 64], output, name, atol: 1e-4, rtol: 1e-3);
+    }
+
+    [Fact]
+    public void OnnxRuntime_LinearOnARank3Input_IsMatMulAndAdd()
+    {
+        var net = new Sequential(new Linear(4, 3, random: new Random(3)), new ReLU(), new Linear(3, 2, bias: false, random: new Random(4)));
+
+        OrtRun.ExportAndCompare(net, [5, 4], output, "linear on [N, 5, 4]", atol: 1e-6, rtol: 1e-6);
+    }
+
     [Fact]
     public void OnnxRuntime_ALayerCalledOnTwoShapes_ExportsEachCallsShapeConstants()
     {

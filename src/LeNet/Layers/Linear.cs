@@ -138,14 +138,26 @@ public sealed class Linear : Layer
     }
 
     /// <remarks>y = x·Wᵀ + b with W [out, in] as stored: Gemm(A = x, B = W, C = b, transB = 1), rank-2 inputs only.</remarks>
+    /// <remarks>
+    /// A rank-2 input is one ONNX Gemm (transB); a higher rank (<c>[…, in]</c>, as ConvNeXt applies its Linear
+    /// layers to NHWC maps) is MatMul with the transposed weight, then Add of the bias, as torch.onnx exports it.
+    /// </remarks>
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)
     {
-        if (inputShape.Length != 2)
+        if (inputShape.Length == 2)
         {
-            OnnxGraph.ThrowUnsupported(this, prefix, $"gets a rank-{inputShape.Length} input {Tensor.FormatShape(inputShape)}; it is exported as ONNX Gemm, which takes rank 2 only ([N, {InFeatures}]).");
+            graph.AddLayerNode("Gemm", this, prefix).Float("alpha", 1f).Float("beta", 1f).Int("transB", 1);
+            return;
         }
 
-        graph.AddLayerNode("Gemm", this, prefix).Float("alpha", 1f).Float("beta", 1f).Int("transB", 1);
+        string x = graph.Current;
+        string weight = graph.AddInitializer(prefix + "weight", Weight.Value);
+        string transposed = graph.AddNode("Transpose", prefix, weight).Ints("perm", 1, 0).Output;
+        string product = graph.AddNode("MatMul", prefix, x, transposed).Output;
+        if (Bias is not null)
+        {
+            graph.AddNode("Add", prefix, product, graph.AddInitializer(prefix + "bias", Bias.Value));
+        }
     }
 
     internal override long Flops(int[] inputShape, int[] outputShape) => 2L * InFeatures * Product(outputShape);

@@ -20,16 +20,6 @@ public class OnnxExporterTests
     }
 
     [Fact]
-    public void Export_LinearOnRank3Input_ThrowsNotSupported()
-    {
-        using var dir = new TempDirectory();
-
-        Action act = () => OnnxExporter.Export(new Sequential(new Linear(4, 3)), dir.File("x.onnx"), 2, 5, 4);
-
-        act.Should().Throw<NotSupportedException>().WithMessage("*layer 0 (Linear(4→3)) gets a rank-3 input [2, 5, 4]*Gemm*rank 2*");
-    }
-
-    [Fact]
     public void Export_ShapeThatDoesNotFit_ThrowsArgumentNamingTheLayer()
     {
         using var dir = new TempDirectory();
