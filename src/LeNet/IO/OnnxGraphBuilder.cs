@@ -983,7 +983,7 @@ internal sealed class OnnxGraphBuilder
                 {
                     OnnxConst c => TakeAlong(c, a, [.. Enumerable.Range(0, count).Select(k => (int)(start + (k * step)))], [.. c.Dims.Select((d, j) => j == a ? count : d)]),
                     Tensor x when step == 1 => count == size ? x : x.Narrow(a, (int)start, count),
-                    Tensor x when step > 1 => new StridedSliceOp(a, (int)start, (int)step, count).Apply(x),
+                    Tensor x when step > 1 => new SliceOp(a, (int)start, count, (int)step).Apply(x),
                     _ => throw new NotSupportedException($"{node}: a negative step on the model's data is not supported."),
                 };
             }

@@ -73,12 +73,12 @@ public class ImportOpsTests
         // x[:, 1::2] of [[0 .. 6]]: 1, 3, 5
         Tensor x = Tensor.FromArray([0f, 1f, 2f, 3f, 4f, 5f, 6f], 1, 7);
 
-        new StridedSliceOp(1, 1, 2, 3).Forward([x]).ToArray().Should().Equal(1f, 3f, 5f);
+        new SliceOp(1, 1, 3, step: 2).Forward([x]).ToArray().Should().Equal(1f, 3f, 5f);
     }
 
     [Fact]
     public void StridedSlice_Backward_MatchesCentralDifferences() =>
-        CheckGradient(new StridedSliceOp(2, 0, 2, 3), Values(new Random(3), [2, 2, 6, 2]));
+        CheckGradient(new SliceOp(2, 0, 3, step: 2), Values(new Random(3), [2, 2, 6, 2]));
 
     [Fact]
     public void Erf_Forward_MatchesTheSeriesToFloatPrecision()

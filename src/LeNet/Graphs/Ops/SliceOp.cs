@@ -3,10 +3,12 @@ using LeNet.IO;
 namespace LeNet.Graphs.Ops;
 
 /// <summary>
-/// The elements <c>[start, start + length)</c> along one dimension, like <c>x.narrow(dim, start, length)</c>
-/// (a copy here, a view in PyTorch): what <see cref="Tensor.Chunk"/> and <see cref="Tensor.Split(int, int)"/> return.
+/// Every <c>step</c>-th element from <c>start</c> along one dimension, <c>length</c> of them: with step 1
+/// <c>x.narrow(dim, start, length)</c> (a copy here, a view in PyTorch), what <see cref="Tensor.Chunk"/> and
+/// <see cref="Tensor.Split(int, int)"/> return; with a larger step <c>x[:, :, start::step]</c> and ONNX <c>Slice</c>
+/// with a positive step. Input [… n …] → output [… length …].
 /// </summary>
-internal sealed class SliceOp(int dim, int start, int length) : TensorOp
+internal sealed class SliceOp(int dim, int start, int length, int step = 1) : TensorOp
 {
     public override string Name => "slice";
 
@@ -17,37 +19,57 @@ internal sealed class SliceOp(int dim, int start, int length) : TensorOp
         int size = shape[dim];
         shape[dim] = length;
         var y = new Tensor(shape);
-        (int outer, int inner) = Extent(shape);
-        float[] src = x.ReadData, dst = y.Data;
-        for (int o = 0; o < outer; o++)
-        {
-            Array.Copy(src, ((o * size) + start) * inner, dst, o * length * inner, length * inner);
-        }
-
+        Copy(x.ReadData, size, y.Data, length, Extent(shape), toSlice: true);
         return y;
     }
 
+    // y[…, k, …] = x[…, start + k·step, …]: the gradient goes back to those positions, zero elsewhere.
     public override Tensor?[] Backward(Tensor[] inputs, Tensor output, Tensor outputGradient, bool[] needed)
     {
         Tensor x = inputs[0];
         var dx = new Tensor(x.Shape.ToArray());
-        int size = x.Shape[dim];
-        (int outer, int inner) = Extent(output.Shape);
-        float[] src = outputGradient.ReadData, dst = dx.Data;
-        for (int o = 0; o < outer; o++)
-        {
-            Array.Copy(src, o * length * inner, dst, ((o * size) + start) * inner, length * inner);
-        }
-
+        Copy(dx.Data, x.Shape[dim], outputGradient.ReadData, length, Extent(output.Shape), toSlice: false);
         return [dx];
     }
 
-    public override void ExportOnnx(OnnxGraph graph, string prefix, string[] inputs, int[][] shapes, string output) =>
-        graph.AddNode("Slice", prefix,
+    public override void ExportOnnx(OnnxGraph graph, string prefix, string[] inputs, int[][] shapes, string output)
+    {
+        List<string> operands =
+        [
             inputs[0],
             graph.AddInt64Initializer(prefix + "_starts", [1], start),
-            graph.AddInt64Initializer(prefix + "_ends", [1], start + length),
-            graph.AddInt64Initializer(prefix + "_axes", [1], dim)).Output = output;
+            graph.AddInt64Initializer(prefix + "_ends", [1], start + ((length - 1) * step) + 1),
+            graph.AddInt64Initializer(prefix + "_axes", [1], dim),
+        ];
+        if (step != 1)
+        {
+            operands.Add(graph.AddInt64Initializer(prefix + "_steps", [1], step));
+        }
+
+        graph.AddNode("Slice", prefix, [.. operands]).Output = output;
+    }
+
+    /// <summary>Copies the selected rows from the full tensor into the slice (<paramref name="toSlice"/>) or back.</summary>
+    private void Copy(float[] full, int size, float[] slice, int count, (int Outer, int Inner) extent, bool toSlice)
+    {
+        (int outer, int inner) = extent;
+        int rows = step == 1 ? 1 : count, block = step == 1 ? count * inner : inner;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int k = 0; k < rows; k++)
+            {
+                int f = ((o * size) + start + (k * step)) * inner, s = ((o * count) + k) * inner;
+                if (toSlice)
+                {
+                    Array.Copy(full, f, slice, s, block);
+                }
+                else
+                {
+                    Array.Copy(slice, s, full, f, block);
+                }
+            }
+        }
+    }
 
     private (int Outer, int Inner) Extent(ReadOnlySpan<int> shape)
     {
