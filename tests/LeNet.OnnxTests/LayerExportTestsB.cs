@@ -69,6 +69,15 @@ public class LayerExportTestsB(ITestOutputHelper output)
         "avg_ceil_drop_5x5_exclude" => (new AvgPool2d(2, stride: 2, padding: 1, ceilMode: true, countIncludePad: false), [2, 5, 5]),
         "avg_ceil_pad_stride3" => (new AvgPool2d(3, stride: 3, padding: 1, ceilMode: true), [2, 7, 9]),
 
+        // Rectangular pooling (make_layers_b.py's *_rect*): a (height, width) pair for each size.
+        "max_rect" => (new MaxPool2d((2, 3), stride: (1, 2)), [2, 6, 9]),
+        "max_rect_all" => (new MaxPool2d((3, 2), stride: (2, 1), padding: (1, 0), dilation: (1, 2)), [3, 7, 8]),
+        "max_rect_ceil" => (new MaxPool2d((3, 4), stride: (2, 3), padding: (1, 2), dilation: (2, 1), ceilMode: true), [2, 8, 11]),
+        "avg_rect" => (new AvgPool2d((2, 3), stride: (1, 2)), [2, 6, 9]),
+        "avg_rect_pad" => (new AvgPool2d((3, 5), stride: (2, 3), padding: (1, 2)), [3, 7, 10]),
+        "avg_rect_pad_exclude" => (new AvgPool2d((3, 5), stride: (2, 3), padding: (1, 2), countIncludePad: false), [3, 7, 10]),
+        "avg_rect_ceil" => (new AvgPool2d((2, 4), stride: (3, 2), padding: (1, 1), ceilMode: true), [2, 8, 9]),
+
         // AdaptiveAvgPool2d: GlobalAveragePool, or AveragePool when the output size divides the input's.
         "adaptive_1" => (new AdaptiveAvgPool2d(1), [3, 5, 7]),
         "adaptive_divisible" => (new AdaptiveAvgPool2d((2, 3)), [2, 6, 9]),
@@ -94,7 +103,8 @@ public class LayerExportTestsB(ITestOutputHelper output)
         "conv_plain_rect_input", "convt_basic", "convt_stride", "convt_rect", "convt_dilation", "convt_groups", "convt_depthwise",
         "convt_outpad_dilation", "convt_outpad_into_pad", "convt_outpad_rest", "convt_outpad_beyond", "convt_outpad_beyond_nobias", "max_pad", "max_ceil", "max_dilation", "max_all", "max_ceil_drop", "max_ceil_drop_5x5", "max_ceil_stride3",
         "max_ceil_pad_stride3", "max_ceil_dilated_wide_pad", "avg_pad", "avg_pad_exclude", "avg_ceil", "avg_ceil_pad", "avg_ceil_pad_exclude",
-        "avg_stride1_pad", "avg_ceil_stride3", "avg_ceil_drop_5x5", "avg_ceil_drop_5x5_exclude", "avg_ceil_pad_stride3", "adaptive_1",
+        "avg_stride1_pad", "avg_ceil_stride3", "avg_ceil_drop_5x5", "avg_ceil_drop_5x5_exclude", "avg_ceil_pad_stride3", "max_rect", "max_rect_all",
+        "max_rect_ceil", "avg_rect", "avg_rect_pad", "avg_rect_pad_exclude", "avg_rect_ceil", "adaptive_1",
         "adaptive_divisible", "adaptive_same", "bn2d", "bn2d_noaffine", "bn2d_eps_momentum", "bn1d_nc", "bn1d_ncl", "bn1d_nc_noaffine",
         "dropout_rank2", "dropout2d_rank4",
     };
@@ -106,6 +116,28 @@ public class LayerExportTestsB(ITestOutputHelper output)
         (Layer layer, int[] sample) = Case(name);
 
         RunAndCompare(new Sequential(layer), sample);
+    }
+
+    /// <summary>A rectangular pool exported and imported again is the same layer (every pair and option) with the same outputs.</summary>
+    [Theory]
+    [InlineData("max_rect_all")]
+    [InlineData("max_rect_ceil")]
+    [InlineData("avg_rect_pad_exclude")]
+    [InlineData("avg_rect_ceil")]
+    public void ExportImport_RectangularPool_RoundTripsEveryPair(string name)
+    {
+        (Layer layer, int[] sample) = Case(name);
+        var pool = (Pool2d)layer;
+        using var dir = new TempDirectory();
+        OnnxExporter.Export(new Sequential(pool), dir.File("pool.onnx"), [1, .. sample]);
+
+        var imported = (Pool2d)((Sequential)OnnxImporter.Import(dir.File("pool.onnx")))[0];
+
+        imported.GetType().Should().Be(pool.GetType());
+        (imported.KernelSize, imported.Stride, imported.Padding, imported.Dilation, imported.CeilMode).Should().Be((pool.KernelSize, pool.Stride, pool.Padding, pool.Dilation, pool.CeilMode));
+        imported.ToString().Should().Be(pool.ToString());
+        Tensor x = OrtRun.Values(new Random(7), [2, .. sample]);
+        imported.Forward(x).ToArray().Should().Equal(pool.Forward(x).ToArray());
     }
 
     /// <summary>The layers together, nested, so that node and initializer names do not collide (BatchNorm1d's Unsqueeze, ConvTranspose2d's Pad and Add).</summary>

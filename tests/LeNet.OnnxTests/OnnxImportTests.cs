@@ -437,6 +437,6 @@ public class OnnxImportTests(ITestOutputHelper output)
         return t;
     }
 
-    private static float MaxAbsDifference(float[] actual, float[] expected) =>
+    internal static float MaxAbsDifference(float[] actual, float[] expected) =>
         actual.Zip(expected, (a, e) => Math.Abs(a - e)).DefaultIfEmpty().Max();
 }

@@ -35,7 +35,7 @@ internal sealed class OnnxGraphBuilder
         "Conv, ConvTranspose, BatchNormalization, Gemm, MatMul (constant B), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, " +
         "Softmax, LogSoftmax, HardSigmoid, HardSwish, Clip, DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Pad, Dropout, Identity, " +
         "Constant, Add, Sub, Mul, Div, Neg, Concat, Split, Slice, Gather (constant indices), Transpose, Reshape, Flatten, Squeeze, Unsqueeze, " +
-        "ReduceMean, ReduceSum, LayerNormalization, Erf, Sqrt, Pow (2, 0.5), GlobalMaxPool (square), Shape, Cast, ConstantOfShape";
+        "ReduceMean, ReduceSum, LayerNormalization, Erf, Sqrt, Pow (2, 0.5), GlobalMaxPool, Shape, Cast, ConstantOfShape";
 
     private readonly OnnxModelData _model;
     private readonly OnnxExternalData? _external;
@@ -680,16 +680,16 @@ internal sealed class OnnxGraphBuilder
         };
     }
 
-    /// <summary>GlobalMaxPool of [N, C, H, W] with H = W: a max pool of the whole (square) map.</summary>
+    /// <summary>GlobalMaxPool of [N, C, H, W]: a max pool of the whole H×W map.</summary>
     private static Func<object[], object[]> GlobalMaxPool(OnnxNodeData node) => args =>
     {
         Tensor x = OnnxGraphStep.ToTensor(args[0]);
-        if (x.Rank != 4 || x.Shape[2] != x.Shape[3])
+        if (x.Rank != 4)
         {
-            throw new NotSupportedException($"{node}: input of shape {Tensor.FormatShape(x.Shape)}; only [N, C, H, W] with H = W maps to a max pool.");
+            throw new NotSupportedException($"{node}: input of shape {Tensor.FormatShape(x.Shape)}; only [N, C, H, W] maps to a max pool.");
         }
 
-        return [Functional.MaxPool2d(x, x.Shape[2])];
+        return [Functional.MaxPool2d(x, (x.Shape[2], x.Shape[3]))];
     };
 
     /// <summary>LayerNormalization (opset 17) over the dimensions from its axis: a <see cref="LayerNorm"/> with the node's scale and bias.</summary>

@@ -447,9 +447,9 @@ internal sealed partial class OnnxChainBuilder
             Unsupported(node, $"pads {ph}×{pw} are more than half the {kh}×{kw} kernel, which PyTorch's pooling layers refuse");
         }
 
-        if (kh != kw || sh != sw || ph != pw || dh != dw || (!max && dh != 1))
+        if (!max && (dh, dw) != (1, 1))
         {
-            Unsupported(node, $"kernel {kh}×{kw}, stride {sh}×{sw}, pads {ph}×{pw}, dilation {dh}×{dw}: the pooling layers take the same kernel, stride, padding and dilation on both axes (and AvgPool2d no dilation)");
+            Unsupported(node, $"dilations {dh}×{dw}: AvgPool2d takes no dilation (PyTorch's avg_pool2d has none)");
         }
 
         if (max && IntAttribute(node, "storage_order", 0) != 0 && node.Outputs.Count > 1)
@@ -458,8 +458,8 @@ internal sealed partial class OnnxChainBuilder
         }
 
         Pool2d pool = Create<Pool2d>(node, () => max
-            ? new MaxPool2d(kh, sh, ph, dh, ceil)
-            : new AvgPool2d(kh, sh, ph, ceil, countIncludePad));
+            ? new MaxPool2d((kh, kw), (sh, sw), (ph, pw), (dh, dw), ceil)
+            : new AvgPool2d((kh, kw), (sh, sw), (ph, pw), ceil, countIncludePad));
         AddLayer(pool, node);
     }
 

@@ -13,8 +13,8 @@ internal sealed class PoolStage(Pool2d pool, TileMap input, TileMap output, int 
     : Stage(input, output, inputIndex, outputIndex)
 {
     private readonly bool _max = pool is MaxPool2d;
-    private readonly int _kernel = pool.KernelSize;
-    private readonly int _stride = pool.Stride;
+    private readonly int _kernel = pool.KernelSize.Height; // plain pools only: square window and stride
+    private readonly int _stride = pool.Stride.Height;
 
     public override int RowLength => PoolKernel.RowLength(_kernel, _stride, OutputMap.Width);
 

@@ -6,7 +6,7 @@ namespace LeNet.Kernels;
 /// <summary>
 /// The general 2-D pooling over planes of [N·C, H, W] (padding, dilation, ceil mode, PyTorch's divisor
 /// rules), one plane at a time: the plain case has its own fused kernels (<see cref="PoolKernel"/>).
-/// Window (oy, ox) covers rows oy·s − p + i·d, i in [0, k) (and likewise columns).
+/// Window (oy, ox) covers rows oy·sH − pH + i·dH, i in [0, kH) (and likewise columns with kW, sW, pW, dW).
 /// </summary>
 /// <remarks>
 /// Windows are short and strided, so the loops run scalar over each window (rows are contiguous for
@@ -36,17 +36,17 @@ internal static class PoolWindowKernel
                     {
                         float best = float.NegativeInfinity;
                         int bestIndex = -1;
-                        for (int i = 0; i < w.Kernel; i++)
+                        for (int i = 0; i < w.KernelHeight; i++)
                         {
-                            int iy = (oy * w.Stride) - w.Padding + (i * w.Dilation);
+                            int iy = (oy * w.StrideHeight) - w.PaddingHeight + (i * w.DilationHeight);
                             if ((uint)iy >= (uint)w.Height)
                             {
                                 continue;
                             }
 
-                            for (int j = 0; j < w.Kernel; j++)
+                            for (int j = 0; j < w.KernelWidth; j++)
                             {
-                                int ix = (ox * w.Stride) - w.Padding + (j * w.Dilation);
+                                int ix = (ox * w.StrideWidth) - w.PaddingWidth + (j * w.DilationWidth);
                                 if ((uint)ix >= (uint)w.Width)
                                 {
                                     continue;
@@ -109,10 +109,10 @@ internal static class PoolWindowKernel
                 int o = plane * w.OutPlane;
                 for (int oy = 0; oy < w.OutHeight; oy++)
                 {
-                    (int y0, int y1, int rows) = w.Clip(oy, w.Height, countIncludePad);
+                    (int y0, int y1, int rows) = w.ClipRow(oy, countIncludePad);
                     for (int ox = 0; ox < w.OutWidth; ox++, o++)
                     {
-                        (int x0, int x1, int columns) = w.Clip(ox, w.Width, countIncludePad);
+                        (int x0, int x1, int columns) = w.ClipColumn(ox, countIncludePad);
                         float sum = 0;
                         for (int iy = y0; iy < y1; iy++)
                         {
@@ -139,10 +139,10 @@ internal static class PoolWindowKernel
                 int o = plane * w.OutPlane;
                 for (int oy = 0; oy < w.OutHeight; oy++)
                 {
-                    (int y0, int y1, int rows) = w.Clip(oy, w.Height, countIncludePad);
+                    (int y0, int y1, int rows) = w.ClipRow(oy, countIncludePad);
                     for (int ox = 0; ox < w.OutWidth; ox++, o++)
                     {
-                        (int x0, int x1, int columns) = w.Clip(ox, w.Width, countIncludePad);
+                        (int x0, int x1, int columns) = w.ClipColumn(ox, countIncludePad);
                         float share = outGrad[o] / (rows * columns);
                         for (int iy = y0; iy < y1; iy++)
                         {

@@ -241,7 +241,7 @@ public sealed class Conv2d : Layer
         int[] convShape = GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]);
         BatchNorm? norm = compiler.TakeNorm<BatchNorm2d>();
         ActivationKind activation = compiler.TakeActivation();
-        Pool2d? pool = convShape[2] >= 2 && convShape[3] >= 2 ? compiler.Take<Pool2d>(p => p is { IsPlain: true, KernelSize: 2, Stride: 2 }) : null;
+        Pool2d? pool = convShape[2] >= 2 && convShape[3] >= 2 ? compiler.Take<Pool2d>(p => p is { IsPlain: true, KernelSize: (2, 2), Stride: (2, 2) }) : null;
         var geometry = new ConvGeometry(1, compiler.Channels, compiler.Height, compiler.Width, OutChannels, Kernel, Step, Pad, convShape[2], convShape[3]);
         compiler.Add(new ConvStageSpec(this, norm, activation, pool, geometry), pool?.GetOutputShape(convShape) ?? convShape, inputPad: Pad);
         return true;

@@ -102,6 +102,17 @@ public static class Functional
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
         new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
 
+    /// <summary>Max pooling with a (height, width) pair for each size, like <c>F.max_pool2d(x, (kH, kW), (sH, sW), (pH, pW), (dH, dW), ceil_mode)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
+    /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
+    /// <param name="kernelSize">The window's size (kH, kW).</param>
+    /// <param name="stride">The step (sH, sW); null for the kernel size (PyTorch's default).</param>
+    /// <param name="padding">Implicit −∞ padding (pH, pW) on both sides of each axis; null for none.</param>
+    /// <param name="dilation">Spacing between the window's elements (dH, dW); null for (1, 1).</param>
+    /// <param name="ceilMode">Whether the output size rounds up.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, (int Height, int Width)? dilation = null, bool ceilMode = false) =>
+        new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
+
     /// <summary>Average pooling, like <c>F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
     /// <param name="kernelSize">The window's size.</param>
@@ -111,6 +122,17 @@ public static class Functional
     /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true) =>
+        new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+
+    /// <summary>Average pooling with a (height, width) pair for each size, like <c>F.avg_pool2d(x, (kH, kW), (sH, sW), (pH, pW), ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
+    /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
+    /// <param name="kernelSize">The window's size (kH, kW).</param>
+    /// <param name="stride">The step (sH, sW); null for the kernel size.</param>
+    /// <param name="padding">Implicit zero padding (pH, pW) on both sides of each axis; null for none.</param>
+    /// <param name="ceilMode">Whether the output size rounds up.</param>
+    /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
+    /// <returns>A new tensor.</returns>
+    public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, bool ceilMode = false, bool countIncludePad = true) =>
         new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
 
     /// <summary>

@@ -21,8 +21,8 @@ public class AvgPool2dTests
     [Fact]
     public void Constructor_NoStride_DefaultsToKernelSize()
     {
-        new AvgPool2d(3).Stride.Should().Be(3);
-        new AvgPool2d(3, stride: 1).Stride.Should().Be(1);
+        new AvgPool2d(3).Stride.Should().Be((3, 3));
+        new AvgPool2d(3, stride: 1).Stride.Should().Be((1, 1));
     }
 
     [Theory]

@@ -45,8 +45,12 @@ public static class TorchLayersB
                 Pair(args, "stride"), Pair(args, "padding"), Bool(args, "bias", true), Pair(args, "dilation"), Int(args, "groups", 1)),
             "ConvTranspose2d" => new ConvTranspose2d(Int(args, "in_channels"), Int(args, "out_channels"), Pair(args, "kernel_size")!.Value,
                 Pair(args, "stride"), Pair(args, "padding"), Pair(args, "output_padding"), Bool(args, "bias", true), Pair(args, "dilation"), Int(args, "groups", 1)),
+            "MaxPool2d" when IsRectangular(args) => new MaxPool2d(Pair(args, "kernel_size")!.Value, Pair(args, "stride"),
+                Pair(args, "padding"), Pair(args, "dilation"), Bool(args, "ceil_mode", false)),
             "MaxPool2d" => new MaxPool2d(Int(args, "kernel_size"), args.TryGetProperty("stride", out JsonElement s) ? s.GetInt32() : null,
                 Int(args, "padding", 0), Int(args, "dilation", 1), Bool(args, "ceil_mode", false)),
+            "AvgPool2d" when IsRectangular(args) => new AvgPool2d(Pair(args, "kernel_size")!.Value, Pair(args, "stride"),
+                Pair(args, "padding"), Bool(args, "ceil_mode", false), Bool(args, "count_include_pad", true)),
             "AvgPool2d" => new AvgPool2d(Int(args, "kernel_size"), args.TryGetProperty("stride", out JsonElement t) ? t.GetInt32() : null,
                 Int(args, "padding", 0), Bool(args, "ceil_mode", false), Bool(args, "count_include_pad", true)),
             "AdaptiveAvgPool2d" => new AdaptiveAvgPool2d(Pair(args, "output_size")!.Value),
@@ -112,6 +116,10 @@ public static class TorchLayersB
 
     private static bool Bool(JsonElement args, string key, bool fallback) =>
         args.TryGetProperty(key, out JsonElement value) ? value.GetBoolean() : fallback;
+
+    /// <summary>Whether any argument is a (height, width) list: then the pooling layers' pair constructors build the case.</summary>
+    private static bool IsRectangular(JsonElement args) =>
+        args.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.Array);
 
     private static (int, int)? Pair(JsonElement args, string key) =>
         !args.TryGetProperty(key, out JsonElement value) ? null

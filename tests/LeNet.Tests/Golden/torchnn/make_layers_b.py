@@ -1,6 +1,6 @@
 """Golden fixture for the layers of issue 14 part B, made by real PyTorch (1.13.1):
 Conv2d (rectangular, dilated, grouped, depthwise, strided), ConvTranspose2d, MaxPool2d and AvgPool2d
-with padding/ceil_mode/dilation/count_include_pad, AdaptiveAvgPool2d, BatchNorm1d and BatchNorm2d.
+with padding/ceil_mode/dilation/count_include_pad (square and rectangular), AdaptiveAvgPool2d, BatchNorm1d and BatchNorm2d.
 
 Run with Debian's interpreter (which has torch):
     /usr/bin/python3 tests/LeNet.Tests/Golden/torchnn/make_layers_b.py
@@ -108,6 +108,17 @@ case("bn2d_eps_momentum", "BatchNorm2d", dict(num_features=2, eps=1e-3, momentum
 case("bn1d_nc", "BatchNorm1d", dict(num_features=5), (8, 5), steps=2)
 case("bn1d_ncl", "BatchNorm1d", dict(num_features=4), (3, 4, 6), steps=2)
 case("bn1d_bare", "BatchNorm1d", dict(num_features=3, affine=False, track_running_stats=False), (6, 3), steps=2)
+
+# Rectangular pooling (issue 22): a (height, width) pair for kernel, stride, padding and dilation
+case("max_rect", "MaxPool2d", dict(kernel_size=(2, 3), stride=(1, 2)), (2, 2, 6, 9))
+case("max_rect_all", "MaxPool2d", dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)), (2, 3, 7, 8))
+case("max_rect_ceil", "MaxPool2d", dict(kernel_size=(3, 4), stride=(2, 3), padding=(1, 2), dilation=(2, 1), ceil_mode=True), (1, 2, 8, 11))
+case("max_rect_square_stride", "MaxPool2d", dict(kernel_size=2, stride=(2, 1)), (1, 2, 5, 6))
+case("avg_rect", "AvgPool2d", dict(kernel_size=(2, 3), stride=(1, 2)), (2, 2, 6, 9))
+case("avg_rect_pad", "AvgPool2d", dict(kernel_size=(3, 5), stride=(2, 3), padding=(1, 2)), (2, 3, 7, 10))
+case("avg_rect_pad_exclude", "AvgPool2d", dict(kernel_size=(3, 5), stride=(2, 3), padding=(1, 2), count_include_pad=False), (2, 3, 7, 10))
+case("avg_rect_ceil", "AvgPool2d", dict(kernel_size=(2, 4), stride=(3, 2), padding=(1, 1), ceil_mode=True), (1, 2, 8, 9))
+case("avg_rect_ceil_exclude", "AvgPool2d", dict(kernel_size=(2, 4), stride=(3, 2), padding=(1, 1), ceil_mode=True, count_include_pad=False), (1, 2, 8, 9))
 
 save(os.path.join(HERE, "layers_b.safetensors"), tensors, metadata)
 print(f"{len(metadata)} cases, {len(tensors)} tensors")
