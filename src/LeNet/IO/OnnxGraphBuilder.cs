@@ -14,13 +14,24 @@ namespace LeNet.IO;
 /// <para>The builder runs the program once for the declared input shape (batch 1), leaf layers computing shapes
 /// only: that fixes which values are tensors of data and which are constants (shape arithmetic), folds what does not
 /// depend on the input, and checks every node's shapes before anything runs for real.</para>
-/// <para>Memory: constants hold at most <see cref="OnnxConst.MaxElements"/> values and the shape pass's tensors
-/// at most <see cref="MaxElements"/> each, so a hostile file cannot ask for more.</para>
+/// <para>Memory is bounded by the file's size: constants hold at most <see cref="OnnxConst.MaxElements"/> values; each
+/// tensor of the shape pass (the declared input included) at most <see cref="TensorBudget"/> elements — 64 per byte of
+/// the model, at least 2^22 and at most 2^26 — and all of them together at most 16 times that. A file asking for more
+/// is refused with <see cref="InvalidDataException"/> before anything runs.</para>
 /// </remarks>
 internal sealed class OnnxGraphBuilder
 {
-    /// <summary>The most elements a value of the import's shape pass (batch 1) may have.</summary>
+    /// <summary>The most elements a value of the import's shape pass (batch 1) may have, whatever the file's size.</summary>
     private const long MaxElements = 1L << 26;
+
+    /// <summary>The fewest elements a value of the shape pass may have, however small the file (a 1000×1000 input in a 200-byte file).</summary>
+    private const long MinBudget = 1L << 22;
+
+    /// <summary>Elements of one shape-pass tensor allowed per byte of the model.</summary>
+    private const long ElementsPerByte = 64;
+
+    /// <summary>How many one-tensor budgets all the shape pass's tensors together may hold.</summary>
+    private const long TotalBudgets = 16;
 
     /// <summary>The operators that become layers through the chain importer's mapping of the single node.</summary>
     private static readonly HashSet<string> LayerOperators = new(StringComparer.Ordinal)
@@ -49,11 +60,18 @@ internal sealed class OnnxGraphBuilder
     private OnnxGraphModule _module = null!;
     private long _opset;
 
-    public OnnxGraphBuilder(OnnxModelData model, OnnxExternalData? external)
+    private long _allocated;
+
+    /// <summary>Prepares the build of <paramref name="model"/>, read from <paramref name="fileBytes"/> bytes (which bound the shape pass's memory).</summary>
+    public OnnxGraphBuilder(OnnxModelData model, OnnxExternalData? external, long fileBytes)
     {
         _model = model;
         _external = external;
+        TensorBudget = Math.Clamp(ElementsPerByte * Math.Max(fileBytes, 0), MinBudget, MaxElements);
     }
+
+    /// <summary>The most elements one tensor of the shape pass may have for this file: 64 per byte, within [2^22, 2^26].</summary>
+    internal long TensorBudget { get; }
 
     public Module Build()
     {
@@ -67,18 +85,19 @@ internal sealed class OnnxGraphBuilder
         OnnxValueInfo[] inputs = [.. graph.Inputs.Where(i => !_initializers.ContainsKey(i.Name))];
         if (inputs.Length != 1)
         {
-            throw new NotSupportedException($"the graph has {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); a Module takes exactly one.");
+            throw new NotSupportedException($"the graph has {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); a Module's Forward takes exactly one tensor. Export the model with one input (other inputs as initializers or constants).");
         }
 
         if (graph.Outputs.Count != 1)
         {
-            throw new NotSupportedException($"the graph has {graph.Outputs.Count} outputs; a Module returns exactly one.");
+            throw new NotSupportedException($"the graph has {graph.Outputs.Count} outputs ({string.Join(", ", graph.Outputs.Select(o => $"'{o.Name}'"))}); a Module's Forward returns exactly one tensor. Export the model with one output (e.g. the outputs concatenated).");
         }
 
         int[] shape = OnnxChainBuilder.StaticShape(inputs[0].Shape)
             ?? throw new NotSupportedException($"the graph input '{inputs[0].Name}' does not declare all its sizes but the batch ({FormatDims(inputs[0].Shape)}); the importer needs them to map the graph.");
         CheckSize(shape, $"the graph input '{inputs[0].Name}'");
         _module = new OnnxGraphModule("OnnxGraph");
+        Allocate(shape, $"the graph input '{inputs[0].Name}'");
         int input = NewSlot(inputs[0].Name, new Tensor(shape), isStatic: false);
         foreach (OnnxNodeData node in Sorted(graph.Nodes, inputs[0].Name))
         {
@@ -442,6 +461,7 @@ internal sealed class OnnxGraphBuilder
             if (value is Tensor t)
             {
                 CheckSize(t.Shape.ToArray(), $"{step.Node}'s output");
+                Allocate(t.Shape.ToArray(), $"{step.Node}'s output");
             }
             else if (value is OnnxConst c && c.Data.Length > OnnxConst.MaxElements)
             {
@@ -1287,6 +1307,31 @@ internal sealed class OnnxGraphBuilder
             }
 
             index[d] = 0;
+        }
+    }
+
+    /// <summary>
+    /// Counts a shape-pass tensor against the file's budgets: one tensor at most <see cref="TensorBudget"/> elements,
+    /// all together at most <see cref="TotalBudgets"/> times that.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensor or the running total is over its budget.</exception>
+    private void Allocate(int[] shape, string what)
+    {
+        long count = 1;
+        foreach (int d in shape)
+        {
+            count = Math.Min(count * d, long.MaxValue / int.MaxValue);
+        }
+
+        if (count > TensorBudget)
+        {
+            throw new InvalidDataException($"{what} has shape {Tensor.FormatShape(shape)} for a batch of 1: {count} elements, more than the {TensorBudget} a model of this size may ask for (64 per byte of the file, at least {MinBudget}).");
+        }
+
+        _allocated += count;
+        if (_allocated > TotalBudgets * TensorBudget)
+        {
+            throw new InvalidDataException($"{what} brings the import's shape pass to {_allocated} elements, more than the {TotalBudgets * TensorBudget} a model of this size may ask for ({TotalBudgets} × {TensorBudget}).");
         }
     }
 

@@ -91,7 +91,7 @@ public static partial class OnnxImporter
             catch (NotSupportedException)
             {
                 // Not a chain (or a chain of operators only the graph importer maps): the graph importer says why not, if it cannot either.
-                net = new OnnxGraphBuilder(model, external).Build();
+                net = new OnnxGraphBuilder(model, external, bytes.Length).Build();
             }
 
             net.Eval();
