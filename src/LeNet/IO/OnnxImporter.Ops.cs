@@ -520,13 +520,20 @@ internal sealed partial class OnnxChainBuilder
     }
 
     /// <summary>Inference-mode BatchNormalization: BatchNorm2d on [N, C, H, W], BatchNorm1d on [N, C] or [N, C, L] (also inside Unsqueeze … Squeeze).</summary>
+    /// <summary>
+    /// BatchNormalization as a <see cref="BatchNorm2d"/> or <see cref="BatchNorm1d"/>. In inference mode (the default) the
+    /// node's mean and variance become the running statistics. With <c>training_mode = 1</c> (opset 14+) ONNX normalises
+    /// with the batch's own statistics, which is PyTorch's <c>track_running_stats=False</c>: the layer is made so and
+    /// uses batch statistics in evaluation mode too (the node's running-statistics outputs are refused if anything reads them).
+    /// </summary>
     private void MapBatchNorm(OnnxNodeData node)
     {
-        if (IntAttribute(node, "training_mode", 0) != 0 || (_opset < 9 && IntAttribute(node, "spatial", 1) != 1))
+        if (_opset < 9 && IntAttribute(node, "spatial", 1) != 1)
         {
-            Unsupported(node, "training_mode or spatial = 0 is not supported; export the model in evaluation mode");
+            Unsupported(node, "spatial = 0 is not supported; export the model with per-channel statistics");
         }
 
+        bool training = _opset >= 14 && IntAttribute(node, "training_mode", 0) != 0;
         (float[] scale, _) = FloatInput(node, 1, "scale");
         (float[] shift, _) = FloatInput(node, 2, "bias");
         (float[] mean, _) = FloatInput(node, 3, "mean");
@@ -543,14 +550,18 @@ internal sealed partial class OnnxChainBuilder
         float momentum = 1f - FloatAttribute(node, "momentum", 0.9f); // ONNX keeps the old statistics' share, PyTorch the new one's
         BatchNorm layer = Create<BatchNorm>(node, () => rank switch
         {
-            4 => new BatchNorm2d(channels, eps, momentum),
-            2 or 3 => new BatchNorm1d(channels, eps, momentum),
+            4 => new BatchNorm2d(channels, eps, momentum, trackRunningStats: !training),
+            2 or 3 => new BatchNorm1d(channels, eps, momentum, trackRunningStats: !training),
             _ => throw NotSupported(node, $"an input of rank {rank}: BatchNorm1d takes [N, C] or [N, C, L], BatchNorm2d [N, C, H, W]"),
         });
         scale.CopyTo(layer.Weight!.Value.AsSpan());
         shift.CopyTo(layer.Bias!.Value.AsSpan());
-        mean.CopyTo(layer.RunningMean!.AsSpan());
-        variance.CopyTo(layer.RunningVar!.AsSpan());
+        if (!training)
+        {
+            mean.CopyTo(layer.RunningMean!.AsSpan());
+            variance.CopyTo(layer.RunningVar!.AsSpan());
+        }
+
         AppendLayer(layer, node, node.Inputs[1]);
         Advance(node);
     }
