@@ -46,7 +46,8 @@ internal sealed class OnnxGraphBuilder
         "Conv, ConvTranspose, BatchNormalization, Gemm, MatMul (constant B), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, " +
         "Softmax, LogSoftmax, HardSigmoid, HardSwish, Clip, DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Pad, Dropout, Identity, " +
         "Constant, Add, Sub, Mul, Div, Neg, Concat, Split, Slice, Gather (constant indices), Transpose, Reshape, Flatten, Squeeze, Unsqueeze, " +
-        "ReduceMean, ReduceSum, LayerNormalization, Erf, Sqrt, Pow (2, 0.5), GlobalMaxPool, Shape, Cast, ConstantOfShape";
+        "ReduceMean, ReduceSum, LayerNormalization, Erf, Sqrt, Pow (2, 0.5), GlobalMaxPool, Expand (constant shape), Shape, Cast, ConstantOfShape, " +
+        "Range and Equal (on constants), Where (constant condition)";
 
     private readonly OnnxModelData _model;
     private readonly OnnxExternalData? _external;
@@ -266,6 +267,10 @@ internal sealed class OnnxGraphBuilder
             "Sqrt" => args => [args[0] is OnnxConst c ? new OnnxConst([.. c.Data.Select(Math.Sqrt)], c.Dims, isInt: false) : SqrtOp.Instance.Apply((Tensor)args[0])],
             "Pow" => Pow(node),
             "GlobalMaxPool" => GlobalMaxPool(node),
+            "Expand" => Expand(node),
+            "Range" => Range(node),
+            "Equal" => Equal(node),
+            "Where" => Where(node),
             _ => throw new NotSupportedException($"{node}: operator {node.OpType} is not supported (supported: {SupportedOperators})."),
         };
         AddComputation(node, compute);
@@ -765,6 +770,111 @@ internal sealed class OnnxGraphBuilder
         };
     }
 
+    /// <summary>
+    /// Expand(x, shape): x broadcast (both ways, as ONNX says) with a constant shape; a constant folds, a tensor is
+    /// added to zeros of the shape (the broadcasting Add's backward sums the gradient back to x's shape).
+    /// </summary>
+    private static Func<object[], object[]> Expand(OnnxNodeData node) => args =>
+    {
+        if (args[1] is not OnnxConst shape)
+        {
+            throw new NotSupportedException($"{node}: its shape is computed from data; only a constant shape is supported.");
+        }
+
+        int[] target = [.. shape.Longs.Select(d => d is >= 0 and <= OnnxConst.MaxElements ? (int)d : throw new InvalidDataException($"{node}: shape {OnnxTensorData.Format(shape.Longs)} is out of range."))];
+        if (args[0] is OnnxConst c)
+        {
+            CheckConstSize(node, Graphs.Broadcast.Shape(c.Dims, target, node.OpType));
+            return [ConstBinary(node, "Add", c, new OnnxConst(new double[Product(target)], target, c.IsInt))];
+        }
+
+        var x = (Tensor)args[0];
+        int[] dims = Graphs.Broadcast.Shape(x.Shape, target, node.OpType);
+        return [dims.AsSpan().SequenceEqual(x.Shape) ? x : x + new Tensor(target)];
+    };
+
+    /// <summary>Range(start, limit, delta) of constants, folded: ⌈(limit − start) / delta⌉ values (none when negative).</summary>
+    private static Func<object[], object[]> Range(OnnxNodeData node) => args =>
+    {
+        if (args.Any(a => a is not OnnxConst { Data.Length: 1 }))
+        {
+            throw new NotSupportedException($"{node}: start, limit and delta must be constant scalars (a range computed from data is not supported).");
+        }
+
+        (double start, double limit, double delta) = (((OnnxConst)args[0]).Data[0], ((OnnxConst)args[1]).Data[0], ((OnnxConst)args[2]).Data[0]);
+        bool isInt = args.All(a => ((OnnxConst)a).IsInt);
+        if (delta == 0 || !double.IsFinite(start) || !double.IsFinite(limit) || !double.IsFinite(delta))
+        {
+            throw new InvalidDataException($"{node}: start {start}, limit {limit}, delta {delta}: delta must be non-zero and all finite.");
+        }
+
+        double count = Math.Max(Math.Ceiling((limit - start) / delta), 0);
+        if (count > OnnxConst.MaxElements)
+        {
+            throw new NotSupportedException($"{node}: a range of {count} values; at most {OnnxConst.MaxElements} are supported.");
+        }
+
+        return [OnnxConst.Vector(Enumerable.Range(0, (int)count).Select(k => start + (k * delta)), isInt)];
+    };
+
+    /// <summary>Equal of constants (integers 0 and 1, for Where), broadcasting.</summary>
+    private static Func<object[], object[]> Equal(OnnxNodeData node) => args =>
+    {
+        if (args[0] is not OnnxConst a || args[1] is not OnnxConst b)
+        {
+            throw new NotSupportedException($"{node}: Equal is supported on constants (shape arithmetic) only.");
+        }
+
+        OnnxConst difference = ConstBinary(node, "Sub", a, b);
+        return [new OnnxConst([.. difference.Data.Select(d => d == 0 ? 1.0 : 0.0)], difference.Dims, isInt: true)];
+    };
+
+    /// <summary>
+    /// Where(condition, x, y) with a constant condition: folded when x and y are constants too (three-way broadcasting),
+    /// else x·m + y·(1 − m) with m the condition as a 0/1 mask (each branch's gradient is its mask; an infinite or NaN
+    /// value in the branch not taken would leak, as it does not in ONNX).
+    /// </summary>
+    private static Func<object[], object[]> Where(OnnxNodeData node) => args =>
+    {
+        if (args[0] is not OnnxConst condition)
+        {
+            throw new NotSupportedException($"{node}: its condition is computed from data; only a constant condition is supported.");
+        }
+
+        if (args[1] is not OnnxConst x || args[2] is not OnnxConst y)
+        {
+            Tensor mask = new OnnxConst([.. condition.Data.Select(c => c != 0 ? 1.0 : 0.0)], condition.Dims, isInt: false).AsTensor();
+            Tensor a = OnnxGraphStep.ToTensor(args[1]), b = OnnxGraphStep.ToTensor(args[2]);
+            return [(a * mask) + (b * (1f - mask))];
+        }
+
+        int[] dims = Graphs.Broadcast.Shape(Graphs.Broadcast.Shape(condition.Dims, x.Dims, node.OpType), y.Dims, node.OpType);
+        CheckConstSize(node, dims);
+        int count = Product(dims);
+        double[] data = new double[count];
+        int[] index = new int[dims.Length];
+        for (int i = 0; i < count; i++)
+        {
+            data[i] = condition.Data[BroadcastOffset(index, condition.Dims)] != 0 ? x.Data[BroadcastOffset(index, x.Dims)] : y.Data[BroadcastOffset(index, y.Dims)];
+            Increment(index, dims);
+        }
+
+        return [new OnnxConst(data, dims, x.IsInt && y.IsInt)];
+    };
+
+    private static void CheckConstSize(OnnxNodeData node, int[] dims)
+    {
+        long count = 1;
+        foreach (int d in dims)
+        {
+            count *= d;
+            if (count > OnnxConst.MaxElements)
+            {
+                throw new NotSupportedException($"{node}: a constant of shape {Tensor.FormatShape(dims)}; at most {OnnxConst.MaxElements} values are supported.");
+            }
+        }
+    }
+
     private static OnnxConst ConstBinary(OnnxNodeData node, string op, OnnxConst a, OnnxConst b)
     {
         int[] dims = Graphs.Broadcast.Shape(a.Dims, b.Dims, op);
@@ -1003,8 +1113,8 @@ internal sealed class OnnxGraphBuilder
                 {
                     OnnxConst c => TakeAlong(c, a, [.. Enumerable.Range(0, count).Select(k => (int)(start + (k * step)))], [.. c.Dims.Select((d, j) => j == a ? count : d)]),
                     Tensor x when step == 1 => count == size ? x : x.Narrow(a, (int)start, count),
-                    Tensor x when step > 1 => new SliceOp(a, (int)start, count, (int)step).Apply(x),
-                    _ => throw new NotSupportedException($"{node}: a negative step on the model's data is not supported."),
+                    Tensor x => count == 0 ? throw new NotSupportedException($"{node}: an empty slice of the model's data is not supported.") : new SliceOp(a, (int)start, count, (int)step).Apply(x),
+                    _ => throw new NotSupportedException($"{node}: its data is neither a tensor nor a constant."),
                 };
             }
 

@@ -81,6 +81,19 @@ public class ImportOpsTests
         CheckGradient(new SliceOp(2, 0, 3, step: 2), Values(new Random(3), [2, 2, 6, 2]));
 
     [Fact]
+    public void NegativeStepSlice_Forward_WalksBackwards()
+    {
+        // x[:, 5::-2] of [[0 .. 6]] (ONNX Slice start 5, step −2, to the beginning): 5, 3, 1
+        Tensor x = Tensor.FromArray([0f, 1f, 2f, 3f, 4f, 5f, 6f], 1, 7);
+
+        new SliceOp(1, 5, 3, step: -2).Forward([x]).ToArray().Should().Equal(5f, 3f, 1f);
+    }
+
+    [Fact]
+    public void NegativeStepSlice_Backward_MatchesCentralDifferences() =>
+        CheckGradient(new SliceOp(2, 5, 4, step: -1), Values(new Random(4), [2, 2, 6, 2]));
+
+    [Fact]
     public void Erf_Forward_MatchesTheSeriesToFloatPrecision()
     {
         // erf(x) = 2/√π Σ (−1)ⁿ x²ⁿ⁺¹ / (n! (2n + 1)), summed in double.

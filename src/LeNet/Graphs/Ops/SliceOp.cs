@@ -6,7 +6,8 @@ namespace LeNet.Graphs.Ops;
 /// Every <c>step</c>-th element from <c>start</c> along one dimension, <c>length</c> of them: with step 1
 /// <c>x.narrow(dim, start, length)</c> (a copy here, a view in PyTorch), what <see cref="Tensor.Chunk"/> and
 /// <see cref="Tensor.Split(int, int)"/> return; with a larger step <c>x[:, :, start::step]</c> and ONNX <c>Slice</c>
-/// with a positive step. Input [… n …] → output [… length …].
+/// with any non-zero step (a negative one walks backwards from <c>start</c>, like <c>torch.flip</c> of a range).
+/// Input [… n …] → output [… length …].
 /// </summary>
 internal sealed class SliceOp(int dim, int start, int length, int step = 1) : TensorOp
 {
@@ -38,7 +39,7 @@ internal sealed class SliceOp(int dim, int start, int length, int step = 1) : Te
         [
             inputs[0],
             graph.AddInt64Initializer(prefix + "_starts", [1], start),
-            graph.AddInt64Initializer(prefix + "_ends", [1], start + ((length - 1) * step) + 1),
+            graph.AddInt64Initializer(prefix + "_ends", [1], End),
             graph.AddInt64Initializer(prefix + "_axes", [1], dim),
         ];
         if (step != 1)
@@ -48,6 +49,11 @@ internal sealed class SliceOp(int dim, int start, int length, int step = 1) : Te
 
         graph.AddNode("Slice", prefix, [.. operands]).Output = output;
     }
+
+    /// <summary>ONNX's exclusive end: one step past the last element; for a negative step that reaches index 0, a
+    /// value below −size (ONNX reads −1 as the last element).</summary>
+    private long End => step > 0 ? start + ((length - 1) * step) + 1
+        : start + ((length - 1) * step) - 1 >= 0 ? start + ((length - 1) * step) - 1 : int.MinValue;
 
     /// <summary>Copies the selected rows from the full tensor into the slice (<paramref name="toSlice"/>) or back.</summary>
     private void Copy(float[] full, int size, float[] slice, int count, (int Outer, int Inner) extent, bool toSlice)
