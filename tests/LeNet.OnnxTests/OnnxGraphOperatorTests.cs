@@ -10,7 +10,7 @@ using static LeNet.OnnxTests.OnnxImportTests;
 namespace LeNet.OnnxTests;
 
 /// <summary>
-/// The graph importer's Slice with negative steps, Expand, Range, Equal and Where together in a hand-made graph of the
+/// The graph importer's MatMul of two computed tensors, and Slice with negative steps, Expand, Range, Equal and Where together in a hand-made graph of the
 /// shape arithmetic torch.onnx writes, against ONNX Runtime, forward and backward (the ONNX project's node cases of
 /// Slice and Expand are in <see cref="OnnxNodeCaseTests"/>).
 /// </summary>
@@ -66,6 +66,54 @@ public class OnnxGraphOperatorTests(ITestOutputHelper output)
         Tensor dx = net.Backward(Tensor.FromArray([.. Enumerable.Repeat(1f, y.Length)], y.Shape.ToArray()));
         float[] expected = [.. Enumerable.Range(0, 24).Select(i => (i % 4) switch { 3 => 8f, 1 => 4f, _ => 0f })];
         dx.ToArray().Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Import_MatMulOfTwoComputedTensors_MatchesOnnxRuntimeAndBackpropagates()
+    {
+        // x [2, 3, 4]: g = x · xᵀ (a batch of Gram matrices, [2, 3, 3]), then g · W with a constant W [3, 5] (a Linear).
+        var graph = new GraphProto { Name = "gram" };
+        var transpose = Node("Transpose", "t", ["x"], "xt");
+        transpose.Attribute.Add(new AttributeProto { Name = "perm", Ints = { 0, 2, 1 }, Type = AttributeProto.Types.AttributeType.Ints });
+        graph.Node.Add(transpose);
+        graph.Node.Add(Node("MatMul", "gram", ["x", "xt"], "g"));
+        graph.Node.Add(Node("MatMul", "proj", ["g", "W"], "out"));
+        graph.Initializer.Add(FloatTensor("W", [.. Enumerable.Range(0, 15).Select(i => (i % 7) - 3f)], 3, 5));
+        graph.Input.Add(FloatValue("x", 2, 3, 4));
+        graph.Output.Add(FloatValue("out", 2, 3, 5));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Version = 13 } } };
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("m.onnx"), model.ToByteArray());
+        using var session = new InferenceSession(dir.File("m.onnx"));
+        Tensor x = OrtRun.Values(new Random(8), [2, 3, 4]);
+        float[] ort = OrtRun.Run(session, x, out _);
+
+        Module net = OnnxImporter.Import(dir.File("m.onnx"));
+        float[] actual = net.Forward(x).ToArray();
+
+        output.WriteLine($"max |ours − ORT| {MaxAbsDifference(actual, ort):E2}");
+        actual.Should().BeCloseTo(ort, atol: 1e-5, rtol: 1e-5);
+
+        // d/dx Σ (x·xᵀ·W) ⊙ 1 = (S + Sᵀ) x per sample, with S[i, j] = Σ_c W[j, c] (x reaches g through both factors).
+        net.Train();
+        Tensor y = net.Forward(x);
+        Tensor dx = net.Backward(Tensor.FromArray([.. Enumerable.Repeat(1f, y.Length)], y.Shape.ToArray()));
+        float[] w = [.. Enumerable.Range(0, 15).Select(i => (i % 7) - 3f)], xs = x.ToArray();
+        double[] rowSum = [.. Enumerable.Range(0, 3).Select(j => Enumerable.Range(0, 5).Sum(c => (double)w[(j * 5) + c]))];
+        double[] expected = new double[24];
+        for (int n = 0; n < 2; n++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                for (int d = 0; d < 4; d++)
+                {
+                    // Σ_j (S[i, j] + S[j, i]) x[j, d] with S[i, j] = rowSum[j].
+                    expected[(n * 12) + (i * 4) + d] = Enumerable.Range(0, 3).Sum(j => (rowSum[j] + rowSum[i]) * xs[(n * 12) + (j * 4) + d]);
+                }
+            }
+        }
+
+        dx.ToArray().Should().BeCloseTo([.. expected.Select(v => (float)v)], atol: 1e-5, rtol: 1e-5);
     }
 
     private static NodeProto Node(string op, string name, string[] inputs, string output)

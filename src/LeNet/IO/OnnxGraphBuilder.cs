@@ -43,7 +43,7 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>The operators the graph importer takes, for messages and docs.</summary>
     internal const string SupportedOperators =
-        "Conv, ConvTranspose, BatchNormalization, Gemm, MatMul (constant B), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, " +
+        "Conv, ConvTranspose, BatchNormalization, Gemm, MatMul, Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, PRelu, Softplus, Softsign, " +
         "Softmax, LogSoftmax, HardSigmoid, HardSwish, Clip, DepthToSpace (CRD), MaxPool, AveragePool, GlobalAveragePool, Pad, Dropout, Identity, " +
         "Constant, Add, Sub, Mul, Div, Neg, Concat, Split, Slice, Gather (constant indices), Transpose, Reshape, Flatten, Squeeze, Unsqueeze, " +
         "ReduceMean, ReduceSum, LayerNormalization, Erf, Sqrt, Pow (2, 0.5), GlobalMaxPool, Expand (constant shape), Shape, Cast, ConstantOfShape, " +
@@ -224,6 +224,9 @@ internal sealed class OnnxGraphBuilder
                 return;
             case "LayerNormalization":
                 MapLayerNorm(node);
+                return;
+            case "MatMul":
+                MapMatMul(node);
                 return;
             default:
                 break;
@@ -654,6 +657,27 @@ internal sealed class OnnxGraphBuilder
 
         var clip = new ClipOp(0f, 1f);
         AddComputation(node, args => [clip.Apply((OnnxGraphStep.ToTensor(args[0]) * alpha) + beta)]);
+    }
+
+    /// <summary>
+    /// MatMul: a <see cref="Linear"/> when B is a constant [in, out] matrix (through the chain importer), else the
+    /// product of the two tensors (<see cref="MatMulOp"/>: B computed, or a batch of matrices), both getting gradients.
+    /// </summary>
+    private void MapMatMul(OnnxNodeData node)
+    {
+        try
+        {
+            MapLayer(node, fallback: null);
+        }
+        catch (NotSupportedException)
+        {
+            if (node.Inputs.Count != 2 || node.Inputs.Any(i => i.Length == 0))
+            {
+                throw new InvalidDataException($"{node} has {node.Inputs.Count(i => i.Length > 0)} inputs; MatMul needs 2.");
+            }
+
+            AddComputation(node, args => [MatMulOp.Instance.Apply(OnnxGraphStep.ToTensor(args[0]), OnnxGraphStep.ToTensor(args[1]))]);
+        }
     }
 
     /// <summary>Pad: a padding layer for the last two dimensions of [N, C, H, W] (through the chain importer), else constant padding of any dimensions.</summary>
