@@ -74,12 +74,9 @@ internal static class WasmPlanEmitter
 
     private static int Append(List<float> arena, float[] values)
     {
-        int offset = Reserve(arena, values.Length);
-        for (int i = 0; i < values.Length; i++)
-        {
-            arena[(offset / sizeof(float)) + i] = values[i];
-        }
-
+        int offset = arena.Count * sizeof(float);
+        arena.AddRange(values);
+        arena.AddRange(new float[Align4(values.Length) - values.Length]);
         return offset;
     }
 
