@@ -12,7 +12,7 @@ namespace LeNet.Browser.Tests;
 /// network cut; digits drawn with the mouse are read by LeNet in .NET inside the page. Fails (never skips)
 /// when Chromium is missing. Writes screenshots and the measured figures to artifacts/browser/.
 /// </summary>
-public class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
+public partial class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
 {
     /// <summary>Strokes in canvas units (0..1), each a polyline drawn with the button down.</summary>
     private static readonly (double X, double Y)[][] Zero =
@@ -92,6 +92,7 @@ public class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
         await context.SetOfflineAsync(true);
         int readyAt = int.Parse((await page.Locator("body").GetAttributeAsync("data-ready-at"))!, CultureInfo.InvariantCulture);
         (await page.EvaluateAsync<bool>("() => window.lenetClassifier.vector128")).Should().BeTrue("WebAssembly SIMD accelerates Vector128 in Chromium");
+        (await page.EvaluateAsync<bool[]>("() => [window.lenetClassifier.wasm.modern, window.lenetClassifier.wasm.classic]")).Should().Equal([true, true], "both models run as emitted WebAssembly");
         await Expect(page.Locator("#status")).ToHaveTextAsync("Draw a digit in the box.");
 
         ILocator prediction = page.Locator("#prediction");
@@ -112,6 +113,7 @@ public class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
         (await InkPixelsAsync(page)).Should().Be(0, "Clear wipes the canvas");
         await DrawAsync(page, One);
         await Expect(prediction).ToHaveTextAsync("1", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#status")).ToContainTextAsync("ms in this page (emitted WebAssembly; .NET's managed path");
         await page.ScreenshotAsync(new() { Path = Artifact("browser-app-1.png"), Animations = ScreenshotAnimations.Disabled });
 
         // Escape clears, then a 7; the same drawing read by the classic model.
@@ -127,7 +129,8 @@ public class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
         await page.ScreenshotAsync(new() { Path = Artifact("browser-app-7-classic.png"), Animations = ScreenshotAnimations.Disabled });
 
         // The figures for the README: ms per prediction for each model on this 7 (median of 50, as .NET
-        // measures it and as the page sees it, interop and getImageData included); each gives the same answer.
+        // measures it, preprocessing included, and as the page sees it, interop and getImageData included),
+        // and window.lenetBench's network-only medians for both engines. Each gives the same answer.
         var figures = new Dictionary<string, object>
         {
             ["readyMsFromNavigation"] = readyAt,
@@ -139,12 +142,8 @@ public class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
                 """
                 async (model) => {
                   const canvas = document.getElementById("digit-canvas");
-                  const dotnet = [], page = [], preprocess = [], forward = [], predictor = [], digits = new Set();
+                  const dotnet = [], page = [], digits = new Set();
                   for (let i = 0; i < 50; i++) {
-                    const [p, f, c] = window.lenetClassifier.timeSteps(canvas, model);
-                    preprocess.push(p / 1000);
-                    forward.push(f / 1000);
-                    predictor.push(c / 1000);
                     const start = performance.now();
                     const answer = await window.lenetClassifier.classify(canvas, model);
                     page.push(performance.now() - start);
@@ -152,19 +151,21 @@ public class AppTests(PublishedSite site) : IClassFixture<PublishedSite>
                     digits.add(answer.digit);
                   }
                   const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-                  return { dotnetMinMs: Math.min(...dotnet), dotnetMedianMs: median(dotnet), pageMedianMs: median(page), preprocessMedianMs: median(preprocess), forwardMedianMs: median(forward), predictorMedianMs: median(predictor), digits: [...digits] };
+                  return {
+                    dotnetMedianMs: median(dotnet), pageMedianMs: median(page),
+                    benchWasmMs: await window.lenetBench(model, 200), benchManagedMs: await window.lenetBench(model, 50, "managed"),
+                    digits: [...digits],
+                  };
                 }
                 """,
                 model);
             timing.GetProperty("digits").EnumerateArray().Select(d => d.GetInt32()).Should().Equal([7], $"the {model} model reads the 7 the same way every time");
             figures[model] = new
             {
-                DotnetMinMs = timing.GetProperty("dotnetMinMs").GetDouble(),
                 DotnetMedianMs = timing.GetProperty("dotnetMedianMs").GetDouble(),
                 PageMedianMs = timing.GetProperty("pageMedianMs").GetDouble(),
-                PreprocessMedianMs = timing.GetProperty("preprocessMedianMs").GetDouble(),
-                ForwardMedianMs = timing.GetProperty("forwardMedianMs").GetDouble(),
-                PredictorMedianMs = timing.GetProperty("predictorMedianMs").GetDouble(),
+                BenchWasmMs = timing.GetProperty("benchWasmMs").GetDouble(),
+                BenchManagedMs = timing.GetProperty("benchManagedMs").GetDouble(),
             };
         }
 

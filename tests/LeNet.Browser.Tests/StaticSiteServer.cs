@@ -46,6 +46,12 @@ public sealed class StaticSiteServer : IDisposable
         _loop = Task.Run(ServeAsync);
     }
 
+    /// <summary>
+    /// Whether responses make the page cross-origin isolated (Cross-Origin-Opener-Policy: same-origin,
+    /// Cross-Origin-Embedder-Policy: require-corp): performance.now() then ticks in about 5 µs, not 100 µs.
+    /// </summary>
+    public bool CrossOriginIsolated { get; set; }
+
     /// <summary>The site's address, e.g. http://127.0.0.1:40123/.</summary>
     public Uri Address { get; }
 
@@ -124,6 +130,12 @@ public sealed class StaticSiteServer : IDisposable
             }
 
             response.AddHeader("Cache-Control", "no-cache");
+            if (CrossOriginIsolated)
+            {
+                response.AddHeader("Cross-Origin-Opener-Policy", "same-origin");
+                response.AddHeader("Cross-Origin-Embedder-Policy", "require-corp");
+            }
+
             byte[] bytes = await File.ReadAllBytesAsync(body);
             response.ContentLength64 = bytes.Length;
             if (context.Request.HttpMethod == "GET")

@@ -1,12 +1,40 @@
 // The WebAssembly app's classifier for app.js (the page, its styles and app.js are the web app's):
 // LeNet runs in .NET inside this page. This script starts Blazor's runtime; Program.cs loads both
-// pretrained models and calls dotnetReady(); then each drawing's grey pixels go to
-// PageClassifier.Classify ([JSExport]), which preprocesses them like MNIST and runs the model. After the
-// page has loaded nothing goes over the network.
+// pretrained models, has the library emit each as a WebAssembly SIMD module which lenetWasm.load
+// instantiates against .NET's own memory, and calls dotnetReady(); then each drawing's grey pixels go to
+// PageClassifier.Classify ([JSExport]), which preprocesses them like MNIST and runs the emitted module.
+// After the page has loaded nothing goes over the network.
+//
+// Measurement hooks: window.lenetBench(model, n[, engine]) → Promise of the median ms of n batch-1
+// network-only forwards ("modern" or "classic"; engine "wasm", the page's, or "managed"), and
+// window.lenetLogits(model, pixels[, engine]) → Promise of the 10 logits for 784 pixels in [0, 1].
 "use strict";
 
 (() => {
   let exports = null;
+  const managedMicroseconds = { modern: 0, classic: 0 };
+
+  // The emitted modules: each imports .NET's linear memory (env.memory), so its forward(arena, input, output)
+  // reads weights, image and logits where .NET keeps them.
+  const forwards = [];
+  window.lenetWasm = {
+    async load(address, length) {
+      const module = globalThis.getDotnetRuntime(0).Module;
+      const memory = module.wasmExports?.memory ?? module.wasmMemory;
+      if (!(memory instanceof WebAssembly.Memory)) {
+        throw new Error("lenetWasm: the .NET runtime's WebAssembly.Memory is not reachable");
+      }
+
+      // Copied before the first await: .NET unpins the bytes when this returns.
+      const bytes = new Uint8Array(memory.buffer, address, length).slice();
+      const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+      forwards.push(instance.exports.forward);
+      return forwards.length - 1;
+    },
+    forward(id, arena, input, output) {
+      forwards[id](arena, input, output);
+    },
+  };
   let settle;
   const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
 
@@ -22,6 +50,7 @@
         (assembly) => {
           exports = assembly.LeNet.Browser.PageClassifier;
           window.lenetClassifier.vector128 = exports.Vector128Accelerated();
+          window.lenetClassifier.wasm = { modern: exports.UsesWasm("modern"), classic: exports.UsesWasm("classic") };
           settle.resolve();
         },
         settle.reject);
@@ -29,14 +58,19 @@
 
     async classify(canvas, model) {
       const answer = exports.Classify(greyPixels(canvas), canvas.width, canvas.height, model);
+      // Both engines' times in the status line: "… 0.12 ms in this page (emitted WebAssembly; .NET's managed
+      // path 9.80 ms)", the managed path timed on the previous drawing after its answer was shown.
+      const managed = managedMicroseconds[model];
+      window.lenetClassifier.where = managed > 0
+        ? `in this page (emitted WebAssembly; .NET's managed path ${(managed / 1000).toFixed(2)} ms)`
+        : "in this page";
+      setTimeout(() => { managedMicroseconds[model] = exports.TimeManaged(model); }, 0);
       return { digit: answer[0], elapsedMicroseconds: answer[1], probabilities: Array.from(answer.slice(2)), model };
     },
-
-    // For measurements: [preprocessing µs, Forward µs, compiled Predictor µs] on the current drawing.
-    timeSteps(canvas, model) {
-      return Array.from(exports.TimeSteps(greyPixels(canvas), canvas.width, canvas.height, model));
-    },
   };
+
+  window.lenetBench = (model, n, engine = "wasm") => ready.then(() => exports.Bench(model, n, engine));
+  window.lenetLogits = (model, pixels, engine = "wasm") => ready.then(() => Array.from(exports.Logits(model, Array.from(pixels), engine)));
 
   // The canvas is opaque: grey is Rec. 601 luma, as the web app's server computes it from the PNG.
   function greyPixels(canvas) {

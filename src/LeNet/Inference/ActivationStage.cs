@@ -11,6 +11,9 @@ namespace LeNet.Inference;
 internal sealed class ActivationStage(ActivationKind activation, TileMap map, int index)
     : Stage(map, map, index, index)
 {
+    /// <summary>The activation, for the WebAssembly emitter.</summary>
+    internal ActivationKind Activation => activation;
+
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups) =>
         Run(workspace.Tiles[Input], width, TileMap.Lanes, laneGroups * (int)width);
 

@@ -48,6 +48,9 @@ internal sealed class ConvStage : Stage
 
     public override int SourceLength => _plan.SourceLength;
 
+    /// <summary>The geometry, the weights [O, I, k, k] and bias [O] with any BatchNorm folded in, the activation and the fused pool (null for none), for the WebAssembly emitter.</summary>
+    internal (ConvGeometry Geometry, float[] Weight, float[] Bias, ActivationKind Activation, Pool2d? Pool) Parts => (_plan.Geometry, _weight, _bias, _activation, _pool);
+
     public override int GemmLength => _plan.OutputLength;
 
     public override int ColumnsLength => _plan.ColumnsLength;

@@ -41,6 +41,9 @@ internal sealed class LinearStage : Stage
         _bias.CopyTo(_rowBias, 0);
     }
 
+    /// <summary>The weights [Out, In] and bias [Out] with any BatchNorm folded in and the activation, for the WebAssembly emitter.</summary>
+    internal (float[] Weight, float[] Bias, ActivationKind Activation) Parts => (_weight, _bias, _activation);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
     {

@@ -16,6 +16,9 @@ internal sealed class PoolStage(Pool2d pool, TileMap input, TileMap output, int 
     private readonly int _kernel = pool.KernelSize.Height; // plain pools only: square window and stride
     private readonly int _stride = pool.Stride.Height;
 
+    /// <summary>Max (or average) pooling, its window and stride, for the WebAssembly emitter.</summary>
+    internal (bool Max, int Kernel, int Stride) Parts => (_max, _kernel, _stride);
+
     public override int RowLength => PoolKernel.RowLength(_kernel, _stride, OutputMap.Width);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
