@@ -15,7 +15,8 @@ namespace LeNet.Benchmarks;
 /// <c>graph-probe write NET DIR</c> writes DIR/NET.pth (this library's state dict, torch.save format) and DIR/NET-1.onnx,
 /// DIR/NET-64.onnx (its <see cref="OnnxExporter"/> export at batch 1 and 64); <c>graph-probe load ours|ort NET DIR THREADS</c> prints the milliseconds
 /// from nothing loaded to the first batch-1 answer; <c>graph-probe memory ours|ort NET DIR BATCH THREADS</c> loads,
-/// runs two forwards and prints the resident memory before them and the process's peak (VmHWM) after them, in MB.
+/// runs two forwards and prints the resident memory before them and the peak (VmHWM) of each, in MB;
+/// <c>graph-probe train ours resnet20 BATCH THREADS</c> times SGD steps.
 /// </remarks>
 public static class GraphNetworkProbe
 {
@@ -51,6 +52,11 @@ public static class GraphNetworkProbe
                     Memory(network, "ort", run);
                     break;
                 }
+
+            case ("train", "ours"):
+                Parallelism.MaxDegreeOfParallelism = Int(args[4]);
+                Train(network, Int(args[3]));
+                break;
 
             default:
                 throw new ArgumentException($"graph-probe: unknown command '{args[0]} {args[1]}'.");
@@ -110,9 +116,48 @@ public static class GraphNetworkProbe
         GC.Collect();
         double before = Status("VmRSS");
         run();
+        double first = Status("VmHWM");
+
+        // Writing 5 to clear_refs resets the peak (Linux 4.0+): the second figure is a later call's alone.
+        File.WriteAllText("/proc/self/clear_refs", "5");
         run();
-        double peak = Status("VmHWM");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory {network} {engine}: rss before {before:F0} MB, peak {peak:F0} MB"));
+        double later = Status("VmHWM");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory {network} {engine}: rss before {before:F0} MB, peak of the first call {first:F0} MB, of the second {later:F0} MB"));
+    }
+
+    /// <summary>
+    /// SGD steps (lr 0.1, momentum 0.9, weight decay 5e-4, cross-entropy) of the CIFAR ResNet-20 in training mode on a
+    /// seeded batch: two steps to warm up, then ten timed; prints the mean milliseconds per step and the process's
+    /// peak resident memory. tests/LeNet.Benchmarks/graph_train_torch.py is the same in PyTorch.
+    /// </summary>
+    private static void Train(string network, int batch)
+    {
+        (Module model, int[] image, int classes) = GraphNetworkBenchmarks.Create(network);
+        model.Train();
+        var optimizer = new Training.Sgd(model.Parameters(), 0.1f, momentum: 0.9f, weightDecay: 5e-4f);
+        var loss = new Training.CrossEntropyLoss();
+        float[] images = GraphNetworkBenchmarks.Images(batch * image.Aggregate(1, (a, b) => a * b));
+        int[] targets = [.. Enumerable.Range(0, batch).Select(i => i * 7 % classes)];
+        int[] shape = [batch, .. image];
+        void Step()
+        {
+            optimizer.ZeroGrad();
+            Tensor logits = model.Forward(Tensor.FromArray(images, shape));
+            model.Backward(loss.Compute(logits, targets).Gradient);
+            optimizer.Step();
+        }
+
+        Step();
+        Step();
+        const int Steps = 10;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < Steps; i++)
+        {
+            Step();
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"train {network} ours: batch {batch}, {Parallelism.MaxDegreeOfParallelism} threads, {clock.Elapsed.TotalMilliseconds / Steps:F0} ms per step, peak {Status("VmHWM"):F0} MB"));
     }
 
     private static void Report(string what, string network, string engine, double milliseconds) =>
