@@ -16,6 +16,7 @@ namespace LeNet.Benchmarks;
 /// DIR/NET-64.onnx (its <see cref="OnnxExporter"/> export at batch 1 and 64); <c>graph-probe load ours|ort NET DIR THREADS</c> prints the milliseconds
 /// from nothing loaded to the first batch-1 answer; <c>graph-probe memory ours|ort NET DIR BATCH THREADS</c> loads,
 /// runs two forwards and prints the resident memory before them and the peak (VmHWM) of each, in MB;
+/// <c>graph-probe phases ours NET DIR THREADS</c> splits the load-to-first-answer time into its phases;
 /// <c>graph-probe train ours resnet20 BATCH THREADS</c> times SGD steps.
 /// </remarks>
 public static class GraphNetworkProbe
@@ -52,6 +53,11 @@ public static class GraphNetworkProbe
                     Memory(network, "ort", run);
                     break;
                 }
+
+            case ("phases", "ours"):
+                Parallelism.MaxDegreeOfParallelism = Int(args[4]);
+                Phases(network, pth);
+                break;
 
             case ("train", "ours"):
                 Parallelism.MaxDegreeOfParallelism = Int(args[4]);
@@ -123,6 +129,34 @@ public static class GraphNetworkProbe
         run();
         double later = Status("VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory {network} {engine}: rss before {before:F0} MB, peak of the first call {first:F0} MB, of the second {later:F0} MB"));
+    }
+
+    /// <summary>Where load-to-first-answer goes: milliseconds of each phase, then of the next two calls.</summary>
+    private static void Phases(string network, string pth)
+    {
+        var clock = Stopwatch.StartNew();
+        var phases = new List<string>();
+        void Lap(string phase)
+        {
+            phases.Add(string.Create(CultureInfo.InvariantCulture, $"{phase} {clock.Elapsed.TotalMilliseconds:F0}"));
+            clock.Restart();
+        }
+
+        (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
+        Lap("build");
+        IReadOnlyDictionary<string, Tensor> state = TorchFile.Read(pth);
+        Lap("read");
+        model.LoadStateDict(state);
+        model.Eval();
+        Lap("load");
+        Tensor x = Tensor.FromArray(GraphNetworkBenchmarks.Images(image.Aggregate(1, (a, b) => a * b)), [1, .. image]);
+        model.Forward(x);
+        Lap("first call (trace + plan)");
+        model.Forward(x);
+        Lap("second (compile + run)");
+        model.Forward(x);
+        Lap("third");
+        Console.WriteLine($"phases {network} ours (ms): {string.Join(", ", phases)}");
     }
 
     /// <summary>

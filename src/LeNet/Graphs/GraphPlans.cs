@@ -10,7 +10,7 @@ namespace LeNet.Graphs;
 /// <remarks>
 /// <para>With <see cref="Verify"/> (the tests turn it on; <c>LENET_VERIFY_GRAPH_PLANS=1</c> does in any process) a new
 /// plan is run once on the traced input and kept only when it agrees with the eager result. Off by default: that check
-/// is a second forward on the first call, which doubled the time from loading a model to its first answer.</para>
+/// is a second forward on the first call, a large part of the time from loading a model to its first answer.</para>
 /// <para>A shape whose forward read tensor values while traced, or whose plan disagreed with the eager result, is kept
 /// as eager: its calls run the forward code itself. Callers never wait for each other except while a new shape is
 /// traced.</para>
