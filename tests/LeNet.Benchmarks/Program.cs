@@ -10,11 +10,20 @@
 // a summary table per network gives medians, speeds relative to ONNX Runtime, the fraction of the FMA peak
 // measured by FmaPeakBenchmarks in the same run and the targets. DOTNET_EnableAVX512=0 before the
 // command measures the Vector256 path as an AVX2-only CPU runs it (.NET 10 ignores DOTNET_EnableAVX512F).
+// '*GraphNetwork*' is the graph networks (ResNet-20, resnet18, mobilenet_v2, squeezenet1_1) against ORT;
+// graph-probe.sh beside this file measures their load-to-first-answer and peak memory, one process each.
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using LeNet.Benchmarks;
 
+if (args is ["graph-probe", .. string[] probe])
+{
+    GraphNetworkProbe.Run(probe);
+    return;
+}
+
 IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(ForwardBenchmarks).Assembly)
     .Run(args, DefaultConfig.Instance.WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(20)));
 Console.WriteLine(ResultTable.Render([.. summaries]));
+Console.WriteLine(GraphNetworkTable.Render([.. summaries]));

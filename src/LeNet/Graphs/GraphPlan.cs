@@ -16,7 +16,15 @@ internal sealed class GraphPlan
     private readonly Tensor?[] _constants;
     private readonly int _output;
 
-    public GraphPlan(GraphRecorder recording)
+    /// <summary>Per step, the values it reads for the last time: dropped after it, so a run holds only the live maps.</summary>
+    private readonly int[][] _lastReads;
+
+    /// <param name="recording">The traced forward.</param>
+    /// <param name="segments">
+    /// Gives the container of a compiled chain of layers; the plans of one model share them, so the packed weights of
+    /// a chain are compiled once per image shape whatever the batch sizes the model is called with.
+    /// </param>
+    public GraphPlan(GraphRecorder recording, Func<ILayer[], Sequential> segments)
     {
         var slots = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance) { [recording.Input] = 0 };
         var constants = new List<Tensor?> { null };
@@ -65,13 +73,14 @@ internal sealed class GraphPlan
                 j++;
             }
 
-            AddChain(steps, chain, inputs[0], last, constants.Count, ((LayerCall)node).Input.Shape);
+            AddChain(steps, chain, inputs[0], last, constants.Count, ((LayerCall)node).Input.Shape, segments);
             constants.AddRange(Enumerable.Repeat<Tensor?>(null, chain.Count));
             i = j;
         }
 
         _steps = [.. steps];
         _constants = [.. constants];
+        _lastReads = LastReads(_steps, _constants.Length, _output);
 
         int Slot(Tensor value)
         {
@@ -93,16 +102,74 @@ internal sealed class GraphPlan
     /// <summary>How many steps there are; for the tests.</summary>
     internal int StepCount => _steps.Length;
 
+    /// <summary>The compiled segments' containers, in order; for the tests.</summary>
+    internal IEnumerable<Sequential> Segments => _steps.OfType<SegmentStep>().Select(step => step.Segment);
+
+    /// <summary>The most values a run holds at once (the input, maps produced and not yet read for the last time); for the tests.</summary>
+    internal int PeakLiveMaps
+    {
+        get
+        {
+            var live = new HashSet<int> { 0 };
+            int peak = 1;
+            for (int s = 0; s < _steps.Length; s++)
+            {
+                live.Add(_steps[s].Output);
+                peak = Math.Max(peak, live.Count);
+                live.ExceptWith(_lastReads[s]);
+            }
+
+            return peak;
+        }
+    }
+
     public Tensor Run(Tensor input)
     {
         var values = (Tensor?[])_constants.Clone();
         values[0] = input;
-        foreach (Step step in _steps)
+        for (int s = 0; s < _steps.Length; s++)
         {
-            step.Run(values);
+            _steps[s].Run(values);
+
+            // A map nobody reads again is dropped now, not when the run ends: the collector can reuse its memory for
+            // the next maps, so a deep network holds a few maps at a time instead of all of them.
+            foreach (int value in _lastReads[s])
+            {
+                values[value] = null;
+            }
         }
 
         return values[_output]!;
+    }
+
+    /// <summary>For each step, the values whose last reader it is (never the output, which the run returns).</summary>
+    private static int[][] LastReads(Step[] steps, int valueCount, int output)
+    {
+        var lastReader = new int[valueCount];
+        Array.Fill(lastReader, -1);
+        for (int s = 0; s < steps.Length; s++)
+        {
+            foreach (int input in steps[s].Inputs)
+            {
+                lastReader[input] = s;
+            }
+        }
+
+        var lastReads = new List<int>[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            lastReads[s] = [];
+        }
+
+        for (int value = 0; value < valueCount; value++)
+        {
+            if (lastReader[value] >= 0 && value != output)
+            {
+                lastReads[lastReader[value]].Add(value);
+            }
+        }
+
+        return [.. lastReads.Select(list => list.ToArray())];
     }
 
     /// <summary>
@@ -113,7 +180,7 @@ internal sealed class GraphPlan
     /// would trace itself into this same plan again, without end.
     /// Intermediate values between segments get fresh slots from <paramref name="nextSlot"/> on.
     /// </summary>
-    private static void AddChain(List<Step> steps, List<ILayer> chain, int input, int output, int nextSlot, ReadOnlySpan<int> inputShape)
+    private static void AddChain(List<Step> steps, List<ILayer> chain, int input, int output, int nextSlot, ReadOnlySpan<int> inputShape, Func<ILayer[], Sequential> segments)
     {
         int[] shape = inputShape.ToArray();
         int start = 0;
@@ -126,7 +193,7 @@ internal sealed class GraphPlan
             {
                 ILayer[] layers = [.. chain.Skip(start).Take(end - start)];
                 int to = end == chain.Count ? output : nextSlot++;
-                steps.Add(new SegmentStep(Segment(layers), input, to));
+                steps.Add(new SegmentStep(segments(layers), input, to));
                 input = to;
                 foreach (ILayer layer in layers)
                 {
@@ -189,7 +256,7 @@ internal sealed class GraphPlan
     }
 
     /// <summary>A container for a compiled chain: in evaluation mode itself, its layers' modes left as they are.</summary>
-    private static Sequential Segment(ILayer[] layers)
+    internal static Sequential Segment(ILayer[] layers)
     {
         var segment = new Sequential(layers);
         segment.SetOwnMode(false);
@@ -226,6 +293,8 @@ internal sealed class GraphPlan
 
     private sealed class SegmentStep(Sequential segment, int input, int output) : Step([input], output)
     {
-        public override void Run(Tensor?[] values) => values[Output] = segment.Forward(values[Inputs[0]]!);
+        public Sequential Segment { get; } = segment;
+
+        public override void Run(Tensor?[] values) => values[Output] = Segment.Forward(values[Inputs[0]]!);
     }
 }

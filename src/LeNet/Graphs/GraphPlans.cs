@@ -4,12 +4,16 @@ namespace LeNet.Graphs;
 
 /// <summary>
 /// The evaluation-mode engine of a <see cref="Module"/>: one traced <see cref="GraphPlan"/> per input shape,
-/// made on the first call with that shape, checked against the eager result of that call, cached and reused.
+/// made on the first call with that shape, cached and reused. The plans share their compiled chains' containers, so a
+/// chain's packed weights are made once per image shape, not once per batch size.
 /// </summary>
 /// <remarks>
-/// A shape whose forward read tensor values while traced, or whose plan disagreed with the eager result, is kept
+/// <para>With <see cref="Verify"/> (the tests turn it on; <c>LENET_VERIFY_GRAPH_PLANS=1</c> does in any process) a new
+/// plan is run once on the traced input and kept only when it agrees with the eager result. Off by default: that check
+/// is a second forward on the first call, a large part of the time from loading a model to its first answer.</para>
+/// <para>A shape whose forward read tensor values while traced, or whose plan disagreed with the eager result, is kept
 /// as eager: its calls run the forward code itself. Callers never wait for each other except while a new shape is
-/// traced.
+/// traced.</para>
 /// </remarks>
 internal sealed class GraphPlans(Module module)
 {
@@ -17,7 +21,11 @@ internal sealed class GraphPlans(Module module)
     private const int MaxShapes = 8;
 
     private readonly Lock _traceLock = new();
+    private readonly List<(ILayer[] Layers, Sequential Segment)> _segments = [];
     private (int[] Shape, GraphPlan? Plan)[] _entries = [];
+
+    /// <summary>Whether new plans are checked against the eager result of the call that traced them.</summary>
+    internal static bool Verify { get; set; } = Environment.GetEnvironmentVariable("LENET_VERIFY_GRAPH_PLANS") == "1";
 
     /// <summary>How many times a forward was traced; for the tests.</summary>
     internal int Traces { get; private set; }
@@ -42,8 +50,8 @@ internal sealed class GraphPlans(Module module)
             Traces++;
             GraphRecorder recording = module.Record(input, RecordingMode.Trace);
             Tensor eager = recording.Output!;
-            GraphPlan? built = recording.ReadValues ? null : new GraphPlan(recording);
-            if (built is not null && !Agrees(built.Run(input), eager))
+            GraphPlan? built = recording.ReadValues ? null : new GraphPlan(recording, Segment);
+            if (built is not null && Verify && !Agrees(built.Run(input), eager))
             {
                 built = null;
             }
@@ -52,6 +60,22 @@ internal sealed class GraphPlans(Module module)
             _entries = [(shape, built), .. _entries.Take(MaxShapes - 1)];
             return eager;
         }
+    }
+
+    /// <summary>The container of the chain <paramref name="layers"/>: the one an earlier plan made, or a new one (under the trace lock).</summary>
+    private Sequential Segment(ILayer[] layers)
+    {
+        foreach ((ILayer[] known, Sequential segment) in _segments)
+        {
+            if (known.Length == layers.Length && known.Zip(layers).All(pair => ReferenceEquals(pair.First, pair.Second)))
+            {
+                return segment;
+            }
+        }
+
+        Sequential made = GraphPlan.Segment(layers);
+        _segments.Add((layers, made));
+        return made;
     }
 
     private (int[] Shape, GraphPlan? Plan)? Find(ReadOnlySpan<int> shape)

@@ -59,6 +59,58 @@ public class GraphPlanTests
         plan.StepCount.Should().Be(5, "two compiled segments, the LayerNorm, the mean and the add");
     }
 
+    [Fact]
+    public void Plan_TwoBatchSizes_ShareTheCompiledSegmentsAndTheirPackedWeights()
+    {
+        var random = new Random(5);
+        var chain = new Sequential(new Conv2d(3, 8, 3, padding: 1, random: random), Norm(8, random), new ReLU(), new LayerNorm([8, 6, 6]), new Conv2d(8, 4, 1, random: random), new ReLU());
+        var model = new Residual(chain);
+        model.Eval();
+        Tensor small = Arrays.Random(random, 2, 3, 6, 6), large = Arrays.Random(random, 5, 3, 6, 6);
+        float[] eagerSmall = model.Record(small, RecordingMode.Trace).Output!.ToArray();
+        float[] eagerLarge = model.Record(large, RecordingMode.Trace).Output!.ToArray();
+
+        model.Forward(small);
+        model.Forward(large);
+        float[] plannedSmall = model.Forward(small).ToArray();
+        float[] plannedLarge = model.Forward(large).ToArray();
+
+        Sequential[] smallSegments = [.. model.Plans!.PlanFor(2, 3, 6, 6)!.Segments];
+        Sequential[] largeSegments = [.. model.Plans!.PlanFor(5, 3, 6, 6)!.Segments];
+        smallSegments.Should().HaveCount(2, "conv+bn+relu before the LayerNorm, conv+relu after it");
+        largeSegments.Should().Equal(smallSegments, ReferenceEquals, "the plans of both batch sizes run the same compiled chains");
+        smallSegments.Select(segment => segment.Engine!.Compilations).Should().Equal([1, 1], "each chain's weights are packed once for both batch sizes");
+        plannedSmall.Should().BeCloseTo(eagerSmall, 2e-5, 2e-5);
+        plannedLarge.Should().BeCloseTo(eagerLarge, 2e-5, 2e-5);
+    }
+
+    [Fact]
+    public void Plan_ADeepGraph_HoldsOnlyTheLiveMaps()
+    {
+        // Twelve layers, every other one without a stage: 13 steps, each map read only by the next step but the body's
+        // output, which the mean and the add both read.
+        var random = new Random(8);
+        var layers = new List<ILayer>();
+        for (int i = 0; i < 6; i++)
+        {
+            layers.Add(new Conv2d(4, 4, 3, padding: 1, random: random));
+            layers.Add(new LayerNorm([4, 5, 5]));
+        }
+
+        var model = new Residual(new Sequential([.. layers]));
+        model.Eval();
+        Tensor x = Arrays.Random(random, 2, 4, 5, 5);
+        float[] eager = model.Record(x, RecordingMode.Trace).Output!.ToArray();
+
+        model.Forward(x);
+        float[] planned = model.Forward(x).ToArray();
+
+        GraphPlan plan = model.Plans!.PlanFor(2, 4, 5, 5)!;
+        plan.StepCount.Should().Be(14, "six segments, six LayerNorms, the mean and the add");
+        plan.PeakLiveMaps.Should().Be(3, "the body's output, the mean and their sum; every earlier map is dropped after its one reader");
+        planned.Should().BeCloseTo(eager, 2e-5, 2e-5);
+    }
+
     private static BatchNorm2d Norm(int channels, Random random)
     {
         var norm = new BatchNorm2d(channels);
