@@ -323,34 +323,38 @@ internal static class ConvChannelsKernel
         ref float w = ref MemoryMarshal.GetReference(packed);
         ref float b = ref MemoryMarshal.GetReference(bias);
         nint right = stride, down = (nint)stride * paddedWidth;
-        for (int py = 0; py < pooledHeight; py++)
+
+        // A group of channel vectors runs over every window before the next group starts, so the group's
+        // weights (taps × group vectors) stay in the L1 cache instead of all the weights streaming in per window.
+        for (int v = 0; v < vectors;)
         {
-            for (int px = 0; px < pooledWidth; px++)
+            // With 16 registers: 3 vectors × 4 positions = 12 accumulators + 3 weights + 1 broadcast; 4 left go as 2 + 2.
+            int take = group == 4 && v + 4 <= vectors ? 4 : group == 2 && v + 3 <= vectors && vectors - v != 4 ? 3 : 2;
+
+            // An odd last vector is computed as a pair with the one before it (again) and stored once.
+            int first = Math.Min(v, vectors - 2);
+            ref float groupWeights = ref Unsafe.Add(ref w, first * vl);
+            for (int py = 0; py < pooledHeight; py++)
             {
-                ref float origin = ref Unsafe.Add(ref x, (2 * py * stride * paddedWidth) + (2 * px * stride));
-                int v = 0;
-                for (; group == 4 && v + 4 <= vectors; v += 4)
+                for (int px = 0; px < pooledWidth; px++)
                 {
-                    Window4<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, v * vl), padded, ref b, v, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
-                }
-
-                // With 16 registers: 3 vectors × 4 positions = 12 accumulators + 3 weights + 1 broadcast.
-                for (; group == 2 && v + 3 <= vectors && vectors - v != 4; v += 3)
-                {
-                    Window3<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, v * vl), padded, ref b, v, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
-                }
-
-                for (; v + 2 <= vectors; v += 2)
-                {
-                    Window2<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, v * vl), padded, ref b, v, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
-                }
-
-                if (v < vectors)
-                {
-                    // An odd last vector: computed as a pair with itself, stored once.
-                    Window2<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref Unsafe.Add(ref w, (v - 1) * vl), padded, ref b, v - 1, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                    ref float origin = ref Unsafe.Add(ref x, (2 * py * stride * paddedWidth) + (2 * px * stride));
+                    switch (take)
+                    {
+                        case 4:
+                            Window4<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref groupWeights, padded, ref b, first, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                            break;
+                        case 3:
+                            Window3<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref groupWeights, padded, ref b, first, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                            break;
+                        default:
+                            Window2<TOps, TVec, TAct, TPool>(ref origin, paddedHeight, paddedWidth, inChannels, k, right, down, ref groupWeights, padded, ref b, first, py, px, outChannels, output, outRowStride, outPlaneStride, lanes);
+                            break;
+                    }
                 }
             }
+
+            v += take;
         }
     }
 
