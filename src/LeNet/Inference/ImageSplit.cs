@@ -6,8 +6,8 @@ namespace LeNet.Inference;
 /// <summary>
 /// Both cores for one image: a call whose images form a single chunk (batch 1, or a batch the tile path
 /// keeps whole) would leave every other thread idle, so a single-image stage with enough work splits its
-/// output rows across this team's threads (<see cref="IRowStage"/>). Each row is computed by exactly the
-/// arithmetic it has on one thread, so the results are the same bits whatever the thread count. One per
+/// output rows (a convolution) or output blocks (a dense layer) across this team's threads
+/// (<see cref="IRowStage"/>). Each output is computed by exactly the arithmetic it has on one thread, so the results are the same bits whatever the thread count. One per
 /// <see cref="Predictor"/>, used by one call at a time.
 /// </summary>
 internal sealed class ImageSplit : IChunkWork

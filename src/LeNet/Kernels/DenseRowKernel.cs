@@ -51,21 +51,35 @@ internal static class DenseRowKernel
     /// output[0..Out') = act(bias + input · Wᵀ): <paramref name="output"/> and <paramref name="bias"/> hold
     /// Out' floats (the padded outputs are computed and ignored).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<TOps, TVec, TAct>(ReadOnlySpan<float> input, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation =>
+        Forward<TOps, TVec, TAct>(input, packed, bias, output, 0, Blocks(bias.Length));
+
+    /// <summary>The number of <see cref="Block"/>-output blocks of <paramref name="padded"/> outputs (the last may be narrower).</summary>
+    public static int Blocks(int padded) => (padded + Block - 1) / Block;
+
+    /// <summary>
+    /// As <see cref="Forward{TOps, TVec, TAct}(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// for blocks [<paramref name="firstBlock"/>, <paramref name="endBlock"/>) of outputs only (one thread's part;
+    /// each output's arithmetic is the same whichever part computes it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<TOps, TVec, TAct>(ReadOnlySpan<float> input, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output, int firstBlock, int endBlock)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
     {
-        int padded = bias.Length;
+        int padded = Math.Min(bias.Length, endBlock * Block);
         int inFeatures = input.Length;
         int vl = TOps.Count;
-        Debug.Assert(packed.Length == inFeatures * padded && output.Length >= padded && padded % vl == 0);
+        Debug.Assert(packed.Length == inFeatures * bias.Length && output.Length >= bias.Length && bias.Length % vl == 0);
         ref float x = ref MemoryMarshal.GetReference(input);
         ref float w = ref MemoryMarshal.GetReference(packed);
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float y = ref MemoryMarshal.GetReference(output);
-        int start = 0;
+        int start = firstBlock * Block;
         if (vl * 8 == 2 * Block)
         {
             for (; start + (2 * Block) <= padded; start += 2 * Block)
