@@ -79,7 +79,8 @@ internal sealed class ConvStage : Stage, IRowStage
         ConvGeometry g = _plan.Geometry;
         if (_pool is not null && VectorizeOverChannels(width))
         {
-            int parts = workspace.Split is null || MultiplyAdds < SplitMultiplyAdds ? 1 : Math.Min(ImageSplit.Threads, OutputMap.Height);
+            // Two parts per thread: a helper that starts late (a busy machine) still takes its share of what is left.
+            int parts = workspace.Split is null || MultiplyAdds < SplitMultiplyAdds ? 1 : Math.Min(2 * ImageSplit.Threads, OutputMap.Height);
             if (parts > 1)
             {
                 workspace.Split!.Run(this, workspace, width, parts);
