@@ -11,7 +11,7 @@ using Identity = LeNet.Kernels.Activations.Identity;
 namespace LeNet.Inference;
 
 /// <summary>A convolution with its activation and, when a 2×2 stride-2 pool follows, that pool fused into its epilogue.</summary>
-internal sealed class ConvStage : Stage
+internal sealed class ConvStage : Stage, IRowStage
 {
     private readonly ConvImagePlan _plan;
     private readonly float[] _weight;
@@ -82,20 +82,15 @@ internal sealed class ConvStage : Stage
         ConvGeometry g = _plan.Geometry;
         if (_pool is not null && VectorizeOverChannels(width))
         {
-            switch (width)
+            // Two parts per thread: a helper that starts late (a busy machine) still takes its share of what is left.
+            int parts = workspace.Split is null || MultiplyAdds < SplitMultiplyAdds ? 1 : Math.Min(2 * ImageSplit.Threads, OutputMap.Height);
+            if (parts > 1)
             {
-                case SimdWidth.Vector512:
-                    Channels<Vector512Ops, Vector512<float>>(workspace);
-                    break;
-                case SimdWidth.Vector256:
-                    Channels<Vector256Ops, Vector256<float>>(workspace);
-                    break;
-                case SimdWidth.Vector128:
-                    Channels<Vector128Ops, Vector128<float>>(workspace);
-                    break;
-                default:
-                    Channels<ScalarOps, float>(workspace);
-                    break;
+                workspace.Split!.Run(this, workspace, width, parts);
+            }
+            else
+            {
+                RunRows(workspace, width, 0, 1, workspace.Row);
             }
 
             return;
@@ -170,6 +165,43 @@ internal sealed class ConvStage : Stage
     }
 
     /// <summary>
+    /// Below this many multiply-adds per image a convolution is not split across threads (<see cref="ImageSplit"/>):
+    /// waking the helper costs a few microseconds, about what 100 K multiply-adds take.
+    /// </summary>
+    private const long SplitMultiplyAdds = 1_000_000;
+
+    private long MultiplyAdds
+    {
+        get
+        {
+            ConvGeometry g = _plan.Geometry;
+            return (long)g.OutChannels * g.OutHeight * g.OutWidth * g.InChannels * g.Kernel * g.Kernel;
+        }
+    }
+
+    /// <summary>The channel-vectorized, pooled convolution of pooled rows [H·part/parts, H·(part+1)/parts).</summary>
+    public void RunRows(Workspace workspace, SimdWidth width, int part, int parts, Span<float> scratch)
+    {
+        int height = OutputMap.Height;
+        int first = height * part / parts, count = (height * (part + 1) / parts) - first;
+        switch (width)
+        {
+            case SimdWidth.Vector512:
+                Channels<Vector512Ops, Vector512<float>>(workspace, first, count, scratch);
+                break;
+            case SimdWidth.Vector256:
+                Channels<Vector256Ops, Vector256<float>>(workspace, first, count, scratch);
+                break;
+            case SimdWidth.Vector128:
+                Channels<Vector128Ops, Vector128<float>>(workspace, first, count, scratch);
+                break;
+            default:
+                Channels<ScalarOps, float>(workspace, first, count, scratch);
+                break;
+        }
+    }
+
+    /// <summary>
     /// A single image fills more lanes vectorized over output channels than over output pixels when the
     /// channels fill the vectors better than the output rows fill the padded rows (LeNet's conv2: 16 of
     /// 16 lanes against 10 of 14 columns; conv1: 6 of 8 or 16 lanes against 28 of 32 columns).
@@ -219,40 +251,42 @@ internal sealed class ConvStage : Stage
         }
     }
 
-    private void Channels<TOps, TVec>(Workspace workspace)
+    private void Channels<TOps, TVec>(Workspace workspace, int first, int count, Span<float> scratch)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                Channels<TOps, TVec, SigmoidActivation>(workspace);
+                Channels<TOps, TVec, SigmoidActivation>(workspace, first, count, scratch);
                 break;
             case ActivationKind.Relu:
-                Channels<TOps, TVec, ReluActivation>(workspace);
+                Channels<TOps, TVec, ReluActivation>(workspace, first, count, scratch);
                 break;
             default:
-                Channels<TOps, TVec, Identity>(workspace);
+                Channels<TOps, TVec, Identity>(workspace, first, count, scratch);
                 break;
         }
     }
 
-    private void Channels<TOps, TVec, TAct>(Workspace workspace)
+    /// <summary>Pooled rows [first, first + count): the kernel sees the input from their first window's row and the output from their first row.</summary>
+    private void Channels<TOps, TVec, TAct>(Workspace workspace, int first, int count, Span<float> scratch)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
     {
         ConvGeometry g = _plan.Geometry;
         TileMap o = OutputMap;
-        Span<float> output = workspace.Images[Output].AsSpan(ImageOffset(o, 0, 0, 0));
         int outRow = o.PaddedWidth, outPlane = o.PaddedHeight * o.PaddedWidth;
+        Span<float> output = workspace.Images[Output].AsSpan(ImageOffset(o, 0, first, 0));
+        ReadOnlySpan<float> input = workspace.Images[Input].AsSpan(2 * first * _stride * _plan.PaddedWidth);
         if (_pool is MaxPool2d)
         {
-            ConvChannelsKernel.Pooled<TOps, TVec, TAct, MaxPool>(workspace.Images[Input], _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, o.Height, o.Width, output, outRow, outPlane, workspace.Row);
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, MaxPool>(input, _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, count, o.Width, output, outRow, outPlane, scratch);
         }
         else
         {
-            ConvChannelsKernel.Pooled<TOps, TVec, TAct, AveragePool>(workspace.Images[Input], _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, o.Height, o.Width, output, outRow, outPlane, workspace.Row);
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, AveragePool>(input, _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, count, o.Width, output, outRow, outPlane, scratch);
         }
     }
 

@@ -11,7 +11,7 @@ using Identity = LeNet.Kernels.Activations.Identity;
 namespace LeNet.Inference;
 
 /// <summary>A dense layer with its activation fused; its input is the flattened map (C·H·W features).</summary>
-internal sealed class LinearStage : Stage
+internal sealed class LinearStage : Stage, IRowStage
 {
     private readonly float[] _weight;
     private readonly float[] _bias;
@@ -76,25 +76,47 @@ internal sealed class LinearStage : Stage
 
     public override void RunImage(Workspace workspace, SimdWidth width)
     {
+        int blocks = DenseRowKernel.Blocks(_rowBias.Length);
+        int parts = workspace.Split is null || (long)_in * _out < SplitMultiplyAdds ? 1 : Math.Min(ImageSplit.Threads, blocks);
+        if (parts > 1)
+        {
+            workspace.Split!.Run(this, workspace, width, parts);
+        }
+        else
+        {
+            RunRows(workspace, width, 0, 1, default);
+        }
+    }
+
+    /// <summary>
+    /// Below this many multiply-adds a dense layer is not split across threads (<see cref="ImageSplit"/>). At
+    /// batch 1 the layer streams its weights once: fc1 of pytorch/examples' Net (1.2 M, 4.7 MB) splits, LeNet's do not.
+    /// </summary>
+    private const long SplitMultiplyAdds = 256 * 1024;
+
+    /// <summary>Output blocks [B·part/parts, B·(part+1)/parts) of the single-image dense layer (B blocks of 64 outputs).</summary>
+    public void RunRows(Workspace workspace, SimdWidth width, int part, int parts, Span<float> scratch)
+    {
+        int blocks = DenseRowKernel.Blocks(_rowBias.Length);
+        int first = blocks * part / parts, end = blocks * (part + 1) / parts;
         switch (width)
         {
             case SimdWidth.Vector512:
-                Image<Vector512Ops, Vector512<float>>(workspace);
+                Image<Vector512Ops, Vector512<float>>(workspace, first, end);
                 break;
             case SimdWidth.Vector256:
-                Image<Vector256Ops, Vector256<float>>(workspace);
+                Image<Vector256Ops, Vector256<float>>(workspace, first, end);
                 break;
             case SimdWidth.Vector128:
-                Image<Vector128Ops, Vector128<float>>(workspace);
+                Image<Vector128Ops, Vector128<float>>(workspace, first, end);
                 break;
             default:
-                Image<ScalarOps, float>(workspace);
+                Image<ScalarOps, float>(workspace, first, end);
                 break;
         }
     }
 
-    /// <summary>One image: vectorized over the outputs; the output map's buffer has room for the padded outputs.</summary>
-    private void Image<TOps, TVec>(Workspace workspace)
+    private void Image<TOps, TVec>(Workspace workspace, int first, int end)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
@@ -103,13 +125,13 @@ internal sealed class LinearStage : Stage
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                DenseRowKernel.Forward<TOps, TVec, SigmoidActivation>(input, _rowPacked, _rowBias, output);
+                DenseRowKernel.Forward<TOps, TVec, SigmoidActivation>(input, _rowPacked, _rowBias, output, first, end);
                 break;
             case ActivationKind.Relu:
-                DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, _rowPacked, _rowBias, output);
+                DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, _rowPacked, _rowBias, output, first, end);
                 break;
             default:
-                DenseRowKernel.Forward<TOps, TVec, Identity>(input, _rowPacked, _rowBias, output);
+                DenseRowKernel.Forward<TOps, TVec, Identity>(input, _rowPacked, _rowBias, output, first, end);
                 break;
         }
     }

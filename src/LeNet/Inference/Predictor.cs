@@ -43,6 +43,7 @@ public sealed class Predictor : IChunkWork
     private PredictorPlan Plan => _plan!;
     private readonly SimdWidth _width;
     private readonly ParallelTeam _team = new();
+    private ImageSplit? _split;
     private Workspace?[] _workspaces = [];
     private int _busy;
 
@@ -200,6 +201,9 @@ public sealed class Predictor : IChunkWork
     unsafe void IChunkWork.Run(int chunk, int worker)
     {
         Workspace workspace = _workspaces[worker] ??= new Workspace(Plan);
+
+        // One chunk leaves the other threads idle: its single-image stages may split their rows across them.
+        workspace.Split = TileMap.TileCount(_count) == 1 && ImageSplit.Threads > 1 ? _split ??= new ImageSplit() : null;
         (int first, int count) = TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         var outputs = new Span<float>(_outputs + ((long)first * OutputLength), count * OutputLength);

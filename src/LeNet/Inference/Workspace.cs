@@ -36,4 +36,10 @@ internal sealed class Workspace
 
     /// <summary>The single-image pooling's row.</summary>
     public float[] Row { get; }
+
+    /// <summary>
+    /// Set while this worker holds the call's only chunk of images on two or more threads: the single-image
+    /// stages may then split a large layer's rows across the threads (see <see cref="ImageSplit"/>); null otherwise.
+    /// </summary>
+    public ImageSplit? Split { get; set; }
 }

@@ -36,6 +36,37 @@ public class ThreadCountTests
         results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
     }
 
+    /// <summary>
+    /// pytorch/examples' MNIST Net's convolutions (32→64, 3×3, ReLU, 2×2 max pool: 10.6 M multiply-adds per image)
+    /// and a dense layer of 9216 → 130 (three blocks of outputs), whose rows and output blocks a call with one chunk
+    /// of images splits across the threads (<see cref="ImageSplit"/>): the same bits on 1, 2, 3 and 7 threads, and
+    /// the layer-by-layer result.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void Predict_SplitConvolution_AnyThreadCount_BitIdenticalAndMatchesLayers(int batch)
+    {
+        var random = new Random(3);
+        var net = new Sequential(
+            new Conv2d(1, 32, 3, random: random), new ReLU(), new Conv2d(32, 64, 3, random: random), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(9216, 130, random: random), new ReLU(), new Linear(130, 10, random: random));
+        net.Eval();
+        var predictor = new Predictor(net, 1, 28, 28);
+        Tensor images = Arrays.Random(new Random(9), batch, 1, 28, 28);
+
+        List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+        Tensor layers = images;
+        for (int i = 0; i < net.Count; i++)
+        {
+            layers = net[i].Forward(layers);
+        }
+
+        results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -12,7 +12,8 @@ public class ConvChannelsKernelTests
     // (in, out, height, width, kernel, stride, padding, extra row stride, extra plane stride, activation, max):
     // LeNet's conv2 (6→16) and conv1 (1→6, padded); 17 and 33 channels (a channel vector past 16, an odd
     // job count at 512 bits); stride 2; a conv output of odd size (its last row and column are pooled by no
-    // window); output planes with gaps after each row and each plane.
+    // window); output planes with gaps after each row and each plane; 64 and 40 channels (8 and 5 vectors of 8:
+    // the 16-register blocks of 3 vectors, then 2).
     public static IEnumerable<object[]> Configurations => KernelWidths.Cross(
     [
         [6, 16, 14, 14, 5, 1, 0, 0, 0, NaiveActivations.Sigmoid, false],
@@ -21,6 +22,8 @@ public class ConvChannelsKernelTests
         [2, 33, 11, 11, 3, 2, 1, 1, 0, NaiveActivations.Identity, false],
         [1, 1, 5, 5, 2, 1, 0, 0, 2, NaiveActivations.Identity, true],
         [5, 7, 7, 6, 3, 1, 0, 2, 1, NaiveActivations.Relu, false],
+        [4, 64, 10, 10, 3, 1, 0, 0, 0, NaiveActivations.Relu, true],
+        [3, 40, 6, 7, 3, 1, 1, 1, 2, NaiveActivations.Identity, false],
     ]);
 
     [Theory]
