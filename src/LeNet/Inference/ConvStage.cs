@@ -6,7 +6,6 @@ using LeNet.Kernels.Pooling;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 
@@ -135,7 +134,7 @@ internal sealed class ConvStage : Stage
                 ConvImageKernel.Gemm<ReluActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
                 break;
             default:
-                ConvImageKernel.Gemm<Identity>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                ConvImageKernel.Gemm<NoActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
                 break;
         }
 
@@ -193,7 +192,7 @@ internal sealed class ConvStage : Stage
                 PooledPixels<TOps, TVec, ReluActivation>(workspace);
                 break;
             default:
-                PooledPixels<TOps, TVec, Identity>(workspace);
+                PooledPixels<TOps, TVec, NoActivation>(workspace);
                 break;
         }
     }
@@ -229,7 +228,7 @@ internal sealed class ConvStage : Stage
                 Channels<TOps, TVec, ReluActivation>(workspace);
                 break;
             default:
-                Channels<TOps, TVec, Identity>(workspace);
+                Channels<TOps, TVec, NoActivation>(workspace);
                 break;
         }
     }
@@ -266,7 +265,7 @@ internal sealed class ConvStage : Stage
                 Tile<TOps, TVec, ReluActivation>(workspace, laneGroups);
                 break;
             default:
-                Tile<TOps, TVec, Identity>(workspace, laneGroups);
+                Tile<TOps, TVec, NoActivation>(workspace, laneGroups);
                 break;
         }
     }

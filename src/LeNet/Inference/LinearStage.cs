@@ -6,7 +6,6 @@ using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 
@@ -106,7 +105,7 @@ internal sealed class LinearStage : Stage
                 DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, _rowPacked, _rowBias, output);
                 break;
             default:
-                DenseRowKernel.Forward<TOps, TVec, Identity>(input, _rowPacked, _rowBias, output);
+                DenseRowKernel.Forward<TOps, TVec, NoActivation>(input, _rowPacked, _rowBias, output);
                 break;
         }
     }
@@ -124,7 +123,7 @@ internal sealed class LinearStage : Stage
                 Tile<TOps, TVec, ReluActivation>(workspace, lane, pair);
                 break;
             default:
-                Tile<TOps, TVec, Identity>(workspace, lane, pair);
+                Tile<TOps, TVec, NoActivation>(workspace, lane, pair);
                 break;
         }
     }
