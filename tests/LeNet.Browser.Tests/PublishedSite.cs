@@ -15,10 +15,8 @@ public sealed class PublishedSite : IDisposable
     {
         string? given = Environment.GetEnvironmentVariable("LENET_BROWSER_SITE");
         string output = given is { Length: > 0 } ? given : Path.Combine(RepositoryRoot, "artifacts", "browser-site");
-        if (given is not { Length: > 0 })
-        {
-            PublishLog = Publish(output);
-        }
+        string givenLog = Path.Combine(output, "publish.log");
+        PublishLog = given is not { Length: > 0 } ? Publish(output) : File.Exists(givenLog) ? File.ReadAllText(givenLog) : null;
 
         WebRoot = Path.Combine(output, "wwwroot");
         File.Exists(Path.Combine(WebRoot, "index.html")).Should().BeTrue($"the published site has {WebRoot}/index.html");
@@ -46,7 +44,7 @@ public sealed class PublishedSite : IDisposable
     /// <summary>The published static files.</summary>
     public string WebRoot { get; }
 
-    /// <summary>What <c>dotnet publish</c> printed, or null when the site was published beforehand.</summary>
+    /// <summary>What <c>dotnet publish</c> printed: here, or for a site published beforehand its <c>publish.log</c> (null when it has none).</summary>
     public string? PublishLog { get; }
 
     /// <summary>Every response the server sent.</summary>

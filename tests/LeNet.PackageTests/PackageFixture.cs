@@ -20,6 +20,7 @@ public sealed class PackageFixture : IDisposable
 
         string repository = Shell.RepositoryRoot();
         Pack = Shell.Run("dotnet", $"pack src/LeNet/LeNet.csproj -c Release -o \"{Feed}\" -p:Version={Version} -nologo", repository, TimeSpan.FromMinutes(5));
+        PackDatasets = Shell.Run("dotnet", $"pack src/LeNet.Datasets/LeNet.Datasets.csproj -c Release -o \"{Feed}\" -p:Version={Version} -nologo", repository, TimeSpan.FromMinutes(5));
 
         string template = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Consumer", "Consumer.csproj.template"));
         File.WriteAllText(Path.Combine(App, "Consumer.csproj"), template.Replace("$LENET_VERSION$", Version, StringComparison.Ordinal));
@@ -49,9 +50,16 @@ public sealed class PackageFixture : IDisposable
 
     public (int Code, string Stdout, string Stderr, TimeSpan Elapsed) Pack { get; }
 
+    public (int Code, string Stdout, string Stderr, TimeSpan Elapsed) PackDatasets { get; }
+
     public string Package => Path.Combine(Feed, $"LeNet.{Version}.nupkg");
 
-    public string Arguments => string.Join(" ", Digits.Select(d => $"\"{d}\""));
+    public string DatasetsPackage => Path.Combine(Feed, $"LeNet.Datasets.{Version}.nupkg");
+
+    /// <summary>The committed MNIST excerpt (1,000 training, 500 test images) the consumer loads with LeNet.Datasets.</summary>
+    public string MnistSubset => Path.Combine(AppContext.BaseDirectory, "mnist-subset");
+
+    public string Arguments => string.Join(" ", Digits.Select(d => $"\"{d}\"")) + $" \"{MnistSubset}\"";
 
     public void Dispose()
     {
@@ -64,6 +72,12 @@ public sealed class PackageFixture : IDisposable
         if (Directory.Exists(cached))
         {
             Directory.Delete(cached, recursive: true);
+        }
+
+        string cachedDatasets = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(cached))!, "lenet.datasets", Version.ToLowerInvariant());
+        if (Directory.Exists(cachedDatasets))
+        {
+            Directory.Delete(cachedDatasets, recursive: true);
         }
     }
 }

@@ -34,6 +34,23 @@ public partial class PackageTests(PackageFixture package, ITestOutputHelper log)
     }
 
     [Fact]
+    public void PackDatasets_Package_HasOnlyItsDllAndDependsOnLeNetAlone()
+    {
+        package.PackDatasets.Code.Should().Be(0, package.PackDatasets.Stdout + package.PackDatasets.Stderr);
+        using ZipArchive zip = ZipFile.OpenRead(package.DatasetsPackage);
+        string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+        entries.Should().Contain(["lib/net10.0/LeNet.Datasets.dll", "lib/net10.0/LeNet.Datasets.xml", "README.md"]);
+        entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal)).Should().Equal("lib/net10.0/LeNet.Datasets.dll");
+
+        using Stream nuspecStream = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        XDocument nuspec = XDocument.Load(nuspecStream);
+        XNamespace ns = nuspec.Root!.Name.Namespace;
+        XElement[] dependencies = nuspec.Root.Element(ns + "metadata")!.Descendants(ns + "dependency").ToArray();
+        dependencies.Select(d => d.Attribute("id")!.Value).Should().Equal("LeNet");
+        dependencies.Single().Attribute("version")!.Value.Should().Be(package.Version);
+    }
+
+    [Fact]
     public void FreshApp_FromTheFeed_JitAndNativeAotGiveTheRightDigitsAndTheSameLogits()
     {
         package.Pack.Code.Should().Be(0, package.Pack.Stderr);
@@ -46,6 +63,15 @@ public partial class PackageTests(PackageFixture package, ITestOutputHelper log)
         {
             ExpectedDigit(key).Should().Be(digit, $"{key} is a picture of a {ExpectedDigit(key)}");
         }
+
+        // LeNet.Datasets from the feed: the consumer's counts and first label against the IDX headers read here.
+        Match mnistLine = MnistLine().Match(jit.Stdout);
+        mnistLine.Success.Should().BeTrue(jit.Stdout);
+        mnistLine.Groups[1].Value.Should().Be(IdxCount("train-labels-idx1-ubyte.gz", out _).ToString(CultureInfo.InvariantCulture));
+        mnistLine.Groups[2].Value.Should().Be(IdxCount("t10k-labels-idx1-ubyte.gz", out byte firstTestLabel).ToString(CultureInfo.InvariantCulture));
+        mnistLine.Groups[3].Value.Should().Be(firstTestLabel.ToString(CultureInfo.InvariantCulture));
+        int.Parse(mnistLine.Groups[4].Value, CultureInfo.InvariantCulture).Should().BeGreaterThan(475, "the pretrained LeNet is right on more than 95 % of MNIST's first 500 test digits");
+        File.ReadAllText(Path.Combine(package.App, "obj", "project.assets.json")).Should().Contain($"\"LeNet.Datasets/{package.Version}\"");
 
         // The assets file says LeNet came from the package, not from a project.
         File.ReadAllText(Path.Combine(package.App, "obj", "project.assets.json")).Should().Contain($"\"LeNet/{package.Version}\"").And.Contain("\"type\": \"package\"");
@@ -68,6 +94,7 @@ public partial class PackageTests(PackageFixture package, ITestOutputHelper log)
         }
 
         maxDifference.Should().BeLessThanOrEqualTo(1e-5);
+        MnistLine().Match(aot.Stdout).Value.Should().Be(mnistLine.Value, "LeNet.Datasets loads the same data under NativeAOT");
         string firstAnswer = FirstAnswer().Match(aot.Stdout).Groups[1].Value;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"NativeAOT: {warnings.Length} trim/AOT warnings; binary {new FileInfo(binary).Length / 1048576.0:F1} MiB; process run {aot.Elapsed.TotalMilliseconds:F0} ms, first answer after {firstAnswer} ms in-process; max |logit JIT − AOT| = {maxDifference:E1}"));
@@ -84,6 +111,19 @@ public partial class PackageTests(PackageFixture package, ITestOutputHelper log)
             .ToDictionary(
                 parts => parts[0] + " " + parts[1],
                 parts => (int.Parse(parts[2], CultureInfo.InvariantCulture), parts[3..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()));
+
+    /// <summary>The record count of a gzip-compressed IDX label file (big-endian at byte 4) and its first label (byte 8).</summary>
+    private int IdxCount(string file, out byte first)
+    {
+        using var gzip = new GZipStream(File.OpenRead(Path.Combine(package.MnistSubset, file)), CompressionMode.Decompress);
+        byte[] header = new byte[9];
+        gzip.ReadExactly(header);
+        first = header[8];
+        return (header[4] << 24) | (header[5] << 16) | (header[6] << 8) | header[7];
+    }
+
+    [GeneratedRegex(@"mnist train (\d+) test (\d+) first-test-label (\d) correct (\d+)")]
+    private static partial Regex MnistLine();
 
     [GeneratedRegex(@"\b(IL[23]\d{3})\b")]
     private static partial Regex TrimOrAotWarning();

@@ -6,7 +6,6 @@ using LeNet.Kernels.Pooling;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 
@@ -133,7 +132,7 @@ internal sealed class ConvStage : Stage, IRowStage
                 ConvImageKernel.Gemm<ReluActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
                 break;
             default:
-                ConvImageKernel.Gemm<Identity>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                ConvImageKernel.Gemm<NoActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
                 break;
         }
 
@@ -228,7 +227,7 @@ internal sealed class ConvStage : Stage, IRowStage
                 PooledPixels<TOps, TVec, ReluActivation>(workspace);
                 break;
             default:
-                PooledPixels<TOps, TVec, Identity>(workspace);
+                PooledPixels<TOps, TVec, NoActivation>(workspace);
                 break;
         }
     }
@@ -264,7 +263,7 @@ internal sealed class ConvStage : Stage, IRowStage
                 Channels<TOps, TVec, ReluActivation>(workspace, first, count, scratch);
                 break;
             default:
-                Channels<TOps, TVec, Identity>(workspace, first, count, scratch);
+                Channels<TOps, TVec, NoActivation>(workspace, first, count, scratch);
                 break;
         }
     }
@@ -303,7 +302,7 @@ internal sealed class ConvStage : Stage, IRowStage
                 Tile<TOps, TVec, ReluActivation>(workspace, laneGroups);
                 break;
             default:
-                Tile<TOps, TVec, Identity>(workspace, laneGroups);
+                Tile<TOps, TVec, NoActivation>(workspace, laneGroups);
                 break;
         }
     }

@@ -5,7 +5,6 @@ using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 using LeNet.Training.Tiled;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 
@@ -25,7 +24,7 @@ internal sealed class ConvStageSpec(Conv2d conv, BatchNorm? norm, ActivationKind
         {
             ActivationKind.Sigmoid => Training<TOps, TVec, SigmoidActivation>(maps),
             ActivationKind.Relu => Training<TOps, TVec, ReluActivation>(maps),
-            _ => Training<TOps, TVec, Identity>(maps),
+            _ => Training<TOps, TVec, NoActivation>(maps),
         };
 
     private TrainingStage Training<TOps, TVec, TAct>(TileMap[] maps)

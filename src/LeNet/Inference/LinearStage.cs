@@ -6,7 +6,6 @@ using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 
@@ -131,7 +130,7 @@ internal sealed class LinearStage : Stage, IRowStage
                 DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, _rowPacked, _rowBias, output, first, end);
                 break;
             default:
-                DenseRowKernel.Forward<TOps, TVec, Identity>(input, _rowPacked, _rowBias, output, first, end);
+                DenseRowKernel.Forward<TOps, TVec, NoActivation>(input, _rowPacked, _rowBias, output, first, end);
                 break;
         }
     }
@@ -149,7 +148,7 @@ internal sealed class LinearStage : Stage, IRowStage
                 Tile<TOps, TVec, ReluActivation>(workspace, lane, pair);
                 break;
             default:
-                Tile<TOps, TVec, Identity>(workspace, lane, pair);
+                Tile<TOps, TVec, NoActivation>(workspace, lane, pair);
                 break;
         }
     }

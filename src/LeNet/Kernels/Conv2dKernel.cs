@@ -45,7 +45,7 @@ internal static class Conv2dKernel
             source = columns;
         }
 
-        ConvImageKernel.Gemm<Identity>(width, weight, bias, plan.Offsets, source, gemm, plan.Pixels);
+        ConvImageKernel.Gemm<NoActivation>(width, weight, bias, plan.Offsets, source, gemm, plan.Pixels);
         for (int o = 0; o < g.OutChannels; o++)
         {
             for (int y = 0; y < g.OutHeight; y++)

@@ -35,7 +35,7 @@ internal static class LinearKernel
         int chunks = (rows + RowsPerChunk - 1) / RowsPerChunk;
         if (chunks <= 1)
         {
-            Rows<Identity>(width, input, weight, bias, output, rows, inFeatures, outFeatures);
+            Rows<NoActivation>(width, input, weight, bias, output, rows, inFeatures, outFeatures);
             return;
         }
 
@@ -98,7 +98,7 @@ internal static class LinearKernel
         }
 
         // The blocks end in scalars (one per dot product): the activation runs afterwards, vectorized.
-        if (typeof(TAct) != typeof(Identity))
+        if (typeof(TAct) != typeof(NoActivation))
         {
             Span<float> activated = output[..(rows * outFeatures)];
             ActivationKernel.Apply<TOps, TVec, TAct>(activated, activated);
@@ -219,7 +219,7 @@ internal static class LinearKernel
         {
             int first = chunk * RowsPerChunk;
             int count = Math.Min(RowsPerChunk, rows - first);
-            Rows<Identity>(
+            Rows<NoActivation>(
                 width,
                 new ReadOnlySpan<float>(input + ((long)first * inFeatures), count * inFeatures),
                 new ReadOnlySpan<float>(weight, outFeatures * inFeatures),

@@ -73,7 +73,7 @@ public sealed class Conv2d : Layer
     }
 
     private readonly ConvBackwardWorkspace _workspace = new();
-    private readonly ConvTiledWorkspace _tiled = new();
+    private readonly Conv2dBatchInnerWorkspace _tiled = new();
     private Tensor? _input;
     private int[] _outputShape = [];
 
@@ -166,9 +166,9 @@ public sealed class Conv2d : Layer
         int[] outShape = GetOutputShape(input.Shape);
         Tensor output = OutputTensor(outShape);
         ConvGeometry geometry = IsPlain ? Geometry(input.Shape, outShape) : default;
-        if (IsPlain && Conv2dTiledKernel.SupportsForward(geometry))
+        if (IsPlain && Conv2dBatchInnerKernel.SupportsForward(geometry))
         {
-            Conv2dTiledKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry);
+            Conv2dBatchInnerKernel.Forward(input.AsReadOnlySpan(), Weight.Value.AsReadOnlySpan(), Bias is null ? default : Bias.Value.AsReadOnlySpan(), output.AsSpan(), geometry);
         }
         else if (IsPlain)
         {
@@ -199,9 +199,9 @@ public sealed class Conv2d : Layer
         CheckBackward(_input, outputGradient, _outputShape);
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         ConvGeometry geometry = IsPlain ? Geometry(_input.Shape, _outputShape) : default;
-        if (IsPlain && Conv2dTiledKernel.Supports(geometry))
+        if (IsPlain && Conv2dBatchInnerKernel.Supports(geometry))
         {
-            Conv2dTiledKernel.Backward(
+            Conv2dBatchInnerKernel.Backward(
                 _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data, geometry, _tiled);
         }
         else if (IsPlain)

@@ -5,7 +5,7 @@ namespace LeNet.Layers;
 /// <c>torch.nn.Dropout(p=0.5)</c>; the identity in evaluation mode.
 /// </summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public sealed class Dropout : DropoutBase
+public sealed class Dropout : DropoutLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="p">The probability of zeroing an element, in [0, 1] (PyTorch's <c>p</c>, default 0.5).</param>

@@ -8,7 +8,7 @@ namespace LeNet.Layers;
 /// <c>input [N, C, H, W] or [C, H, W] → output [same shape]</c>: one mask value per (n, c) plane, or per channel of an
 /// unbatched [C, H, W] input (PyTorch 2's reading; PyTorch 1.13 warns and treats a 3-D input as [N, C, L]).
 /// </remarks>
-public sealed class Dropout2d : DropoutBase
+public sealed class Dropout2d : DropoutLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="p">The probability of zeroing a channel, in [0, 1] (PyTorch's <c>p</c>, default 0.5).</param>

@@ -133,7 +133,7 @@ public sealed class Linear : Layer
 
         BatchNorm? norm = compiler.TakeNorm<BatchNorm1d>();
         ActivationKind activation = compiler.TakeActivation();
-        compiler.Add(new DenseStageSpec(this, norm, activation), [1, OutFeatures]);
+        compiler.Add(new LinearStageSpec(this, norm, activation), [1, OutFeatures]);
         return true;
     }
 

@@ -2,9 +2,9 @@ using LeNet.IO;
 
 namespace LeNet.Layers;
 
-/// <summary>log softmax(x) = x − log Σ eˣ along dimension <see cref="SoftmaxBase.Dim"/>, numerically stable, like <c>torch.nn.LogSoftmax(dim)</c>.</summary>
+/// <summary>log softmax(x) = x − log Σ eˣ along dimension <see cref="SoftmaxLayer.Dim"/>, numerically stable, like <c>torch.nn.LogSoftmax(dim)</c>.</summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public sealed class LogSoftmax : SoftmaxBase
+public sealed class LogSoftmax : SoftmaxLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="dim">The dimension to normalise along (PyTorch's <c>dim</c>); negative counts from the end (−1 is the last). Checked against each input's rank.</param>

@@ -2,9 +2,9 @@ using LeNet.IO;
 
 namespace LeNet.Layers;
 
-/// <summary>softmax(x) = eˣ / Σ eˣ along dimension <see cref="SoftmaxBase.Dim"/>, numerically stable, like <c>torch.nn.Softmax(dim)</c>.</summary>
+/// <summary>softmax(x) = eˣ / Σ eˣ along dimension <see cref="SoftmaxLayer.Dim"/>, numerically stable, like <c>torch.nn.Softmax(dim)</c>.</summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public sealed class Softmax : SoftmaxBase
+public sealed class Softmax : SoftmaxLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="dim">The dimension to normalise along (PyTorch's <c>dim</c>); negative counts from the end (−1 is the last). Checked against each input's rank.</param>

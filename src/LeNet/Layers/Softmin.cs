@@ -2,9 +2,9 @@ using LeNet.IO;
 
 namespace LeNet.Layers;
 
-/// <summary>softmin(x) = softmax(−x) along dimension <see cref="SoftmaxBase.Dim"/>, numerically stable, like <c>torch.nn.Softmin(dim)</c>.</summary>
+/// <summary>softmin(x) = softmax(−x) along dimension <see cref="SoftmaxLayer.Dim"/>, numerically stable, like <c>torch.nn.Softmin(dim)</c>.</summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public sealed class Softmin : SoftmaxBase
+public sealed class Softmin : SoftmaxLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="dim">The dimension to normalise along (PyTorch's <c>dim</c>); negative counts from the end (−1 is the last). Checked against each input's rank.</param>

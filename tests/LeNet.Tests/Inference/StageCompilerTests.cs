@@ -26,7 +26,7 @@ public class StageCompilerTests
         inference.Unsupported.Should().BeNull();
         training.Unsupported.Should().BeNull();
         inference.Specs.Select(s => s.GetType().Name).Should().Equal(
-            nameof(ConvStageSpec), nameof(ConvStageSpec), nameof(DenseStageSpec), nameof(DenseStageSpec), nameof(DenseStageSpec));
+            nameof(ConvStageSpec), nameof(ConvStageSpec), nameof(LinearStageSpec), nameof(LinearStageSpec), nameof(LinearStageSpec));
         training.Specs.Select(s => s.GetType()).Should().Equal(inference.Specs.Select(s => s.GetType()));
         training.Maps.Should().Equal(inference.Maps);
 

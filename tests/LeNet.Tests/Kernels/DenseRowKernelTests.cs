@@ -68,7 +68,7 @@ public class DenseRowKernelTests
                     DenseRowKernel.Forward<TOps, TVec, ReluActivation>(Input, Packed, Bias, Output);
                     break;
                 default:
-                    DenseRowKernel.Forward<TOps, TVec, Identity>(Input, Packed, Bias, Output);
+                    DenseRowKernel.Forward<TOps, TVec, NoActivation>(Input, Packed, Bias, Output);
                     break;
             }
         }

@@ -98,7 +98,7 @@ public class LinearTileKernelTests
                     Run<TOps, TVec, ReluActivation>(lane);
                     break;
                 default:
-                    Run<TOps, TVec, Identity>(lane);
+                    Run<TOps, TVec, NoActivation>(lane);
                     break;
             }
         }

@@ -24,7 +24,7 @@ internal abstract record PooledCall(string Activation, bool Max) : IWidthCall
                 WithPool<TOps, TVec, ReluActivation>();
                 break;
             default:
-                WithPool<TOps, TVec, Identity>();
+                WithPool<TOps, TVec, NoActivation>();
                 break;
         }
     }

@@ -417,7 +417,7 @@ public class TileGradientKernelTests
                     Run<TOps, TVec, ReluActivation>(lane);
                     break;
                 default:
-                    Run<TOps, TVec, Identity>(lane);
+                    Run<TOps, TVec, NoActivation>(lane);
                     break;
             }
         }

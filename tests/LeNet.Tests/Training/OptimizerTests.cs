@@ -4,8 +4,9 @@ namespace LeNet.Tests.Training;
 
 /// <summary>
 /// Three steps on f(p) = p₀² + 2·p₁² from p = (1, −2), so ∇f = (2p₀, 4p₁). Expected values are PyTorch's
-/// update rules worked by hand (first step) and in double precision from the documented formulas
-/// (torch.optim.SGD / Adam / AdamW, single-tensor path), not from this library.
+/// update rules worked by hand (first step); every step's literals are printed by PyTorch 1.13.1 itself
+/// (torch.optim.SGD / Adam / AdamW in float64) by the generator beside this file, optimizer_steps.py
+/// (<c>/usr/bin/python3 tests/LeNet.Tests/Training/optimizer_steps.py</c>), not by this library.
 /// </summary>
 public class OptimizerTests
 {

@@ -122,13 +122,39 @@ public class TrainerTests
     public void Evaluate_ConfusionMatrix_CountsEverySample()
     {
         Sequential model = SmallNet(seed: 4);
+        InMemoryBatchSource data = Quadrants(50, seed: 3);
+        var x = new float[50 * 64];
+        var labels = new int[50];
+        data.CopyBatch([.. Enumerable.Range(0, 50)], x, labels);
 
-        EvaluationResult result = Trainer.Evaluate(model, Quadrants(50, seed: 3), batchSize: 7);
+        EvaluationResult result = Trainer.Evaluate(model, data, batchSize: 7);
 
-        result.Count.Should().Be(50);
-        result.Confusion.Cast<int>().Sum().Should().Be(50);
-        result.Accuracy.Should().Be(result.Correct / 50.0);
+        // The independent count: each layer's own Forward (evaluation mode), argmax by hand, compared with the labels.
         model.IsTraining.Should().BeTrue("Evaluate restores the mode it found");
+        model.Eval();
+        float[] logits = model.ForwardLayers(Tensor.FromArray(x, 50, 1, 8, 8)).ToArray();
+        int correct = 0;
+        var perClass = new int[4];
+        for (int i = 0; i < 50; i++)
+        {
+            int best = 0;
+            for (int c = 1; c < 4; c++)
+            {
+                best = logits[(i * 4) + c] > logits[(i * 4) + best] ? c : best;
+            }
+
+            correct += best == labels[i] ? 1 : 0;
+            perClass[labels[i]]++;
+        }
+
+        correct.Should().BeInRange(1, 49, "an untrained net gets some right and some wrong, so the count can tell");
+        result.Count.Should().Be(50);
+        result.Correct.Should().Be(correct);
+        result.Accuracy.Should().Be(correct / 50.0);
+        for (int c = 0; c < 4; c++)
+        {
+            Enumerable.Range(0, result.Confusion.GetLength(1)).Sum(p => result.Confusion[c, p]).Should().Be(perClass[c], $"row {c} counts the samples labelled {c}");
+        }
     }
 
     [Fact]

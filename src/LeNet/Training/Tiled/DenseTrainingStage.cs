@@ -4,7 +4,6 @@ using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Training.Tiled;
 
@@ -111,7 +110,7 @@ internal sealed class DenseTrainingStage<TOps, TVec, TAct> : TrainingStage
 
         if (inputGradient)
         {
-            Dense<Identity>(gradient, _linear.OutFeatures, _packedTransposed, _noBias, scratch.Gradients[Input], _linear.InFeatures, groups);
+            Dense<NoActivation>(gradient, _linear.OutFeatures, _packedTransposed, _noBias, scratch.Gradients[Input], _linear.InFeatures, groups);
         }
     }
 

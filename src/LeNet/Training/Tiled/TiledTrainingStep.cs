@@ -204,7 +204,7 @@ internal sealed class TiledTrainingStep : IChunkWork
         StageCompiler compiled = StageCompiler.Compile(model, sampleShape, training: true);
 
         // Logits come out of a dense stage, flat and without padding.
-        if (compiled.Unsupported is not null || compiled.Specs.Count == 0 || compiled.Specs[^1] is not DenseStageSpec)
+        if (compiled.Unsupported is not null || compiled.Specs.Count == 0 || compiled.Specs[^1] is not LinearStageSpec)
         {
             return null;
         }

@@ -167,6 +167,9 @@ def main():
     assert b"posix" in zipfile.ZipFile("evil_system.pt").read("evil_system/data.pkl")
     assert not os.path.exists(MARKER), "generating must not run the payload"
 
+    # 10b. The state dict TorchFileWriteTests writes, saved by torch itself: the C# test compares its records.
+    save_known()
+
     # 11. Our own writer's file, read back by real PyTorch.
     if os.path.exists("written_by_lenet.pt"):
         got = torch.load("written_by_lenet.pt", weights_only=True)
@@ -190,6 +193,24 @@ def main():
 
     total = sum(os.path.getsize(f) for f in os.listdir(".") if f.endswith((".pt", ".pth", ".safetensors")))
     print(f"fixtures: {total} bytes")
+
+
+def save_known():
+    """known_by_torch.pt: torch.save of the state dict TorchFileWriteTests.Known() builds (element i of each float
+    tensor (i + 1) / 8 - 1, a 0-d int64 counter 12345); TorchFile.Write must store the same records, byte for byte."""
+    def ramp(*shape):
+        n = 1
+        for s in shape:
+            n *= s
+        return ((torch.arange(n, dtype=torch.float32) + 1) / 8 - 1).reshape(*shape)
+
+    known = collections.OrderedDict()
+    known["conv1.weight"] = ramp(2, 1, 3, 3)
+    known["conv1.bias"] = ramp(2)
+    known["fc.weight"] = ramp(3, 4)
+    known["bn.num_batches_tracked"] = torch.tensor(12345)
+    known["empty"] = ramp(0, 3)
+    torch.save(known, "known_by_torch.pt")
 
 
 if __name__ == "__main__":

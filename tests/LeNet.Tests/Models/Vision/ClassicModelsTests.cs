@@ -376,7 +376,7 @@ public class ClassicModelsTests(ITestOutputHelper output)
         model.Train();
         foreach ((_, ILayer layer) in model.NamedModules())
         {
-            if (layer is DropoutBase)
+            if (layer is DropoutLayer)
             {
                 layer.Eval();
             }

@@ -224,7 +224,7 @@ public sealed class MobileModelsTests(ITestOutputHelper output)
     {
         foreach ((_, ILayer layer) in model.NamedModules())
         {
-            if (layer is DropoutBase or StochasticDepth)
+            if (layer is DropoutLayer or StochasticDepth)
             {
                 layer.Train(false);
             }

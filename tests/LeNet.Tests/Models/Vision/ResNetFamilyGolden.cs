@@ -114,7 +114,7 @@ internal static class ResNetFamilyGolden
         model.Train();
         foreach ((_, ILayer layer) in model.NamedModules())
         {
-            if (layer is DropoutBase)
+            if (layer is DropoutLayer)
             {
                 layer.Eval();
             }

@@ -262,7 +262,7 @@ internal static partial class ScaledVisionChecks
         var names = new List<string>();
         foreach ((string path, ILayer layer) in model.NamedModules())
         {
-            if (layer is DropoutBase or StochasticDepth)
+            if (layer is DropoutLayer or StochasticDepth)
             {
                 ((Layer)layer).Eval();
                 names.Add(path);

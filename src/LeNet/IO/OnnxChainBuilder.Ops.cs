@@ -169,7 +169,7 @@ internal sealed partial class OnnxChainBuilder
             Unsupported(node, $"opset {_opset} {node.OpType} over axis {axis} of a rank-{shape.Length} input flattens the trailing dimensions, which no layer does");
         }
 
-        SoftmaxBase layer = Create<SoftmaxBase>(node, () => (node.OpType, negated) switch
+        SoftmaxLayer layer = Create<SoftmaxLayer>(node, () => (node.OpType, negated) switch
         {
             ("LogSoftmax", false) => new LogSoftmax((int)dim),
             (_, true) => new Softmin((int)dim),

@@ -7,12 +7,12 @@ namespace LeNet.Layers;
 /// one dimension (negative counts from the end), numerically stable, parallel over the outer dimensions.
 /// </summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public abstract class SoftmaxBase : Layer
+public abstract class SoftmaxLayer : Layer
 {
     private Tensor? _output;
 
     /// <summary>Only the library's layers derive from this class.</summary>
-    private protected SoftmaxBase(int dim) => Dim = dim;
+    private protected SoftmaxLayer(int dim) => Dim = dim;
 
     /// <summary>The dimension normalised over, as given (negative counts from the end).</summary>
     public int Dim { get; }

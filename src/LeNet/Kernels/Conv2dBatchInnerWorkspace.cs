@@ -4,11 +4,11 @@ using LeNet.Kernels.Tiles;
 namespace LeNet.Kernels;
 
 /// <summary>
-/// The buffers of <see cref="Conv2dTiledKernel"/>'s backward pass, owned by one layer and reused from step
+/// The buffers of <see cref="Conv2dBatchInnerKernel"/>'s backward pass, owned by one layer and reused from step
 /// to step, so training allocates nothing in steady state: packed weights, the tiles' gradient partials,
 /// and one set of tile buffers per thread at work. Made anew when the geometry changes.
 /// </summary>
-internal sealed class ConvTiledWorkspace
+internal sealed class Conv2dBatchInnerWorkspace
 {
     private ConcurrentBag<Buffers> _free = [];
     private ConvGeometry _geometry;

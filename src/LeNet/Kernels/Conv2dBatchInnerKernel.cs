@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Kernels;
 
@@ -24,9 +24,9 @@ namespace LeNet.Kernels;
 /// Tiles run in parallel; each adds its parameter gradients into its own partial sums, which are then
 /// added in tile order, so results are bit-identical whatever the thread count. Forward keeps nothing
 /// between calls (evaluation mode is thread-safe); backward's buffers live in the layer's
-/// <see cref="ConvTiledWorkspace"/> (training is one caller at a time).
+/// <see cref="Conv2dBatchInnerWorkspace"/> (training is one caller at a time).
 /// </remarks>
-internal static class Conv2dTiledKernel
+internal static class Conv2dBatchInnerKernel
 {
     /// <summary>Whether this kernel takes the convolution's backward pass: stride 1, padding below the kernel size, at least one full tile of images.</summary>
     /// <remarks>Measured at batch 256 (2-core AMD EPYC): LeNet's conv2 backward 0.80 ms against the per-image kernel's 4.05 (2 threads), conv1's 0.65 against 1.67.</remarks>
@@ -92,12 +92,12 @@ internal static class Conv2dTiledKernel
     /// (added to; bias skipped when null) from the layer's input and outGrad [N,O,OH,OW].
     /// </summary>
     public static void Backward(
-        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, in ConvGeometry g, ConvTiledWorkspace workspace) =>
+        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, in ConvGeometry g, Conv2dBatchInnerWorkspace workspace) =>
         Backward(input, weight, outGrad, inGrad, weightGrad, biasGrad, g, workspace, SimdSupport.Best);
 
-    /// <summary>As <see cref="Backward(float[], float[], float[], float[], float[], float[], in ConvGeometry, ConvTiledWorkspace)"/>, at a given vector width.</summary>
+    /// <summary>As <see cref="Backward(float[], float[], float[], float[], float[], float[], in ConvGeometry, Conv2dBatchInnerWorkspace)"/>, at a given vector width.</summary>
     public static void Backward(
-        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, in ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width)
+        float[] input, float[] weight, float[] outGrad, float[]? inGrad, float[] weightGrad, float[]? biasGrad, in ConvGeometry g, Conv2dBatchInnerWorkspace workspace, SimdWidth width)
     {
         g.AssertSpans(input.Length, weight.Length, outGrad.Length);
         Debug.Assert(g.Stride == 1 && g.Padding < g.Kernel && (inGrad is null || inGrad.Length == input.Length));
@@ -177,14 +177,14 @@ internal static class Conv2dTiledKernel
         {
             for (int lane = 0; lane < count; lane += TOps.Count)
             {
-                ConvTileKernel.Plain<TOps, TVec, Identity>(inputTile, _inputMap, packed, bias, outputTile, _outputMap, g.Kernel, 1, lane);
+                ConvTileKernel.Plain<TOps, TVec, NoActivation>(inputTile, _inputMap, packed, bias, outputTile, _outputMap, g.Kernel, 1, lane);
             }
         }
     }
 
     /// <summary>The operands of one backward call and the per-tile work.</summary>
     private sealed class BackwardJob(
-        ConvGeometry g, ConvTiledWorkspace workspace, SimdWidth width, float[] input, float[] outGrad, float[]? inGrad, float[] partials, int partialLength)
+        ConvGeometry g, Conv2dBatchInnerWorkspace workspace, SimdWidth width, float[] input, float[] outGrad, float[]? inGrad, float[] partials, int partialLength)
     {
         public void Tile(int tile)
         {
@@ -193,7 +193,7 @@ internal static class Conv2dTiledKernel
             Span<float> partial = partials.AsSpan(tile * partialLength, partialLength);
             partial.Clear();
             ReadOnlySpan<float> dy = outGrad.AsSpan(first * outLength, count * outLength);
-            ConvTiledWorkspace.Buffers buffers = workspace.Rent();
+            Conv2dBatchInnerWorkspace.Buffers buffers = workspace.Rent();
             try
             {
                 TileTranspose.In(input.AsSpan(first * inLength, count * inLength), count, buffers.Input, workspace.InputMap);
@@ -225,7 +225,7 @@ internal static class Conv2dTiledKernel
             }
         }
 
-        private void Gradients<TOps, TVec>(ConvTiledWorkspace.Buffers buffers, int count, Span<float> partial)
+        private void Gradients<TOps, TVec>(Conv2dBatchInnerWorkspace.Buffers buffers, int count, Span<float> partial)
             where TOps : ISimdOps<TVec>
             where TVec : struct
         {

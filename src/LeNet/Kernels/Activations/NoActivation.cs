@@ -4,7 +4,7 @@ using LeNet.Kernels.Simd;
 namespace LeNet.Kernels.Activations;
 
 /// <summary>No activation: the value is stored as accumulated.</summary>
-internal readonly struct Identity : IActivation
+internal readonly struct NoActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Apply<TOps, TVec>(TVec x)

@@ -10,7 +10,7 @@ namespace LeNet.Layers;
 /// by 1/(1 − p), the mask drawn from the layer's <see cref="System.Random"/> and reused by <see cref="Backward"/>.
 /// </summary>
 /// <remarks><c>input [any shape] → output [same shape]</c>.</remarks>
-public abstract class DropoutBase : Layer
+public abstract class DropoutLayer : Layer
 {
     private readonly Random _random;
     private float[]? _mask;
@@ -19,7 +19,7 @@ public abstract class DropoutBase : Layer
     private bool _evaluated;
 
     /// <summary>Only the library's layers derive from this class.</summary>
-    private protected DropoutBase(float p, Random? random, string layer)
+    private protected DropoutLayer(float p, Random? random, string layer)
     {
         if (!(p >= 0f && p <= 1f))
         {

@@ -2,12 +2,11 @@ using LeNet.Kernels.Activations;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 using LeNet.Training.Tiled;
-using Identity = LeNet.Kernels.Activations.Identity;
 
 namespace LeNet.Inference;
 
 /// <summary>A <see cref="Linear"/> layer on the flattened map with what it fuses: a folded evaluation-mode BatchNorm1d and an activation, each optional.</summary>
-internal sealed class DenseStageSpec(Linear linear, BatchNorm? norm, ActivationKind activation) : StageSpec
+internal sealed class LinearStageSpec(Linear linear, BatchNorm? norm, ActivationKind activation) : StageSpec
 {
     public override Stage Build(TileMap[] maps) =>
         new LinearStage(linear, norm, activation, maps[Input], maps[Output], Input, Output);
@@ -18,6 +17,6 @@ internal sealed class DenseStageSpec(Linear linear, BatchNorm? norm, ActivationK
         {
             ActivationKind.Sigmoid => new DenseTrainingStage<TOps, TVec, SigmoidActivation>(linear, maps[Input], maps[Output], Input),
             ActivationKind.Relu => new DenseTrainingStage<TOps, TVec, ReluActivation>(linear, maps[Input], maps[Output], Input),
-            _ => new DenseTrainingStage<TOps, TVec, Identity>(linear, maps[Input], maps[Output], Input),
+            _ => new DenseTrainingStage<TOps, TVec, NoActivation>(linear, maps[Input], maps[Output], Input),
         };
 }

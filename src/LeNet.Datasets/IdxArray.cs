@@ -85,7 +85,7 @@ public sealed class IdxArray
                 break;
         }
 
-        return Tensor.Wrap(result, (int[])_shape.Clone());
+        return Tensor.FromArray(result, _shape);
     }
 
     /// <summary>Describes the array by its type and shape, e.g. <c>IdxArray(ubyte)[60000, 28, 28]</c>.</summary>

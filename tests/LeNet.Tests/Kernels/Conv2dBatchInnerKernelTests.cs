@@ -6,7 +6,7 @@ using LeNet.Tests.Reference;
 namespace LeNet.Tests.Kernels;
 
 /// <summary>
-/// Conv2d's forward and backward through the tile kernels (<see cref="Conv2dTiledKernel"/>) at every vector
+/// Conv2d's forward and backward through the tile kernels (<see cref="Conv2dBatchInnerKernel"/>) at every vector
 /// width, against the convolution formula (forward) and its chain rule in double (backward): LeNet's conv1
 /// and conv2, full and partial tiles, paddings 0 to k − 1, odd channel counts, kernels 1, 3 and 5, non-square
 /// images; and the Conv2d layer that runs it, bit-identical whatever the thread count.
@@ -44,9 +44,9 @@ public class Conv2dTiledKernelTests
         int oh = h + (2 * p) - k + 1, ow = w + (2 * p) - k + 1;
         float[] output = [.. Enumerable.Repeat(float.NaN, n * o * oh * ow)];
         var g = new ConvGeometry(n, c, h, w, o, k, 1, p, oh, ow);
-        Conv2dTiledKernel.Supports(g).Should().BeTrue();
+        Conv2dBatchInnerKernel.Supports(g).Should().BeTrue();
 
-        Conv2dTiledKernel.Forward(input.AsSpan(), weight.AsSpan(), b is null ? default : b.AsSpan(), output, g, (SimdWidth)width);
+        Conv2dBatchInnerKernel.Forward(input.AsSpan(), weight.AsSpan(), b is null ? default : b.AsSpan(), output, g, (SimdWidth)width);
 
         float[,,,] expected = NaiveLayers.Conv2d(Arrays.To4D(input), Arrays.To4D(weight), b?.ToArray(), 1, p);
         output.Should().BeCloseTo(Arrays.Flat(expected), atol: 1e-5, because: $"n {n}, {c}→{o}, {h}×{w}, k {k}, padding {p}");
@@ -66,7 +66,7 @@ public class Conv2dTiledKernelTests
         float[] biasGrad = KernelData.Uniform(random, o), initialBiasGrad = (float[])biasGrad.Clone();
         float[]? inGrad = inputGradient ? [.. Enumerable.Repeat(float.NaN, input.Length)] : null;
 
-        Conv2dTiledKernel.Backward(input, weight, outGrad, inGrad, weightGrad, bias ? biasGrad : null, g, new ConvTiledWorkspace(), (SimdWidth)width);
+        Conv2dBatchInnerKernel.Backward(input, weight, outGrad, inGrad, weightGrad, bias ? biasGrad : null, g, new Conv2dBatchInnerWorkspace(), (SimdWidth)width);
 
         (double[] dx, double[] dw, double[] db) = NaiveGradients.Conv2d(
             KernelData.ToDouble(input), n, c, h, w, KernelData.ToDouble(weight), o, k, 1, p, KernelData.ToDouble(outGrad));
@@ -79,7 +79,7 @@ public class Conv2dTiledKernelTests
     [Fact]
     public void Backward_WorkspaceReusedAcrossGeometriesAndBatches_StaysCorrect()
     {
-        var workspace = new ConvTiledWorkspace();
+        var workspace = new Conv2dBatchInnerWorkspace();
         foreach ((int n, int c, int o, int h, int k, int p) in new[] { (37, 3, 5, 7, 3, 1), (16, 1, 6, 28, 5, 2), (21, 3, 5, 7, 3, 1), (48, 3, 5, 7, 3, 1) })
         {
             var random = new Random(n + c + o);
@@ -94,8 +94,8 @@ public class Conv2dTiledKernelTests
             var weightGrad = new float[weight.Length];
             var biasGrad = new float[o];
 
-            Conv2dTiledKernel.Forward(input, weight, bias, output, g);
-            Conv2dTiledKernel.Backward(input, weight, outGrad, inGrad, weightGrad, biasGrad, g, workspace);
+            Conv2dBatchInnerKernel.Forward(input, weight, bias, output, g);
+            Conv2dBatchInnerKernel.Backward(input, weight, outGrad, inGrad, weightGrad, biasGrad, g, workspace);
 
             float[,,,] expected = NaiveLayers.Conv2d(Arrays.To4D(Tensor.FromArray(input, n, c, h, h)), Arrays.To4D(Tensor.FromArray(weight, o, c, k, k)), bias, 1, p);
             (double[] dx, double[] dw, double[] db) = NaiveGradients.Conv2d(
@@ -111,11 +111,11 @@ public class Conv2dTiledKernelTests
     [Fact]
     public void Supports_StrideOnePaddingBelowTheKernelAndAFullTile_Only()
     {
-        Conv2dTiledKernel.Supports(new ConvGeometry(16, 1, 28, 28, 6, 5, 1, 4, 32, 32)).Should().BeTrue();
-        Conv2dTiledKernel.Supports(new ConvGeometry(15, 1, 28, 28, 6, 5, 1, 2, 28, 28)).Should().BeFalse("fewer images than a tile leave most lanes idle");
-        Conv2dTiledKernel.Supports(new ConvGeometry(16, 1, 28, 28, 6, 5, 2, 2, 14, 14)).Should().BeFalse("stride 2");
-        Conv2dTiledKernel.Supports(new ConvGeometry(16, 1, 28, 28, 6, 3, 1, 3, 32, 32)).Should().BeFalse("padding 3 with a 3×3 kernel");
-        Conv2dTiledKernel.SupportsForward(new ConvGeometry(16, 1, 28, 28, 6, 5, 2, 2, 14, 14)).Should().BeFalse("stride 2, forward too");
+        Conv2dBatchInnerKernel.Supports(new ConvGeometry(16, 1, 28, 28, 6, 5, 1, 4, 32, 32)).Should().BeTrue();
+        Conv2dBatchInnerKernel.Supports(new ConvGeometry(15, 1, 28, 28, 6, 5, 1, 2, 28, 28)).Should().BeFalse("fewer images than a tile leave most lanes idle");
+        Conv2dBatchInnerKernel.Supports(new ConvGeometry(16, 1, 28, 28, 6, 5, 2, 2, 14, 14)).Should().BeFalse("stride 2");
+        Conv2dBatchInnerKernel.Supports(new ConvGeometry(16, 1, 28, 28, 6, 3, 1, 3, 32, 32)).Should().BeFalse("padding 3 with a 3×3 kernel");
+        Conv2dBatchInnerKernel.SupportsForward(new ConvGeometry(16, 1, 28, 28, 6, 5, 2, 2, 14, 14)).Should().BeFalse("stride 2, forward too");
     }
 
     [Fact]
