@@ -152,6 +152,9 @@ public class OnnxGraphOperatorTests(ITestOutputHelper output)
         using var back = new InferenceSession(dir.File("back.onnx"));
         SameValues(OrtRun.Run(back, x, out long[] shape), actual, "the exported graph in ONNX Runtime");
         shape.Should().Equal(2, 4);
+
+        // … and the exported file imports back (its condition read from the bool initializer) with the same values.
+        SameValues(OnnxImporter.Import(dir.File("back.onnx")).Forward(x).ToArray(), actual, "the exported graph imported back");
     }
 
     [Fact]

@@ -305,7 +305,7 @@ internal sealed class OnnxGraphBuilder
             throw new InvalidDataException($"{node} reads '{name}', which no node, initializer or input produces.");
         }
 
-        object value = tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32
+        object value = tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32 or OnnxProto.DataTypeBool
             ? ConstFromInts(tensor)
             : ParameterOf(tensor);
         return NewSlot(name, value, isStatic: true);
@@ -393,7 +393,7 @@ internal sealed class OnnxGraphBuilder
     {
         if (node.Attribute("value") is { T: { } tensor })
         {
-            if (tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32)
+            if (tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32 or OnnxProto.DataTypeBool)
             {
                 return ConstFromInts(tensor);
             }
