@@ -16,6 +16,7 @@ internal sealed class OnnxGraph
     private readonly List<(string Name, long[] Dims, long[] Values)> _int64Initializers = [];
     private readonly Dictionary<string, int> _initializerNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _int64Names = new(StringComparer.Ordinal);
+    private readonly List<(string Name, long[] Dims, bool[] Values)> _boolInitializers = [];
 
     public List<OnnxNode> Nodes { get; } = [];
 
@@ -99,13 +100,25 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>Adds a bool initializer (a Where's condition) under a name no other initializer has, and returns the name.</summary>
+    public string AddBoolInitializer(string name, long[] dims, bool[] values)
+    {
+        if (_initializerNames.ContainsKey(name) || _int64Names.ContainsKey(name) || _boolInitializers.Any(b => b.Name == name))
+        {
+            name = UniqueName(name);
+        }
+
+        _boolInitializers.Add((name, dims, values));
+        return name;
+    }
+
     /// <summary><paramref name="name"/> with the first suffix <c>_2</c>, <c>_3</c>, … no initializer has.</summary>
     private string UniqueName(string name)
     {
         for (int k = 2; ; k++)
         {
             string candidate = $"{name}_{k}";
-            if (!_initializerNames.ContainsKey(candidate) && !_int64Names.ContainsKey(candidate))
+            if (!_initializerNames.ContainsKey(candidate) && !_int64Names.ContainsKey(candidate) && !_boolInitializers.Any(b => b.Name == candidate))
             {
                 return candidate;
             }
@@ -135,6 +148,11 @@ internal sealed class OnnxGraph
         foreach ((string name, long[] dims, long[] values) in _int64Initializers)
         {
             graph.WriteMessage(GraphInitializer, t => WriteInt64Tensor(t, name, dims, values));
+        }
+
+        foreach ((string name, long[] dims, bool[] values) in _boolInitializers)
+        {
+            graph.WriteMessage(GraphInitializer, t => WriteBoolTensor(t, name, dims, values));
         }
 
         graph.WriteMessage(GraphInput, v => WriteValueInfo(v, OnnxExporter.InputName, inputShape));
@@ -177,6 +195,19 @@ internal sealed class OnnxGraph
         }
 
         tensor.WriteBytes(TensorRawData, raw);
+    }
+
+    private static void WriteBoolTensor(ProtoWriter tensor, string name, long[] dims, bool[] values)
+    {
+        foreach (long dim in dims)
+        {
+            tensor.WriteInt64(TensorDims, dim);
+        }
+
+        tensor.WriteInt64(TensorDataType, DataTypeBool);
+        tensor.WriteString(TensorName, name);
+        // raw_data: one byte per element, 0 or 1.
+        tensor.WriteBytes(TensorRawData, [.. values.Select(v => v ? (byte)1 : (byte)0)]);
     }
 
     /// <summary>A float tensor value [N, d1, d2, …]: the batch dimension symbolic, the rest fixed.</summary>

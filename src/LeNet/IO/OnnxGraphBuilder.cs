@@ -305,7 +305,7 @@ internal sealed class OnnxGraphBuilder
             throw new InvalidDataException($"{node} reads '{name}', which no node, initializer or input produces.");
         }
 
-        object value = tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32
+        object value = tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32 or OnnxProto.DataTypeBool
             ? ConstFromInts(tensor)
             : ParameterOf(tensor);
         return NewSlot(name, value, isStatic: true);
@@ -393,7 +393,7 @@ internal sealed class OnnxGraphBuilder
     {
         if (node.Attribute("value") is { T: { } tensor })
         {
-            if (tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32)
+            if (tensor.DataType is OnnxProto.DataTypeInt64 or OnnxProto.DataTypeInt32 or OnnxProto.DataTypeBool)
             {
                 return ConstFromInts(tensor);
             }
@@ -855,8 +855,8 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>
     /// Where(condition, x, y) with a constant condition: folded when x and y are constants too (three-way broadcasting),
-    /// else x·m + y·(1 − m) with m the condition as a 0/1 mask (each branch's gradient is its mask; an infinite or NaN
-    /// value in the branch not taken would leak, as it does not in ONNX).
+    /// else a select (<see cref="WhereOp"/>: the branch not taken is never read, so its infinite or NaN values do not
+    /// leak; the gradient goes to x where the condition holds and to y elsewhere).
     /// </summary>
     private static Func<object[], object[]> Where(OnnxNodeData node) => args =>
     {
@@ -867,9 +867,8 @@ internal sealed class OnnxGraphBuilder
 
         if (args[1] is not OnnxConst x || args[2] is not OnnxConst y)
         {
-            Tensor mask = new OnnxConst([.. condition.Data.Select(c => c != 0 ? 1.0 : 0.0)], condition.Dims, isInt: false).AsTensor();
-            Tensor a = OnnxGraphStep.ToTensor(args[1]), b = OnnxGraphStep.ToTensor(args[2]);
-            return [(a * mask) + (b * (1f - mask))];
+            var select = new WhereOp([.. condition.Data.Select(c => c != 0)], condition.Dims);
+            return [select.Apply(OnnxGraphStep.ToTensor(args[1]), OnnxGraphStep.ToTensor(args[2]))];
         }
 
         int[] dims = Graphs.Broadcast.Shape(Graphs.Broadcast.Shape(condition.Dims, x.Dims, node.OpType), y.Dims, node.OpType);

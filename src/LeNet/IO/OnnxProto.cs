@@ -64,6 +64,7 @@ internal static class OnnxProto
     public const int DataTypeFloat = 1;
     public const int DataTypeInt32 = 6;
     public const int DataTypeInt64 = 7;
+    public const int DataTypeBool = 9;
     public const int DataTypeFloat16 = 10;
     public const int DataTypeDouble = 11;
     public const int DataLocationExternal = 1;

@@ -141,7 +141,7 @@ internal sealed class OnnxTensorData
         };
     }
 
-    /// <summary>The values as int64 (int64 and int32 tensors: shapes, axes, pads).</summary>
+    /// <summary>The values as int64 (int64 and int32 tensors: shapes, axes, pads; bool ones as 0 and 1: a Where's condition).</summary>
     /// <exception cref="InvalidDataException">The data does not match the dims.</exception>
     /// <exception cref="NotSupportedException">The element type is not an integer one.</exception>
     public long[] ToInt64s(OnnxExternalData? externalData)
@@ -151,6 +151,7 @@ internal sealed class OnnxTensorData
         {
             DataTypeInt64 => 8,
             DataTypeInt32 => 4,
+            DataTypeBool => 1,
             _ => throw new NotSupportedException($"tensor '{Name}' has element type {TypeName(DataType)} where int64 values (a shape, axes or pads) are expected."),
         };
 
@@ -161,13 +162,19 @@ internal sealed class OnnxTensorData
             long[] values = new long[count];
             for (int i = 0; i < count; i++)
             {
-                values[i] = size == 8 ? BinaryPrimitives.ReadInt64LittleEndian(span[(i * 8)..]) : BinaryPrimitives.ReadInt32LittleEndian(span[(i * 4)..]);
+                values[i] = size switch
+                {
+                    8 => BinaryPrimitives.ReadInt64LittleEndian(span[(i * 8)..]),
+                    4 => BinaryPrimitives.ReadInt32LittleEndian(span[(i * 4)..]),
+                    _ => span[i] != 0 ? 1 : 0,
+                };
             }
 
             return values;
         }
 
-        return size == 8 ? [.. CheckCount(Int64Data, count)] : [.. CheckCount(Int32Data, count)];
+        // Bool values without raw_data are in int32_data, like int32 ones.
+        return size == 8 ? [.. CheckCount(Int64Data, count)] : [.. CheckCount(Int32Data, count).Select(v => size == 1 && v != 0 ? 1 : v)];
     }
 
     /// <summary>The little-endian bytes of the values (raw_data or external), checked against the dims; null when a typed field holds them.</summary>
@@ -218,7 +225,7 @@ internal sealed class OnnxTensorData
         DataTypeInt32 => "int32",
         DataTypeInt64 => "int64",
         8 => "string",
-        9 => "bool",
+        DataTypeBool => "bool",
         DataTypeFloat16 => "float16",
         DataTypeDouble => "double",
         16 => "bfloat16",
