@@ -78,6 +78,18 @@ public class ModuleExportTests(ITestOutputHelper output)
         OrtRun.ExportAndCompare(model, [3, 64, 64], output, name, atol: 1e-4, rtol: 1e-3);
     }
 
+    /// <summary>
+    /// akamaster's CIFAR ResNet-20: its option-A shortcut pads channels with F.Pad (one ONNX Pad node), so the model
+    /// exported at batch 1 runs at batch 3 (zeros concatenated used to carry the export's batch size).
+    /// </summary>
+    [Fact]
+    public void OnnxRuntime_CifarResNet20ExportedAtBatch1_MatchesEvaluationForwardAtBatch3()
+    {
+        var model = new LeNet.Models.Vision.CifarResNet([3, 3, 3], random: new Random(5));
+
+        OrtRun.ExportAndCompare(model, [3, 32, 32], output, "cifar resnet20", atol: 1e-4, rtol: 1e-3);
+    }
+
     [Fact]
     public void OnnxRuntime_LinearOnARank3Input_IsMatMulAndAdd()
     {

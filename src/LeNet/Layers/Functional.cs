@@ -1,3 +1,5 @@
+using LeNet.Graphs.Ops;
+
 namespace LeNet.Layers;
 
 /// <summary>
@@ -134,6 +136,64 @@ public static class Functional
     /// <returns>A new tensor.</returns>
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, bool ceilMode = false, bool countIncludePad = true) =>
         new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+
+    /// <summary>
+    /// Constant padding, like <c>F.pad(x, pad, mode="constant", value)</c>: <paramref name="pad"/> lists (before, after)
+    /// pairs starting from the LAST dimension, so <c>[1, 2]</c> pads the last dimension with 1 value before and 2 after,
+    /// and <c>[0, 0, 0, 0, 4, 4]</c> on <c>[N, C, H, W]</c> adds 4 channels on each side. Dimensions the list does not
+    /// reach are unchanged. <c>[d0, …, dk] → [d0 + before0 + after0, …, dk + beforek + afterk]</c>. Recorded as one
+    /// operation: its gradient is the slice of the output's gradient the input was copied to, and it exports as an ONNX
+    /// <c>Pad</c> node (mode constant), the batch kept symbolic.
+    /// </summary>
+    /// <param name="input">The input, of any rank.</param>
+    /// <param name="pad">(before, after) pairs from the last dimension backwards: even length, at most 2 · rank, non-negative.</param>
+    /// <param name="value">The value of the added elements.</param>
+    /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="pad"/> has an odd length, more pairs than the input has dimensions, or a negative entry (PyTorch
+    /// crops there; this library does not); the message names the expected and actual values.
+    /// </exception>
+    public static Tensor Pad(Tensor input, int[] pad, float value = 0f)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(pad);
+        int rank = input.Rank;
+        if (pad.Length % 2 != 0)
+        {
+            throw new ArgumentException($"Functional.Pad: expected an even number of pad entries ((before, after) pairs), got {pad.Length}: [{string.Join(", ", pad)}].", nameof(pad));
+        }
+
+        if (pad.Length > 2 * rank)
+        {
+            throw new ArgumentException(
+                $"Functional.Pad: expected at most {2 * rank} pad entries (2 · rank) for an input of shape {Tensor.FormatShape(input.Shape)}, got {pad.Length}: [{string.Join(", ", pad)}].",
+                nameof(pad));
+        }
+
+        int[] before = new int[rank];
+        int[] after = new int[rank];
+        for (int i = 0; i < pad.Length; i++)
+        {
+            if (pad[i] < 0)
+            {
+                throw new ArgumentException(
+                    $"Functional.Pad: expected non-negative pad entries (negative padding, cropping, is not supported), got {pad[i]} at index {i} of [{string.Join(", ", pad)}].",
+                    nameof(pad));
+            }
+
+            int dim = rank - 1 - (i / 2);
+            if (i % 2 == 0)
+            {
+                before[dim] = pad[i];
+            }
+            else
+            {
+                after[dim] = pad[i];
+            }
+        }
+
+        return new PadOp(before, after, value).Apply(input);
+    }
 
     /// <summary>
     /// Dropout, like <c>F.dropout(x, p, training)</c>: with <paramref name="training"/> true each element is zeroed

@@ -157,6 +157,7 @@ public class OpsGoldenTests
             "convnext.LayerNorm2d" => (p, a) => p.Use(Loaded(new LayerNorm([3], Eps()), parameters)).Forward(a.Permute(0, 2, 3, 1)).Permute(0, 3, 1, 2),
             "StochasticDepth" => (p, a) => p.Use(Moded(new StochasticDepth(attrs.GetProperty("p").GetSingle(), attrs.GetProperty("mode").GetString()!), attrs.GetProperty("training").GetBoolean())).Forward(a),
             "nn.Flatten" => (p, a) => p.Use(new Flatten(Int("start_dim"), Int("end_dim"))).Forward(a),
+            "pad" => (_, a) => F.Pad(a, Ints("pad"), attrs.GetProperty("value").GetSingle()),
             _ => throw new NotSupportedException($"ops.json case '{name}' ({kind}) has no C# expression in this test."),
         };
     }

@@ -160,10 +160,9 @@ public sealed class CifarResNet : Module
         protected override Tensor ForwardCore(Tensor input)
         {
             Tensor subsampled = F.MaxPool2d(input, kernelSize: 1, stride: 2);
-            ReadOnlySpan<int> shape = subsampled.Shape;
-            var before = new Tensor(shape[0], padChannels, shape[2], shape[3]);
-            var after = new Tensor(shape[0], padChannels, shape[2], shape[3]);
-            return Tensor.Cat([before, subsampled, after], 1);
+
+            // One Pad op (not zeros concatenated): no batch size baked into the recorded graph or its ONNX export.
+            return F.Pad(subsampled, [0, 0, 0, 0, padChannels, padChannels]);
         }
     }
 }

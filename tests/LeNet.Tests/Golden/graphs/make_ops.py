@@ -1,6 +1,6 @@
 """Writes ops.json: PyTorch's forward and backward numbers for tensor operations, functionals and the layers that
 the torchvision architectures need (broadcasting arithmetic, cat/chunk/split, views, reductions, activations,
-pooling, layer norm, StochasticDepth, Flatten, Dropout in eval, plus a few convolutions).
+pooling, layer norm, StochasticDepth, Flatten, Dropout in eval, plus a few convolutions and constant pads).
 
     cd tests/LeNet.Tests/Golden/graphs && /usr/bin/python3 make_ops.py
 
@@ -266,6 +266,19 @@ def misc_cases():
     case('nn.Dropout_eval', 'nn.Dropout(p=0.2).eval()(a)', x, fn=d, attrs={"p": 0.2, "training": False})
 
 
+def pad_cases():
+    """F.pad, mode constant: (before, after) pairs from the last dimension; CifarResNet's option-A shortcut pads
+    channels only ([0, 0, 0, 0, 4, 4])."""
+    specs = [('pad_last_1_2', [2, 3, 4, 5], [1, 2], 0.0),
+             ('pad_hw_1_0_2_3_value1.5', [2, 3, 4, 5], [1, 0, 2, 3], 1.5),
+             ('pad_channels_0_0_0_0_4_4', [2, 3, 4, 5], [0, 0, 0, 0, 4, 4], 0.0),
+             ('pad_all_1_1_0_2_2_0_1_1', [2, 3, 4, 5], [1, 1, 0, 2, 2, 0, 1, 1], -0.5),
+             ('pad_rank2_3_1', [4, 6], [3, 1], 0.0)]
+    for name, shape, pad, value in specs:
+        case(name, 'F.pad(a, %s, mode="constant", value=%s)' % (tuple(pad), value), [raw('a', shape)],
+             attrs={"pad": pad, "value": value})
+
+
 def conv_cases():
     """Extras: the convolution flavours the architectures use (grouped, depthwise, strided, dilated, 1x1).
     Weight is input b (state rule of detweights under key 'weight', fan-in scaled), bias input c (0.1*v)."""
@@ -295,6 +308,7 @@ def main():
     norm_cases()
     misc_cases()
     conv_cases()
+    pad_cases()
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
     head = {"what": "forward and backward numbers of tensor ops, functionals and layers (float32)",
