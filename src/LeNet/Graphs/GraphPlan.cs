@@ -93,12 +93,29 @@ internal sealed class GraphPlan
     /// <summary>How many steps there are; for the tests.</summary>
     internal int StepCount => _steps.Length;
 
-    public Tensor Run(Tensor input)
+    /// <summary>The compiled segments in the order they run, each with the shape of its input (batch first); for the WebAssembly backend.</summary>
+    internal (Sequential Segment, int[] InputShape)[] Segments =>
+        [.. _steps.OfType<SegmentStep>().Select(step => (step.Segment, step.InputShape))];
+
+    public Tensor Run(Tensor input) => Run(input, null);
+
+    /// <summary>
+    /// Runs the plan with <paramref name="segment"/> given the k-th compiled segment's input first (k in
+    /// <see cref="Segments"/> order): its result replaces the segment's own, or the segment runs when it returns null.
+    /// </summary>
+    internal Tensor Run(Tensor input, Func<int, Tensor, Tensor?>? segment)
     {
         var values = (Tensor?[])_constants.Clone();
         values[0] = input;
+        int k = 0;
         foreach (Step step in _steps)
         {
+            if (segment is not null && step is SegmentStep && segment(k++, values[step.Inputs[0]]!) is { } result)
+            {
+                values[step.Output] = result;
+                continue;
+            }
+
             step.Run(values);
         }
 
@@ -126,7 +143,7 @@ internal sealed class GraphPlan
             {
                 ILayer[] layers = [.. chain.Skip(start).Take(end - start)];
                 int to = end == chain.Count ? output : nextSlot++;
-                steps.Add(new SegmentStep(Segment(layers), input, to));
+                steps.Add(new SegmentStep(Segment(layers), input, to, shape));
                 input = to;
                 foreach (ILayer layer in layers)
                 {
@@ -224,8 +241,12 @@ internal sealed class GraphPlan
         public override void Run(Tensor?[] values) => values[Output] = layer.Forward(values[Inputs[0]]!);
     }
 
-    private sealed class SegmentStep(Sequential segment, int input, int output) : Step([input], output)
+    private sealed class SegmentStep(Sequential segment, int input, int output, int[] inputShape) : Step([input], output)
     {
+        public Sequential Segment => segment;
+
+        public int[] InputShape { get; } = inputShape;
+
         public override void Run(Tensor?[] values) => values[Output] = segment.Forward(values[Inputs[0]]!);
     }
 }
