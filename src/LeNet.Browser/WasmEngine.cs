@@ -40,7 +40,7 @@ internal sealed partial class WasmEngine
     }
 
     /// <summary>The arena's copy outside the GC heap (it never moves; it lives as long as the page).</summary>
-    private static unsafe nint Allocate(float[] contents)
+    internal static unsafe nint Allocate(float[] contents)
     {
         var arena = (float*)NativeMemory.AlignedAlloc((nuint)(contents.Length * sizeof(float)), 16);
         contents.CopyTo(new Span<float>(arena, contents.Length));
@@ -48,7 +48,7 @@ internal sealed partial class WasmEngine
     }
 
     /// <summary>The page copies the bytes out of .NET's memory before it returns its promise: pinned for the call only.</summary>
-    private static unsafe Task<int> Instantiate(byte[] module)
+    internal static unsafe Task<int> Instantiate(byte[] module)
     {
         fixed (byte* bytes = module)
         {
@@ -70,5 +70,5 @@ internal sealed partial class WasmEngine
     private static partial Task<int> Load(int address, int length);
 
     [JSImport("globalThis.lenetWasm.forward")]
-    private static partial void Forward(int module, int arena, int input, int output);
+    internal static partial void Forward(int module, int arena, int input, int output);
 }

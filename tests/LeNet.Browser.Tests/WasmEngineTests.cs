@@ -148,6 +148,85 @@ public partial class AppTests
         }
     }
 
+    [Fact]
+    public async Task GraphNetwork_CifarResNet20_EmittedSegmentsBesideOnnxRuntimeWeb()
+    {
+        string dist = OnnxRuntimeWebDist;
+        File.Exists(Path.Combine(dist, "ort.wasm.min.mjs")).Should().BeTrue($"the graph side-by-side test serves onnxruntime-web 1.31.1 from {dist}");
+        string ort = Path.Combine(site.WebRoot, "ort-graph");
+        Directory.CreateDirectory(ort);
+        foreach (string file in new[] { "ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm" })
+        {
+            File.Copy(Path.Combine(dist, file), Path.Combine(ort, file), overwrite: true);
+        }
+
+        // The weights the page's GraphBench draws: the same seed, the same constructor.
+        var model = new LeNet.Models.Vision.CifarResNet([3, 3, 3], random: new Random(1));
+        model.Eval();
+        OnnxExporter.Export(model, Path.Combine(ort, "cifar-resnet20.onnx"), 1, 3, 32, 32);
+        double[] image = [.. Enumerable.Range(0, 3 * 32 * 32).Select(i => ((i * 7919 % 997) / 498.0) - 1)];
+        using var server = new StaticSiteServer(site.WebRoot) { CrossOriginIsolated = true };
+        try
+        {
+            using IPlaywright playwright = await Playwright.CreateAsync();
+            await using IBrowser browser = await LaunchAsync(playwright);
+            IPage page = await OpenAsync(browser, server.Address);
+            JsonElement result = await page.EvaluateAsync<JsonElement>(
+                """
+                async ({ image, n }) => {
+                  const ort = await import("/ort-graph/ort.wasm.min.mjs");
+                  ort.env.wasm.wasmPaths = "/ort-graph/";
+                  ort.env.wasm.numThreads = 1;
+                  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+                  const session = await ort.InferenceSession.create("/ort-graph/cifar-resnet20.onnx", { executionProviders: ["wasm"] });
+                  const feeds = { [session.inputNames[0]]: new ort.Tensor("float32", Float32Array.from(image), [1, 3, 32, 32]) };
+                  const onnx = Array.from((await session.run(feeds))[session.outputNames[0]].data);
+                  const wasm = await window.lenetGraphLogits(image);
+                  const managed = await window.lenetGraphLogits(image, "managed");
+                  const lenetFirst = await window.lenetGraphBench(n);
+                  for (let i = 0; i < 10; i++) await session.run(feeds);
+                  const times = [];
+                  for (let i = 0; i < n; i++) {
+                    const start = performance.now();
+                    await session.run(feeds);
+                    times.push(performance.now() - start);
+                  }
+                  const lenetSecond = await window.lenetGraphBench(n);
+                  const managedMs = await window.lenetGraphBench(3, "managed");
+                  await session.release();
+                  return { onnx, wasm, managed, onnxRuntimeWebMs: median(times), lenetWasmMs: [lenetFirst, lenetSecond], lenetManagedMs: managedMs, userAgent: navigator.userAgent };
+                }
+                """,
+                new { image, n = 100 });
+            double[] onnx = [.. result.GetProperty("onnx").EnumerateArray().Select(v => v.GetDouble())];
+            double[] wasm = [.. result.GetProperty("wasm").EnumerateArray().Select(v => v.GetDouble())];
+            double[] managed = [.. result.GetProperty("managed").EnumerateArray().Select(v => v.GetDouble())];
+            wasm.Should().HaveCount(10);
+            double scale = 1 + managed.Max(Math.Abs);
+            MaxDifference(wasm, managed).Should().BeLessThan(1e-4 * scale, $"the emitted segments compute what the managed path computes (WebAssembly [{string.Join(", ", wasm)}], managed [{string.Join(", ", managed)}])");
+            MaxDifference(wasm, onnx).Should().BeLessThan(1e-4 * scale, $"onnxruntime-web computes the same logits ([{string.Join(", ", onnx)}])");
+            double ortMs = result.GetProperty("onnxRuntimeWebMs").GetDouble();
+            double[] lenetMs = [.. result.GetProperty("lenetWasmMs").EnumerateArray().Select(v => v.GetDouble())];
+            var figures = new
+            {
+                UserAgent = result.GetProperty("userAgent").GetString(),
+                OnnxRuntimeWebMs = ortMs,
+                LenetWasmMs = lenetMs,
+                LenetManagedMs = result.GetProperty("lenetManagedMs").GetDouble(),
+                RatioToOnnxRuntimeWeb = lenetMs.Min() / ortMs,
+                MaxLogitDifferenceToManaged = MaxDifference(wasm, managed),
+                MaxLogitDifferenceToOnnxRuntimeWeb = MaxDifference(wasm, onnx),
+            };
+            string json = JsonSerializer.Serialize(figures, Indented);
+            Console.WriteLine($"CifarResNet-20 in Chromium (median ms of 100 batch-1 forwards, managed of 3; load average {File.ReadAllText("/proc/loadavg").Trim()}):\n{json}");
+            await File.WriteAllTextAsync(Artifact("graph-side-by-side.json"), json);
+        }
+        finally
+        {
+            Directory.Delete(ort, recursive: true);
+        }
+    }
+
     private static double MaxDifference(double[] left, double[] right) =>
         left.Length == right.Length ? left.Zip(right, (a, b) => Math.Abs(a - b)).DefaultIfEmpty(0).Max() : double.PositiveInfinity;
 

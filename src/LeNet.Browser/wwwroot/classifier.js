@@ -12,6 +12,7 @@
 
 (() => {
   let exports = null;
+  let graph = null;
   const managedMicroseconds = { modern: 0, classic: 0 };
 
   // The emitted modules: each imports .NET's linear memory (env.memory), so its forward(arena, input, output)
@@ -49,6 +50,7 @@
       globalThis.getDotnetRuntime(0).getAssemblyExports("LeNet.Browser.dll").then(
         (assembly) => {
           exports = assembly.LeNet.Browser.PageClassifier;
+          graph = assembly.LeNet.Browser.GraphBench;
           window.lenetClassifier.vector128 = exports.Vector128Accelerated();
           window.lenetClassifier.wasm = { modern: exports.UsesWasm("modern"), classic: exports.UsesWasm("classic") };
           settle.resolve();
@@ -69,6 +71,10 @@
     },
   };
 
+  // A graph network for measurements: CifarResNet-20 (seed 1), batch 1 at 3×32×32, its compiled segments as
+  // emitted WebAssembly (engine "wasm") or all managed ("managed"): median ms of n forwards, logits for 3072 values.
+  window.lenetGraphBench = (n, engine = "wasm") => ready.then(() => graph.Load()).then(() => graph.Bench(n, engine));
+  window.lenetGraphLogits = (pixels, engine = "wasm") => ready.then(() => graph.Load()).then(() => Array.from(graph.Logits(Array.from(pixels), engine)));
   window.lenetBench = (model, n, engine = "wasm") => ready.then(() => exports.Bench(model, n, engine));
   window.lenetLogits = (model, pixels, engine = "wasm") => ready.then(() => Array.from(exports.Logits(model, Array.from(pixels), engine)));
 

@@ -102,8 +102,9 @@ internal sealed class GraphPlan
     /// <summary>How many steps there are; for the tests.</summary>
     internal int StepCount => _steps.Length;
 
-    /// <summary>The compiled segments' containers, in order; for the tests.</summary>
-    internal IEnumerable<Sequential> Segments => _steps.OfType<SegmentStep>().Select(step => step.Segment);
+    /// <summary>The compiled segments in the order they run, each with the shape of its input (batch first); for the WebAssembly backend and the tests.</summary>
+    internal (Sequential Segment, int[] InputShape)[] Segments =>
+        [.. _steps.OfType<SegmentStep>().Select(step => (step.Segment, step.InputShape))];
 
     /// <summary>The most values a run holds at once (the input, maps produced and not yet read for the last time); for the tests.</summary>
     internal int PeakLiveMaps
@@ -123,13 +124,28 @@ internal sealed class GraphPlan
         }
     }
 
-    public Tensor Run(Tensor input)
+    public Tensor Run(Tensor input) => Run(input, null);
+
+    /// <summary>
+    /// Runs the plan with <paramref name="segment"/> given the k-th compiled segment's input first (k in
+    /// <see cref="Segments"/> order): its result replaces the segment's own, or the segment runs when it returns null.
+    /// </summary>
+    internal Tensor Run(Tensor input, Func<int, Tensor, Tensor?>? segment)
     {
         var values = (Tensor?[])_constants.Clone();
         values[0] = input;
+        int k = 0;
         for (int s = 0; s < _steps.Length; s++)
         {
-            _steps[s].Run(values);
+            Step step = _steps[s];
+            if (segment is not null && step is SegmentStep && segment(k++, values[step.Inputs[0]]!) is { } result)
+            {
+                values[step.Output] = result;
+            }
+            else
+            {
+                step.Run(values);
+            }
 
             // A map nobody reads again is dropped now, not when the run ends: the collector can reuse its memory for
             // the next maps, so a deep network holds a few maps at a time instead of all of them.
@@ -193,7 +209,7 @@ internal sealed class GraphPlan
             {
                 ILayer[] layers = [.. chain.Skip(start).Take(end - start)];
                 int to = end == chain.Count ? output : nextSlot++;
-                steps.Add(new SegmentStep(segments(layers), input, to));
+                steps.Add(new SegmentStep(segments(layers), input, to, shape));
                 input = to;
                 foreach (ILayer layer in layers)
                 {
@@ -291,9 +307,11 @@ internal sealed class GraphPlan
         public override void Run(Tensor?[] values) => values[Output] = layer.Forward(values[Inputs[0]]!);
     }
 
-    private sealed class SegmentStep(Sequential segment, int input, int output) : Step([input], output)
+    private sealed class SegmentStep(Sequential segment, int input, int output, int[] inputShape) : Step([input], output)
     {
         public Sequential Segment { get; } = segment;
+
+        public int[] InputShape { get; } = inputShape;
 
         public override void Run(Tensor?[] values) => values[Output] = Segment.Forward(values[Inputs[0]]!);
     }

@@ -75,8 +75,8 @@ public class GraphPlanTests
         float[] plannedSmall = model.Forward(small).ToArray();
         float[] plannedLarge = model.Forward(large).ToArray();
 
-        Sequential[] smallSegments = [.. model.Plans!.PlanFor(2, 3, 6, 6)!.Segments];
-        Sequential[] largeSegments = [.. model.Plans!.PlanFor(5, 3, 6, 6)!.Segments];
+        Sequential[] smallSegments = [.. model.Plans!.PlanFor(2, 3, 6, 6)!.Segments.Select(s => s.Segment)];
+        Sequential[] largeSegments = [.. model.Plans!.PlanFor(5, 3, 6, 6)!.Segments.Select(s => s.Segment)];
         smallSegments.Should().HaveCount(2, "conv+bn+relu before the LayerNorm, conv+relu after it");
         largeSegments.Should().Equal(smallSegments, ReferenceEquals, "the plans of both batch sizes run the same compiled chains");
         smallSegments.Select(segment => segment.Engine!.Compilations).Should().Equal([1, 1], "each chain's weights are packed once for both batch sizes");
