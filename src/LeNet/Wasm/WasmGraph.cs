@@ -50,7 +50,7 @@ internal sealed class WasmGraph
             throw new InvalidOperationException($"WasmGraph: {module.GetType().Name}'s forward reads tensor values while traced; it has no graph plan.");
         }
 
-        var plan = new GraphPlan(recording);
+        var plan = new GraphPlan(recording, GraphPlan.Segment);
         (Sequential Segment, int[] InputShape)[] segments = plan.Segments;
         var programs = new WasmProgram?[segments.Length];
         var outputShapes = new int[segments.Length][];
