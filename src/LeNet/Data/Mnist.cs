@@ -9,7 +9,7 @@ namespace LeNet.Data;
 /// The folder holds the four files of the original distribution — <c>train-images-idx3-ubyte</c>,
 /// <c>train-labels-idx1-ubyte</c>, <c>t10k-images-idx3-ubyte</c>, <c>t10k-labels-idx1-ubyte</c> — each
 /// plain or gzip-compressed (<c>.gz</c>), also under the dotted names <c>train-images.idx3-ubyte</c> etc.
-/// <see cref="MnistDownloader"/> fetches and caches MNIST itself.
+/// The LeNet.Datasets package fetches and caches MNIST itself (<c>MnistDownloader</c>, <c>Mnist.LoadOrDownloadAsync</c>).
 /// </para>
 /// <para>
 /// The pixels stay bytes in memory (47 MB for the training split); <see cref="MnistSplit.CopyImages(ReadOnlySpan{int}, Tensor)"/>
@@ -101,25 +101,6 @@ public sealed class Mnist
         }
 
         return new Mnist(full, train.GetAwaiter().GetResult(), test);
-    }
-
-    /// <summary>
-    /// Loads MNIST from <paramref name="directory"/> when one is given (your own folder, Fashion-MNIST
-    /// included; nothing is fetched), otherwise from <see cref="MnistDownloader"/>'s default cache folder,
-    /// fetching and verifying the files there first if needed.
-    /// </summary>
-    /// <param name="directory">A folder with the four files, or <see langword="null"/> for the cache.</param>
-    /// <param name="progress">Receives the downloader's reports (only when the cache is used).</param>
-    /// <param name="cancellationToken">Stops the fetch.</param>
-    /// <returns>The training and test splits.</returns>
-    /// <exception cref="MnistDownloadException">The files could not be fetched; the message gives the manual steps.</exception>
-    /// <exception cref="FileNotFoundException">A file is missing from <paramref name="directory"/>.</exception>
-    /// <exception cref="InvalidDataException">A file is malformed.</exception>
-    public static async Task<Mnist> LoadOrDownloadAsync(
-        string? directory = null, IProgress<MnistDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        string folder = directory ?? await new MnistDownloader().EnsureAsync(progress, cancellationToken).ConfigureAwait(false);
-        return Load(folder);
     }
 
     /// <summary>Describes the data set by its folder and split sizes.</summary>
