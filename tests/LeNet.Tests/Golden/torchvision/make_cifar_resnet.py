@@ -1,10 +1,12 @@
 """Writes cifar_resnet.json: the CIFAR-10 ResNet-20 of He et al. 2016 (section 4.2), as akamaster/pytorch_resnet_cifar10
 writes it (option A shortcuts: LambdaLayer subsampling + zero channels), with the deterministic weights of
-detweights.py. The fixture of LeNet's CifarResNet (src/LeNet/Models/Vision/CifarResNet.cs).
+detweights.py, every BatchNorm bias then moved per channel so that no ReLU input is within KINK_GAP of its kink
+(bias_overrides below). The fixture of LeNet's CifarResNet (src/LeNet/Models/Vision/CifarResNet.cs).
 
     cd tests/LeNet.Tests/Golden/torchvision && /usr/bin/python3 make_cifar_resnet.py
 
 Recorded for ResNet-20, num_classes=10, input detweights.tensor("input", [2, 3, 32, 32]) (raw rule):
+  kink_gap, bias_overrides: {key: float32 values} written over detweights' biases (every model here uses them);
   state: [[key, shape], ...] in state_dict() order; parameters: the parameter count (269,722);
   output: eval-mode logits; output_train_bn: train-mode logits under no_grad (batch statistics);
   training: one train-mode step as make_training.py records it (a fresh copy with the deterministic weights,
@@ -98,9 +100,72 @@ def resnet20():
 # ---------------------------------------------------------------------------------------------------------------
 
 
+KINK_GAP = 1e-4  # every ReLU input at least this far from 0, relative to that input's largest magnitude
+_OVERRIDES = None
+
+
+def relu_inputs(m, x):
+    """The input of every F.relu call of m's forward on x, in call order."""
+    seen = []
+    relu = F.relu
+
+    def recording(t, *args, **kwargs):
+        seen.append(t.detach().clone())
+        return relu(t, *args, **kwargs)
+
+    F.relu = recording
+    try:
+        m(x)
+    finally:
+        F.relu = relu
+    return seen
+
+
+def bias_overrides():
+    """BatchNorm biases moved, channel by channel, so that no ReLU input of the training-mode forward lies within
+    KINK_GAP of zero (in float64). With detweights' values some do (layer2.0's first ReLU: 1.1e-6, below float32's own
+    rounding of ~2e-6 there), and an implementation whose rounding differs from PyTorch's by one ulp then takes the
+    other side of the kink: 2-4 % off in the gradients of layer2.0 and everything before it. Each BatchNorm feeding a
+    ReLU (bn1 of the stem and of each block; a block's bn2 through the shortcut sum) gets the smallest shift of its
+    channel's bias (multiples of 1e-3) that clears the gap, worked out in forward order; the new biases are rounded to
+    float32 and recorded, the C# test writes them over the deterministic weights."""
+    global _OVERRIDES
+    if _OVERRIDES is not None:
+        return _OVERRIDES
+    m = resnet20()
+    detweights.fill_state(m)
+    m = m.double().train()
+    x = detweights.tensor('input', INPUT_SHAPE).double()
+    norms = ['bn1'] + ['layer%d.%d.bn%d' % (s, b, k) for s in (1, 2, 3) for b in range(3) for k in (1, 2)]
+    modules = dict(m.named_modules())
+    overrides = {}
+    for i, name in enumerate(norms):
+        bias = modules[name].bias
+        with torch.no_grad():
+            z = relu_inputs(m, x)[i]
+            gap = KINK_GAP * float(z.abs().max())
+            changed = False
+            for c in range(z.shape[1]):
+                shift = 0.0
+                while float((z[:, c] + shift).abs().min()) < gap:
+                    shift = -shift if shift > 0 else -shift + 1e-3
+                if shift != 0.0:
+                    bias[c] = float(torch.tensor(float(bias[c]) + shift, dtype=torch.float32))
+                    changed = True
+            if changed:
+                overrides[name + '.bias'] = [float(v) for v in bias.float()]
+                assert float(relu_inputs(m, x)[i].abs().min()) >= gap * 0.5, name
+    _OVERRIDES = overrides
+    return overrides
+
+
 def fresh():
     m = resnet20()
     detweights.fill_state(m)
+    sd = m.state_dict()
+    with torch.no_grad():
+        for key, values in bias_overrides().items():
+            sd[key].copy_(torch.tensor(values, dtype=torch.float32))
     return m
 
 
@@ -156,6 +221,8 @@ def main():
         "parameters": sum(p.numel() for p in m.parameters()),
         "state": [[k, list(t.shape)] for k, t in m.state_dict().items()],
         "input_shape": INPUT_SHAPE,
+        "kink_gap": KINK_GAP,
+        "bias_overrides": bias_overrides(),
         "output": [goldjson.f32list(r) for r in output],
         "output_train_bn": [goldjson.f32list(r) for r in output_train_bn],
         "max_abs_diff_between_samples": float((output[0] - output[1]).abs().max()),

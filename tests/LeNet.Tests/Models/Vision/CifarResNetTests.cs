@@ -64,12 +64,21 @@ public class CifarResNetTests(ITestOutputHelper output)
         int[] inputShape = [.. fixture.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32())];
 
         ResNetFamilyGolden.CheckOutputs(
-            "cifar_resnet20", CifarResNet.ResNet20(), inputShape, Floats(fixture.GetProperty("output")), Floats(fixture.GetProperty("output_train_bn")), output);
+            "cifar_resnet20", CifarResNet.ResNet20(), inputShape, Floats(fixture.GetProperty("output")), Floats(fixture.GetProperty("output_train_bn")), output, BiasOverrides.Value);
     }
+
+    /// <summary>
+    /// The fixture's BatchNorm biases, moved by make_cifar_resnet.py so that no ReLU input lies within 1e-4 (relative) of
+    /// its kink: with detweights' biases one of layer2.0's lies 1.1e-6 from it, inside float32's rounding (~2e-6), and
+    /// the Vector256 path (DOTNET_EnableAVX512=0), rounding differently from PyTorch, took the other side: layer2.0.bn1's
+    /// bias gradient 2 % off and everything before it up to 4 %, while PyTorch's own float32 is within 4e-6 of float64.
+    /// </summary>
+    private static readonly Lazy<Dictionary<string, float[]>> BiasOverrides = new(() =>
+        Fixture.Value.GetProperty("bias_overrides").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(e => e.GetSingle()).ToArray()));
 
     [Fact]
     public void ResNet20_TrainingStep_MatchesPyTorchGradients() =>
-        ResNetFamilyGolden.CheckTrainingStep("cifar_resnet20", CifarResNet.ResNet20(), Fixture.Value.GetProperty("training"), output);
+        ResNetFamilyGolden.CheckTrainingStep("cifar_resnet20", CifarResNet.ResNet20(), Fixture.Value.GetProperty("training"), output, BiasOverrides.Value);
 
     [Fact]
     public void Backward_TrainingMode_MatchesCentralDifferences()

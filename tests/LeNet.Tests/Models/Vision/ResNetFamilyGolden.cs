@@ -91,9 +91,10 @@ internal static class ResNetFamilyGolden
 
     /// <summary>Both comparisons with PyTorch's float32 logits at 1e-4 (a model whose fixture has no float64 answer).</summary>
     /// <returns>The worst differences relative to the expected logits' largest magnitude.</returns>
-    public static (double Eval, double TrainBatchNorm) CheckOutputs(string name, Module model, int[] inputShape, float[] expected, float[] expectedTrain, ITestOutputHelper output)
+    public static (double Eval, double TrainBatchNorm) CheckOutputs(
+        string name, Module model, int[] inputShape, float[] expected, float[] expectedTrain, ITestOutputHelper output, IReadOnlyDictionary<string, float[]>? overrides = null)
     {
-        (float[] eval, float[] train) = RunOutputs(model, inputShape);
+        (float[] eval, float[] train) = RunOutputs(model, inputShape, overrides);
         double evalDiff = RelativeDifference(eval, [.. expected.Select(v => (double)v)]);
         double trainDiff = RelativeDifference(train, [.. expectedTrain.Select(v => (double)v)]);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: eval vs PyTorch {evalDiff:E2}, training-mode BatchNorm vs PyTorch {trainDiff:E2}"));
@@ -103,9 +104,9 @@ internal static class ResNetFamilyGolden
     }
 
     /// <summary>The deterministic weights; evaluation-mode logits, then training-mode logits with every dropout layer in evaluation mode.</summary>
-    private static (float[] Eval, float[] Train) RunOutputs(Module model, int[] inputShape)
+    private static (float[] Eval, float[] Train) RunOutputs(Module model, int[] inputShape, IReadOnlyDictionary<string, float[]>? overrides = null)
     {
-        VisionGolden.Fill(model);
+        Fill(model, overrides);
         Tensor x = VisionGolden.Input(inputShape);
 
         model.Eval();
@@ -155,15 +156,35 @@ internal static class ResNetFamilyGolden
         Compare(name, step, float64.GetProperty("eval_step"), "float64 (evaluation mode)", _ => TrainingTolerance, output);
     }
 
-    /// <summary>The step of <paramref name="model"/> against a fixture in training.json's format, everything at 1e-4.</summary>
-    public static void CheckTrainingStep(string name, Module model, JsonElement fixture, ITestOutputHelper output) =>
-        Compare(name, RunStep(model, fixture), fixture, "PyTorch", _ => TrainingTolerance, output);
+    /// <summary>
+    /// The step of <paramref name="model"/> against a fixture in training.json's format, everything at 1e-4; the
+    /// deterministic weights with <paramref name="overrides"/> (state-dict key → values) written over them.
+    /// </summary>
+    public static void CheckTrainingStep(string name, Module model, JsonElement fixture, ITestOutputHelper output, IReadOnlyDictionary<string, float[]>? overrides = null) =>
+        Compare(name, RunStep(model, fixture, overrides: overrides), fixture, "PyTorch", _ => TrainingTolerance, output);
 
-    private static Step RunStep(Module model, JsonElement fixture, bool training = true)
+    /// <summary>The deterministic weights (<see cref="VisionGolden.Fill"/>), then <paramref name="overrides"/> (state-dict key → values) over them.</summary>
+    private static void Fill(Module model, IReadOnlyDictionary<string, float[]>? overrides)
+    {
+        VisionGolden.Fill(model);
+        if (overrides is null)
+        {
+            return;
+        }
+
+        Dictionary<string, Tensor> state = model.StateDict().ToDictionary(e => e.Key, e => e.Value);
+        foreach ((string key, float[] values) in overrides)
+        {
+            state[key].Length.Should().Be(values.Length, $"the override of {key}");
+            values.CopyTo(state[key].AsSpan());
+        }
+    }
+
+    private static Step RunStep(Module model, JsonElement fixture, bool training = true, IReadOnlyDictionary<string, float[]>? overrides = null)
     {
         int[] inputShape = [.. fixture.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32())];
         int[] targets = [.. fixture.GetProperty("targets").EnumerateArray().Select(e => e.GetInt32())];
-        VisionGolden.Fill(model);
+        Fill(model, overrides);
         model.Train(training);
         var modules = model.NamedModules().ToDictionary(m => m.Name, m => m.Layer);
         foreach (JsonElement frozen in fixture.GetProperty("eval_modules").EnumerateArray())
