@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LeNet.Compiler;
 using LeNet.Kernels.Simd;
 using LeNet.Layers;
 

@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;

@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.Kernels;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;

@@ -1,4 +1,4 @@
-using LeNet.Inference;
+using LeNet.Compiler;
 using LeNet.IO;
 
 namespace LeNet.Layers;

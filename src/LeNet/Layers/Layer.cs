@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using LeNet.Inference;
+using LeNet.Compiler;
 using LeNet.IO;
 
 namespace LeNet.Layers;

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using LeNet.Compiler;
 using LeNet.Graphs;
 using LeNet.Inference;
 using LeNet.IO;

@@ -1,4 +1,4 @@
-using LeNet.Inference;
+using LeNet.Compiler;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Activations;

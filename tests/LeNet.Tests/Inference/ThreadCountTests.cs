@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.Inference;
 using LeNet.Layers;
 using LeNet.Models;

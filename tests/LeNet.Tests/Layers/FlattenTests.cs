@@ -1,4 +1,4 @@
-using LeNet.Inference;
+using LeNet.Compiler;
 using LeNet.Layers;
 using LeNet.Tests.Reference;
 

@@ -1,4 +1,4 @@
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>The activation a stage applies in its epilogue.</summary>
 internal enum ActivationKind

@@ -1,7 +1,8 @@
+using LeNet.Inference;
 using LeNet.Kernels;
 using LeNet.Kernels.Simd;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>
 /// Both cores for one image: a call whose images form a single chunk (batch 1, or a batch the tile path

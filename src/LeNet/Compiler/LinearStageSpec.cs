@@ -3,7 +3,7 @@ using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 using LeNet.Training.Tiled;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>A <see cref="Linear"/> layer on the flattened map with what it fuses: a folded evaluation-mode BatchNorm1d and an activation, each optional.</summary>
 internal sealed class LinearStageSpec(Linear linear, BatchNorm? norm, ActivationKind activation) : StageSpec

@@ -7,7 +7,7 @@ using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>A convolution with its activation and, when a 2×2 stride-2 pool follows, that pool fused into its epilogue.</summary>
 internal sealed class ConvStage : Stage, IRowStage

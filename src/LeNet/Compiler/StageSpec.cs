@@ -2,7 +2,7 @@ using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Training.Tiled;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>
 /// One fused stage as the <see cref="StageCompiler"/> found it (the layers it covers and the maps it

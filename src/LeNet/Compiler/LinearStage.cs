@@ -7,7 +7,7 @@ using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>A dense layer with its activation fused; its input is the flattened map (C·H·W features).</summary>
 internal sealed class LinearStage : Stage, IRowStage

@@ -5,7 +5,7 @@ using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>An activation no convolution or dense layer could fuse: applied in place to the map's interior (the zero padding stays zero).</summary>
 internal sealed class ActivationStage(ActivationKind activation, TileMap map, int index)

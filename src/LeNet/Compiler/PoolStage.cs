@@ -6,7 +6,7 @@ using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>A pooling layer the preceding convolution could not fuse (any window and stride).</summary>
 internal sealed class PoolStage(Pool2d pool, TileMap input, TileMap output, int inputIndex, int outputIndex)

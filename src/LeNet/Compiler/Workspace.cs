@@ -1,4 +1,5 @@
-namespace LeNet.Inference;
+using LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>One worker's buffers: every feature map in the tile layout and in the single-image layout, plus kernel scratch. Allocated once, zeroed once (the zero padding borders are never written).</summary>
 internal sealed class Workspace

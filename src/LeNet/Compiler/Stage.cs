@@ -1,7 +1,8 @@
+using LeNet.Inference;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>
 /// One step of a <see cref="PredictorPlan"/>: reads feature map <see cref="Input"/> of a worker's

@@ -6,7 +6,7 @@ using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 using LeNet.Training.Tiled;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>
 /// A plain <see cref="Conv2d"/> (square kernel, stride and padding, no groups or dilation) with what it

@@ -1,6 +1,6 @@
 using LeNet.Kernels.Tiles;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>An activation that no convolution or dense layer fused, applied in place; inference only.</summary>
 internal sealed class ActivationStageSpec(ActivationKind activation) : StageSpec

@@ -1,7 +1,8 @@
+using LeNet.Inference;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>
 /// The one compiler: turns a <see cref="Sequential"/> (nested Sequentials flattened) into fused stage

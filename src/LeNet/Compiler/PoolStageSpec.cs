@@ -1,7 +1,7 @@
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
 
-namespace LeNet.Inference;
+namespace LeNet.Compiler;
 
 /// <summary>A plain pooling layer (no padding, dilation or ceil mode) that no convolution fused; inference only.</summary>
 internal sealed class PoolStageSpec(Pool2d pool) : StageSpec
