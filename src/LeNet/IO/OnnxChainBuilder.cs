@@ -120,29 +120,7 @@ internal sealed partial class OnnxChainBuilder
         return new Sequential([.. _layers]);
     }
 
-    private void ReadOpset()
-    {
-        long? version = null;
-        foreach ((string domain, long v) in _model.Opsets)
-        {
-            if (domain is "" or "ai.onnx")
-            {
-                version = v;
-            }
-        }
-
-        if (version is null)
-        {
-            throw new InvalidDataException("the model imports no version of the default ONNX operator set (ModelProto.opset_import).");
-        }
-
-        if (version is < OnnxImporter.MinOpset or > OnnxImporter.MaxOpset)
-        {
-            throw new NotSupportedException($"the model uses ONNX opset {version}; opsets {OnnxImporter.MinOpset} to {OnnxImporter.MaxOpset} are supported.");
-        }
-
-        _opset = version.Value;
-    }
+    private void ReadOpset() => _opset = OnnxGraphBuilder.ReadOpset(_model);
 
     /// <summary>The input's shape with the batch (dimension 0) as 1 when symbolic; null when any other size is unknown.</summary>
     internal static int[]? StaticShape(long?[]? dims)
