@@ -22,6 +22,8 @@ internal sealed class ConvStage : Stage, IRowStage
     private readonly int _stride;
     private readonly float[] _channelsPacked;
     private readonly float[] _channelsBias;
+    private readonly float[] _gemmPacked;
+    private readonly float[] _gemmBias;
 
     /// <summary>
     /// Snapshots <paramref name="conv"/>'s weights, with <paramref name="norm"/> (an evaluation-mode
@@ -43,6 +45,8 @@ internal sealed class ConvStage : Stage, IRowStage
         _channelsPacked = ConvChannelsKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
         _channelsBias = new float[ConvChannelsKernel.PaddedChannels(conv.OutChannels)];
         _bias.CopyTo(_channelsBias, 0);
+        _gemmPacked = ConvGemmPacking.PackWeights(_weight, conv.OutChannels, plan.Offsets.Length);
+        _gemmBias = ConvGemmPacking.PackBias(_bias, conv.OutChannels);
     }
 
     public override int SourceLength => _plan.SourceLength;
@@ -50,7 +54,7 @@ internal sealed class ConvStage : Stage, IRowStage
     /// <summary>The geometry, the weights [O, I, k, k] and bias [O] with any BatchNorm folded in, the activation and the fused pool (null for none), for the WebAssembly emitter.</summary>
     internal (ConvGeometry Geometry, float[] Weight, float[] Bias, ActivationKind Activation, Pool2d? Pool) Parts => (_plan.Geometry, _weight, _bias, _activation, _pool);
 
-    public override int GemmLength => _plan.OutputLength;
+    public override int GemmLength => Math.Max(_plan.OutputLength, ConvGemmKernel.OutputLength(_plan.Geometry.OutChannels, _plan.Pixels));
 
     public override int ColumnsLength => _plan.ColumnsLength;
 
@@ -116,24 +120,20 @@ internal sealed class ConvStage : Stage, IRowStage
             return;
         }
 
-        ReadOnlySpan<float> source = workspace.Images[Input];
         if (_plan.UsesColumns)
         {
-            ConvImageKernel.Im2Col(source, workspace.Columns, _plan);
-            source = workspace.Columns;
+            ConvImageKernel.Im2Col(workspace.Images[Input], workspace.Columns, _plan);
         }
 
-        switch (_activation)
+        // Both cores for one image: parts of the pixel blocks (or of the channel panels), the same bits as one part.
+        int gemmParts = workspace.Split is null || MultiplyAdds < SplitMultiplyAdds ? 1 : 2 * ImageSplit.Threads;
+        if (gemmParts > 1)
         {
-            case ActivationKind.Sigmoid:
-                ConvImageKernel.Gemm<SigmoidActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
-                break;
-            case ActivationKind.Relu:
-                ConvImageKernel.Gemm<ReluActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
-                break;
-            default:
-                ConvImageKernel.Gemm<NoActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
-                break;
+            workspace.Split!.Run(this, workspace, width, gemmParts);
+        }
+        else
+        {
+            RunGemm(workspace, width, 0, 1);
         }
 
         TileMap o = OutputMap;
@@ -178,9 +178,18 @@ internal sealed class ConvStage : Stage, IRowStage
         }
     }
 
-    /// <summary>The channel-vectorized, pooled convolution of pooled rows [H·part/parts, H·(part+1)/parts).</summary>
+    /// <summary>
+    /// The channel-vectorized, pooled convolution of pooled rows [H·part/parts, H·(part+1)/parts); on the
+    /// GEMM path, part of the GEMM's pixel blocks or channel panels (<see cref="ConvGemmKernel"/>).
+    /// </summary>
     public void RunRows(Workspace workspace, SimdWidth width, int part, int parts, Span<float> scratch)
     {
+        if (_pool is null || !VectorizeOverChannels(width))
+        {
+            RunGemm(workspace, width, part, parts);
+            return;
+        }
+
         int height = OutputMap.Height;
         int first = height * part / parts, count = (height * (part + 1) / parts) - first;
         switch (width)
@@ -196,6 +205,24 @@ internal sealed class ConvStage : Stage, IRowStage
                 break;
             default:
                 Channels<ScalarOps, float>(workspace, first, count, scratch);
+                break;
+        }
+    }
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the image's GEMM into the workspace's GEMM buffer [O, pixels].</summary>
+    private void RunGemm(Workspace workspace, SimdWidth width, int part, int parts)
+    {
+        ReadOnlySpan<float> source = _plan.UsesColumns ? workspace.Columns : workspace.Images[Input];
+        switch (_activation)
+        {
+            case ActivationKind.Sigmoid:
+                ConvGemmKernel.Run<SigmoidActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                break;
+            case ActivationKind.Relu:
+                ConvGemmKernel.Run<ReluActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                break;
+            default:
+                ConvGemmKernel.Run<NoActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
         }
     }
