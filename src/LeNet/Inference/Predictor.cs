@@ -158,7 +158,9 @@ public sealed class Predictor : IChunkWork
                 return;
             }
 
-            int chunks = TileMap.TileCount(count);
+            // A plan of large maps only runs image by image throughout: each thread takes whole images
+            // (a tile of 16 would keep a batch of up to 16 on one worker, its convolutions split row by row).
+            int chunks = ImageChunks ? count : TileMap.TileCount(count);
             if (_workspaces.Length < Parallelism.MaxDegreeOfParallelism)
             {
                 Array.Resize(ref _workspaces, Parallelism.MaxDegreeOfParallelism);
@@ -204,8 +206,8 @@ public sealed class Predictor : IChunkWork
         Workspace workspace = _workspaces[worker] ??= new Workspace(Plan);
 
         // One chunk leaves the other threads idle: its single-image stages may split their rows across them.
-        workspace.Split = TileMap.TileCount(_count) == 1 && ImageSplit.Threads > 1 ? _split ??= new ImageSplit() : null;
-        (int first, int count) = TileMap.TileImages(chunk, _count);
+        workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 ? _split ??= new ImageSplit() : null;
+        (int first, int count) = ImageChunks ? (chunk, 1) : TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         var outputs = new Span<float>(_outputs + ((long)first * OutputLength), count * OutputLength);
         if (RunsImageByImage(count, _width) || Plan.ImageStages == Plan.Stages.Length)
@@ -224,6 +226,9 @@ public sealed class Predictor : IChunkWork
             RunTile(images, count, outputs, workspace);
         }
     }
+
+    /// <summary>Whether every stage runs image by image (<see cref="PredictorPlan.ImageStages"/>): then a call's chunks are single images.</summary>
+    private bool ImageChunks => Plan.ImageStages == Plan.Stages.Length;
 
     /// <summary>
     /// Whether a tile of <paramref name="count"/> images runs image by image: a tile costs as much as its

@@ -68,6 +68,38 @@ public class ThreadCountTests
         results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
     }
 
+    /// <summary>
+    /// Convolutions on large maps only (3×3 with padding, 3×3 stride 2, 1×1: every stage on the packed-panel GEMM,
+    /// <see cref="LeNet.Kernels.ConvGemmKernel"/>), whose plan runs image by image throughout: a batch's images are
+    /// shared out one by one across the threads, a single image's GEMMs split into parts; the same bits on 1, 2, 3
+    /// and 7 threads, and the layer-by-layer result.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(18)]
+    public void Predict_LargeMapsImageByImage_AnyThreadCount_BitIdenticalAndMatchesLayers(int batch)
+    {
+        var random = new Random(4);
+        var net = new Sequential(
+            new Conv2d(3, 20, 3, padding: 1, random: random), new ReLU(), new Conv2d(20, 13, 3, stride: 2, padding: 1, random: random), new ReLU(),
+            new Conv2d(13, 9, 1, random: random));
+        net.Eval();
+        var predictor = new Predictor(net, 3, 48, 48);
+        Tensor images = Arrays.Random(new Random(10), batch, 3, 48, 48);
+
+        List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+        Tensor layers = images;
+        for (int i = 0; i < net.Count; i++)
+        {
+            layers = net[i].Forward(layers);
+        }
+
+        results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
