@@ -14,7 +14,7 @@ namespace LeNet.Wasm;
 /// finish the network. <see cref="WasmNetworkKernels"/> writes the functions.
 /// </summary>
 /// <remarks>
-/// Nodes covered: Conv2d (groups 1 or depthwise, dilation 1) [+ BatchNorm2d] [+ add] [+ activation], ReLU, ReLU6,
+/// Nodes covered: Conv2d (groups 1, depthwise, or 4k output channels a group; dilation 1) [+ BatchNorm2d] [+ add] [+ activation], ReLU, ReLU6,
 /// Hardswish, MaxPool2d (any padding), AvgPool2d without padding, AdaptiveAvgPool2d to 1×1, mean over H and W,
 /// Linear [+ activation], Flatten / reshape / Dropout / Identity (the same map), the element-wise add and the
 /// concatenation of channels (each part a multiple of 4 channels). Anything else throws
@@ -241,9 +241,9 @@ internal static class WasmNetwork
             GraphNode node = _nodes[i];
             int input = _inputs[i][0];
             bool depthwise = conv.Groups > 1 && conv.Groups == conv.InChannels && conv.Groups == conv.OutChannels;
-            if ((conv.Groups != 1 && !depthwise) || conv.Dilation != (1, 1))
+            if ((conv.Groups != 1 && !depthwise && conv.OutChannels / conv.Groups % 4 != 0) || conv.Dilation != (1, 1))
             {
-                throw Unsupported(i, $"groups {conv.Groups} (only 1 or depthwise) or dilation {conv.Dilation}");
+                throw Unsupported(i, $"groups {conv.Groups} with {conv.OutChannels / conv.Groups} output channels a group (1, depthwise or 4k a group) or dilation {conv.Dilation}");
             }
 
             float[] weight = conv.Weight.Value.ToArray(), bias = conv.Bias?.Value.ToArray() ?? new float[conv.OutChannels];

@@ -20,8 +20,8 @@ internal static class WasmNetworkKernels
 
     public static WasmCode Emit(Unit unit, WasmMap[] maps, List<float> arena) => unit switch
     {
-        ConvUnit conv when conv.Groups == 1 => Conv(conv, maps, arena),
-        ConvUnit conv => Depthwise(conv, maps, arena),
+        ConvUnit conv when conv.Groups > 1 && conv.Groups == maps[conv.Input].Channels && conv.Groups == maps[conv.Output].Channels => Depthwise(conv, maps, arena),
+        ConvUnit conv => Conv(conv, maps, arena),
         PoolUnit pool => Pool(pool, maps),
         GlobalPoolUnit global => GlobalPool(global, maps),
         DenseUnit dense => Dense(dense, maps, arena),
@@ -73,23 +73,28 @@ internal static class WasmNetworkKernels
     }
 
     /// <summary>
-    /// A convolution with groups 1: for each group of <see cref="Vectors"/> output-channel vectors, each output row,
-    /// each block of <see cref="Pixels"/> pixels: acc = bias; for each input channel and tap, acc[p][v] += x[p] · w[v]
-    /// (x broadcast); then + residual, activation, store. Weights [O, I, kH, kW] packed per group [I, kH, kW, vg·4].
+    /// A convolution (groups 1, or grouped with a multiple of 4 output channels per group): for each group of
+    /// <see cref="Vectors"/> output-channel vectors, each output row, each block of <see cref="Pixels"/> pixels:
+    /// acc = bias; for each input channel of its convolution group and tap, acc[p][v] += x[p] · w[v] (x broadcast);
+    /// then + residual, activation, store. Weights [O, I/groups, kH, kW] packed per vector group [I/groups, kH, kW, vg·4].
     /// </summary>
     private static WasmCode Conv(ConvUnit u, WasmMap[] maps, List<float> arena)
     {
         WasmMap src = maps[u.Input], dst = maps[u.Output];
         WasmMap? res = u.Residual is int r ? maps[r] : null;
-        int ci = src.Channels, co = dst.Channels, vectors = dst.Stride / 4;
+        int ci = src.Channels / u.Groups, co = dst.Channels, vectors = dst.Stride / 4;
+
+        // Vector groups never straddle two convolution groups: 8 channels at a time when a group's outputs are 8k, else 4.
+        int perGroup = u.Groups == 1 ? vectors : co / u.Groups / 4;
+        int step = perGroup % Vectors == 0 || u.Groups == 1 ? Vectors : 1;
         (int kh, int kw) = u.Kernel;
         (int sh, int sw) = u.Stride;
         int taps = ci * kh * kw;
         var packed = new float[taps * dst.Stride];
         int at = 0;
-        for (int g0 = 0; g0 < vectors; g0 += Vectors)
+        for (int g0 = 0; g0 < vectors; g0 += step)
         {
-            int vg = Math.Min(Vectors, vectors - g0);
+            int vg = Math.Min(step, vectors - g0);
             for (int t = 0; t < taps; t++)
             {
                 for (int lane = 0; lane < vg * 4; lane++)
@@ -185,7 +190,7 @@ internal static class WasmNetworkKernels
         }
 
         // Rows of blocks for groups [g0, g0 + count) of vg vectors each.
-        void Groups(int g0, int count, int vg)
+        void Groups(int g0, int count, int vg, int inputOffset)
         {
             if (count == 0)
             {
@@ -205,7 +210,7 @@ internal static class WasmNetworkKernels
                 f.Set(bias);
                 Loop(f, oy, dst.Height, () =>
                 {
-                    Row(f, rowIn, oy, src.At(-u.Padding.H, -u.Padding.W), sh * src.RowBytes, -1);
+                    Row(f, rowIn, oy, src.At(-u.Padding.H, -u.Padding.W) + inputOffset, sh * src.RowBytes, -1);
                     Row(f, rowOut, oy, dst.At(0, 0), dst.RowBytes, gOff);
                     if (res is not null)
                     {
@@ -255,8 +260,20 @@ internal static class WasmNetworkKernels
             });
         }
 
-        Groups(0, vectors / Vectors, Vectors);
-        Groups(vectors / Vectors * Vectors, vectors % Vectors == 0 ? 0 : 1, vectors % Vectors);
+        if (u.Groups == 1)
+        {
+            Groups(0, vectors / Vectors, Vectors, 0);
+            Groups(vectors / Vectors * Vectors, vectors % Vectors == 0 ? 0 : 1, vectors % Vectors, 0);
+        }
+        else
+        {
+            // One pass per convolution group, its input channels' slice a constant offset.
+            for (int group = 0; group < u.Groups; group++)
+            {
+                Groups(group * perGroup, perGroup / step, step, group * ci * sizeof(float));
+            }
+        }
+
         return f;
     }
 

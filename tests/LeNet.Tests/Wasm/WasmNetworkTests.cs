@@ -8,7 +8,7 @@ namespace LeNet.Tests.Wasm;
 /// <summary>
 /// Whole networks emitted as one WebAssembly module (<see cref="WasmNetwork"/>), run under Node.js: each kernel
 /// (dense and depthwise convolution with residual add and activations, padded max pool, average pools, dense
-/// layer, element-wise add, concatenation) against naive double loops written from the formulas on random shapes,
+/// layer, element-wise add, concatenation, grouped convolution) against naive double loops written from the formulas on random shapes,
 /// and a small ResNet and MobileNetV2 against the Module's managed evaluation-mode Forward (1e-4 relative).
 /// </summary>
 public class WasmNetworkTests
@@ -142,15 +142,41 @@ public class WasmNetworkTests
         actual.Should().BeCloseTo(expected, atol: 1e-4 * scale, rtol: 1e-4);
     }
 
-    [Fact]
-    public void Emit_GroupedConvolution_ThrowsNamingTheNode()
+    // (in, out, groups, kernel, stride, padding, residual): 8 outputs a group (two-vector passes), 4 a group (one-vector
+    // passes), input groups of 3 channels (slices not aligned to 4), a channel multiplier of 4 (groups = inputs).
+    [Theory]
+    [InlineData(8, 16, 2, 3, 1, 1, true)]
+    [InlineData(6, 12, 3, 3, 2, 1, false)]
+    [InlineData(9, 24, 3, 1, 1, 0, false)]
+    [InlineData(3, 12, 3, 3, 1, 1, false)]
+    public void Forward_GroupedConvolution_MatchesNaiveReference(int inChannels, int outChannels, int groups, int kernel, int stride, int padding, bool residual)
     {
-        var model = new Sequential(new Conv2d(4, 8, 3, groups: 2));
+        var random = new Random((inChannels * 13) + groups);
+        var model = new ConvBlock(new Conv2d(inChannels, outChannels, kernel, stride, padding, groups: groups, random: random), new ReLU(), residual && inChannels == outChannels);
+        model.Eval();
+        Tensor image = Arrays.Random(random, 1, inChannels, 9, 11);
+
+        float[] actual = NodeWasm.Run(WasmNetwork.Emit(model, [inChannels, 9, 11]), image.ToArray());
+
+        double[] x = Doubles(image);
+        double[] y = DoubleReferenceB.Conv2d(x, [1, inChannels, 9, 11], Doubles(model.Conv.Weight.Value), Doubles(model.Conv.Bias!.Value), outChannels, (kernel, kernel), (stride, stride), (padding, padding), (1, 1), groups, out _);
+        if (residual && inChannels == outChannels)
+        {
+            y = [.. y.Select((v, i) => v + x[i])];
+        }
+
+        actual.Should().BeCloseTo([.. y.Select(v => (float)Apply("relu", v))], atol: 1e-5, rtol: 1e-5);
+    }
+
+    [Fact]
+    public void Emit_GroupedConvolutionOf3ChannelsAGroup_ThrowsNamingTheNode()
+    {
+        var model = new Sequential(new Conv2d(4, 6, 3, groups: 2));
         model.Eval();
 
         Action emit = () => WasmNetwork.Emit(model, [4, 6, 6]);
 
-        emit.Should().Throw<NotSupportedException>().WithMessage("*Conv2d*groups 2*");
+        emit.Should().Throw<NotSupportedException>().WithMessage("*Conv2d*groups 2 with 3 output channels a group*");
     }
 
     private static double[] Doubles(Tensor t) => [.. t.ToArray().Select(v => (double)v)];
