@@ -13,6 +13,7 @@
 (() => {
   let exports = null;
   let graph = null;
+  let networks = null;
   const managedMicroseconds = { modern: 0, classic: 0 };
 
   // The emitted modules: each imports .NET's linear memory (env.memory), so its forward(arena, input, output)
@@ -51,6 +52,7 @@
         (assembly) => {
           exports = assembly.LeNet.Browser.PageClassifier;
           graph = assembly.LeNet.Browser.GraphBench;
+          networks = assembly.LeNet.Browser.NetworkBench;
           window.lenetClassifier.vector128 = exports.Vector128Accelerated();
           window.lenetClassifier.wasm = { modern: exports.UsesWasm("modern"), classic: exports.UsesWasm("classic") };
           settle.resolve();
@@ -75,6 +77,10 @@
   // emitted WebAssembly (engine "wasm") or all managed ("managed"): median ms of n forwards, logits for 3072 values.
   window.lenetGraphBench = (n, engine = "wasm") => ready.then(() => graph.Load()).then(() => graph.Bench(n, engine));
   window.lenetGraphLogits = (pixels, engine = "wasm") => ready.then(() => graph.Load()).then(() => Array.from(graph.Logits(Array.from(pixels), engine)));
+  // torchvision's resnet18 / mobilenet_v2 (weights from a fixed seed, drawn in the page), batch 1 at 3×224×224, each
+  // emitted whole as one WebAssembly module: median ms of n forwards, the 1000 logits for 150528 values.
+  window.lenetNetworkBench = (name, n) => ready.then(() => networks.Load(name)).then(() => networks.Bench(name, n));
+  window.lenetNetworkLogits = (name, pixels) => ready.then(() => networks.Load(name)).then(() => Array.from(networks.Logits(name, Array.from(pixels))));
   window.lenetBench = (model, n, engine = "wasm") => ready.then(() => exports.Bench(model, n, engine));
   window.lenetLogits = (model, pixels, engine = "wasm") => ready.then(() => Array.from(exports.Logits(model, Array.from(pixels), engine)));
 

@@ -135,7 +135,7 @@ internal static class WasmPlanEmitter
     }
 
     /// <summary>for (i = 0; i &lt; count; i++) body — a do-while, as count ≥ 1; no loop at all for count 1.</summary>
-    private static void Loop(WasmCode f, int counter, int count, Action body)
+    internal static void Loop(WasmCode f, int counter, int count, Action body)
     {
         f.I32Const(0);
         f.Set(counter);
@@ -481,7 +481,7 @@ internal static class WasmPlanEmitter
     }
 
     /// <summary>The scratch vectors of <see cref="Activate"/>'s sigmoid.</summary>
-    private sealed class SigmoidLocals(WasmCode f)
+    internal sealed class SigmoidLocals(WasmCode f)
     {
         public int T { get; } = f.Local(WasmCode.V128);
 
@@ -491,7 +491,7 @@ internal static class WasmPlanEmitter
     }
 
     /// <summary>local = act(local).</summary>
-    private static void Activate(WasmCode f, int local, ActivationKind activation, SigmoidLocals l)
+    internal static void Activate(WasmCode f, int local, ActivationKind activation, SigmoidLocals l)
     {
         switch (activation)
         {
