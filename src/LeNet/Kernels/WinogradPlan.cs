@@ -16,7 +16,7 @@ internal sealed class WinogradPlan
     public const int Positions = 16;
 
     [ThreadStatic]
-    private static float[]? t_scratch;
+    private static float[]? _threadScratch;
 
     /// <summary>
     /// Builds the plan of a convolution over planes [C, Hp, Wp] (its padding already in them) with
@@ -92,22 +92,29 @@ internal sealed class WinogradPlan
     public float[] Bias { get; }
 
     /// <summary>
-    /// Whether F(2×2, 3×3) is used for a convolution: stride 1, 3×3, and at least 8 input and 16 output
-    /// channels (fewer leave the element-wise GEMMs too short to pay for the two transforms).
+    /// Whether F(2×2, 3×3) replaces the direct single-image kernels: stride 1, 3×3, at least 32 input and 16
+    /// output channels, and transformed weights of at most 1 MB (C·O ≤ 128·128), which every tile row reads again.
     /// </summary>
+    /// <remarks>
+    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks), one image, one thread, direct ÷ Winograd time at
+    /// 256 / 512 bits: Net's conv2 32→64 26×26 pooled 1.36× / 1.35×; 32→32 16×16 1.16× / 1.58×; 64→64 8×8 1.86× /
+    /// 1.78×; 64→64 56×56 1.57× / 1.53×; 128→128 28×28 1.63× / 1.67×; but 16→16 32×32 0.82× / 0.61×, 8→16 0.79× /
+    /// 0.77×, 4→16 0.52× (the transforms outweigh the short GEMMs), 256→256 14×14 1.02× / 2.08× and 512→512 7×7
+    /// 0.12× / 0.20× (4 MB and 16 MB of transformed weights streamed once per tile row).
+    /// </remarks>
     public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth) =>
-        kernel == 3 && stride == 1 && inChannels >= 8 && outChannels >= 16 && paddedHeight >= 4 && paddedWidth >= 4;
+        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 16 && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 4 && paddedWidth >= 4;
 
     /// <summary>This thread's scratch for one tile row (V then M), grown on first use and kept.</summary>
     public Span<float> Scratch()
     {
         int length = TransformedLength + ProductLength;
-        if (t_scratch is null || t_scratch.Length < length)
+        if (_threadScratch is null || _threadScratch.Length < length)
         {
-            t_scratch = new float[length];
+            _threadScratch = new float[length];
         }
 
-        return t_scratch.AsSpan(0, length);
+        return _threadScratch.AsSpan(0, length);
     }
 
     /// <summary>
