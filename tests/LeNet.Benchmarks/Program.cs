@@ -12,10 +12,18 @@
 // command measures the Vector256 path as an AVX2-only CPU runs it (.NET 10 ignores DOTNET_EnableAVX512F).
 // '*GraphNetwork*' is the graph networks (ResNet-20, resnet18, mobilenet_v2, squeezenet1_1) against ORT;
 // graph-probe.sh beside this file measures their load-to-first-answer and peak memory, one process each.
+// 'winograd-probe' times 3×3 convolutions direct against Winograd and Net's batch-1 Forward against ORT with a
+// stopwatch (alternating calls, 10th percentile), for machines too busy for BenchmarkDotNet's short runs.
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using LeNet.Benchmarks;
+
+if (args is ["winograd-probe"])
+{
+    WinogradProbe.Run();
+    return;
+}
 
 if (args is ["graph-probe", .. string[] probe])
 {

@@ -10,7 +10,7 @@ using LeNet.Layers;
 namespace LeNet.Compiler;
 
 /// <summary>A convolution with its activation and, when a 2×2 stride-2 pool follows, that pool fused into its epilogue.</summary>
-internal sealed class ConvStage : Stage, IRowStage
+internal sealed partial class ConvStage : Stage, IRowStage
 {
     private readonly ConvImagePlan _plan;
     private readonly float[] _weight;
@@ -24,6 +24,7 @@ internal sealed class ConvStage : Stage, IRowStage
     private readonly float[] _channelsBias;
     private readonly float[] _gemmPacked;
     private readonly float[] _gemmBias;
+    private readonly WinogradPlan? _winograd;
 
     /// <summary>
     /// Snapshots <paramref name="conv"/>'s weights, with <paramref name="norm"/> (an evaluation-mode
@@ -47,9 +48,14 @@ internal sealed class ConvStage : Stage, IRowStage
         _bias.CopyTo(_channelsBias, 0);
         _gemmPacked = ConvGemmPacking.PackWeights(_weight, conv.OutChannels, plan.Offsets.Length);
         _gemmBias = ConvGemmPacking.PackBias(_bias, conv.OutChannels);
+        ConvGeometry g = plan.Geometry;
+        if (WinogradPlan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth))
+        {
+            _winograd = new WinogradPlan(_weight, _bias, g.OutChannels, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null);
+        }
     }
 
-    public override int SourceLength => _plan.SourceLength;
+    public override int SourceLength => Math.Max(_plan.SourceLength, _winograd?.SourceLength ?? 0);
 
     /// <summary>The geometry, the weights [O, I, k, k] and bias [O] with any BatchNorm folded in, the activation and the fused pool (null for none), for the WebAssembly emitter.</summary>
     internal (ConvGeometry Geometry, float[] Weight, float[] Bias, ActivationKind Activation, Pool2d? Pool) Parts => (_plan.Geometry, _weight, _bias, _activation, _pool);
@@ -83,6 +89,23 @@ internal sealed class ConvStage : Stage, IRowStage
     public override void RunImage(Workspace workspace, SimdWidth width)
     {
         ConvGeometry g = _plan.Geometry;
+        if (_winograd is not null)
+        {
+            // Winograd F(2×2, 3×3): split its tile rows across the threads like the channel kernel's pooled rows.
+            int tileRows = _winograd.TilesY;
+            int split = workspace.Split is null || MultiplyAdds < SplitMultiplyAdds ? 1 : Math.Min(2 * ImageSplit.Threads, tileRows);
+            if (split > 1)
+            {
+                workspace.Split!.Run(this, workspace, width, split);
+            }
+            else
+            {
+                RunRows(workspace, width, 0, 1, workspace.Row);
+            }
+
+            return;
+        }
+
         if (_pool is not null && VectorizeOverChannels(width))
         {
             // Two parts per thread: a helper that starts late (a busy machine) still takes its share of what is left.
@@ -184,6 +207,12 @@ internal sealed class ConvStage : Stage, IRowStage
     /// </summary>
     public void RunRows(Workspace workspace, SimdWidth width, int part, int parts, Span<float> scratch)
     {
+        if (_winograd is not null)
+        {
+            WinogradRows(workspace, width, part, parts, scratch);
+            return;
+        }
+
         if (_pool is null || !VectorizeOverChannels(width))
         {
             RunGemm(workspace, width, part, parts);

@@ -1,0 +1,446 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LeNet.Kernels.Activations;
+using LeNet.Kernels.Pooling;
+using LeNet.Kernels.Simd;
+
+namespace LeNet.Kernels;
+
+/// <summary>
+/// One image's stride-1 3×3 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016),
+/// with the bias, the activation and an optional 2×2 stride-2 pool fused into the output transform. Each
+/// 2×2 output tile is Y = Aᵀ [U ⊙ V] A, U = G g Gᵀ (the plan's weights), V = Bᵀ d B of the tile's 4×4
+/// input patch d: 16 multiplies per (input channel, output channel, tile) instead of 36 (2.25× fewer).
+/// </summary>
+/// <remarks>
+/// <para>
+/// A tile row at a time: (1) the input transform, vectorized over input columns (every column is
+/// transformed, tile t reads column 2t), into V [16, C, W']; (2) for each of the 16 positions ξ a GEMM over
+/// input channels, M[ξ, t, o] = Σ_c V[ξ, c, 2t]·U[ξ, c, o], vectorized over output channels (the V element
+/// is broadcast) in blocks of 4 tiles × 3 channel vectors on 16-register CPUs (12 accumulators + 3 weights
+/// + 1 broadcast) or × 4 with AVX-512's 32 registers; (3) the output transform per tile and channel vector,
+/// with the bias, activation and pool in registers, scattered into the output planes.
+/// </para>
+/// <para>
+/// Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]. Every
+/// output is computed by the same operations whichever tile rows a call covers, so splitting the rows
+/// across threads gives the same bits. Output row 2t + 1 (column likewise) is the only one that reads the
+/// patch's last row, so a tile that overhangs an odd output edge reads slack that reaches no stored pixel.
+/// </para>
+/// </remarks>
+internal static class WinogradKernel
+{
+    /// <summary>
+    /// Tile rows [first, first + count) of <paramref name="plan"/>'s convolution of input planes [C, Hp, Wp]
+    /// (at least <see cref="WinogradPlan.SourceLength"/> floats): output planes at the given strides from
+    /// output pixel (0, 0) (pooled pixel (0, 0) when pooled); <paramref name="scratch"/> is
+    /// <see cref="WinogradPlan.Scratch"/>, <paramref name="lanes"/> 16 floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows<TOps, TVec, TAct, TPool>(
+        WinogradPlan plan, ReadOnlySpan<float> input, int first, int count, Span<float> output, int outRowStride, int outPlaneStride, Span<float> scratch, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        Debug.Assert(input.Length >= plan.SourceLength && scratch.Length >= plan.TransformedLength + plan.ProductLength && lanes.Length >= TOps.Count);
+        Debug.Assert(first >= 0 && first + count <= plan.TilesY);
+        Span<float> v = scratch[..plan.TransformedLength];
+        Span<float> m = scratch.Slice(plan.TransformedLength, plan.ProductLength);
+        for (int ty = first; ty < first + count; ty++)
+        {
+            TransformInput<TOps, TVec>(input[(2 * ty * plan.PaddedWidth)..], plan.PaddedHeight, plan.PaddedWidth, plan.InChannels, plan.TransformedWidth, v);
+            Multiply<TOps, TVec>(plan, v, m);
+            if (plan.Pooled)
+            {
+                TransformPooled<TOps, TVec, TAct, TPool>(plan, m, ty, output, outRowStride, outPlaneStride, lanes);
+            }
+            else
+            {
+                TransformOutput<TOps, TVec, TAct>(plan, m, ty, output, outRowStride, outPlaneStride, lanes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// V[4k + j, c, x] = (Bᵀ d B)[k, j] of the 4×4 patch whose top-left is column x of the tile row's first
+    /// input row: the rows combine first (vectorized over x), then the columns at x … x + 3.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformInput<TOps, TVec>(ReadOnlySpan<float> input, int paddedHeight, int paddedWidth, int inChannels, int width, Span<float> v)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        nint vl = TOps.Count, row = paddedWidth, plane = (nint)paddedHeight * paddedWidth, position = (nint)inChannels * width;
+        ref float x0 = ref MemoryMarshal.GetReference(input);
+        ref float dst = ref MemoryMarshal.GetReference(v);
+        for (int c = 0; c < inChannels; c++)
+        {
+            ref float r0 = ref Unsafe.Add(ref x0, c * plane);
+            ref float r1 = ref Unsafe.Add(ref r0, row);
+            ref float r2 = ref Unsafe.Add(ref r1, row);
+            ref float r3 = ref Unsafe.Add(ref r2, row);
+            ref float d = ref Unsafe.Add(ref dst, (nint)c * width);
+            for (nint x = 0; x < width; x += vl)
+            {
+                // Row k of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3; then its columns the same way.
+                Columns<TOps, TVec>(
+                    TOps.Subtract(TOps.Load(ref r0, x), TOps.Load(ref r2, x)),
+                    TOps.Subtract(TOps.Load(ref r0, x + 1), TOps.Load(ref r2, x + 1)),
+                    TOps.Subtract(TOps.Load(ref r0, x + 2), TOps.Load(ref r2, x + 2)),
+                    TOps.Subtract(TOps.Load(ref r0, x + 3), TOps.Load(ref r2, x + 3)),
+                    ref Unsafe.Add(ref d, x), position);
+                Columns<TOps, TVec>(
+                    TOps.Add(TOps.Load(ref r1, x), TOps.Load(ref r2, x)),
+                    TOps.Add(TOps.Load(ref r1, x + 1), TOps.Load(ref r2, x + 1)),
+                    TOps.Add(TOps.Load(ref r1, x + 2), TOps.Load(ref r2, x + 2)),
+                    TOps.Add(TOps.Load(ref r1, x + 3), TOps.Load(ref r2, x + 3)),
+                    ref Unsafe.Add(ref d, x + (4 * position)), position);
+                Columns<TOps, TVec>(
+                    TOps.Subtract(TOps.Load(ref r2, x), TOps.Load(ref r1, x)),
+                    TOps.Subtract(TOps.Load(ref r2, x + 1), TOps.Load(ref r1, x + 1)),
+                    TOps.Subtract(TOps.Load(ref r2, x + 2), TOps.Load(ref r1, x + 2)),
+                    TOps.Subtract(TOps.Load(ref r2, x + 3), TOps.Load(ref r1, x + 3)),
+                    ref Unsafe.Add(ref d, x + (8 * position)), position);
+                Columns<TOps, TVec>(
+                    TOps.Subtract(TOps.Load(ref r1, x), TOps.Load(ref r3, x)),
+                    TOps.Subtract(TOps.Load(ref r1, x + 1), TOps.Load(ref r3, x + 1)),
+                    TOps.Subtract(TOps.Load(ref r1, x + 2), TOps.Load(ref r3, x + 2)),
+                    TOps.Subtract(TOps.Load(ref r1, x + 3), TOps.Load(ref r3, x + 3)),
+                    ref Unsafe.Add(ref d, x + (12 * position)), position);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns<TOps, TVec>(TVec e0, TVec e1, TVec e2, TVec e3, ref float d, nint position)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        TOps.Store(TOps.Subtract(e0, e2), ref d, 0);
+        TOps.Store(TOps.Add(e1, e2), ref d, position);
+        TOps.Store(TOps.Subtract(e2, e1), ref d, 2 * position);
+        TOps.Store(TOps.Subtract(e1, e3), ref d, 3 * position);
+    }
+
+    /// <summary>M[ξ, t, o'] = Σ_c V[ξ, c, 2t]·U[ξ, c, o'] for the tile row's tiles and every padded output channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply<TOps, TVec>(WinogradPlan plan, Span<float> v, Span<float> m)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        int vl = TOps.Count, channels = plan.InChannels, width = plan.TransformedWidth, padded = plan.PaddedOut, tiles = plan.TilesX;
+        int vectors = padded / vl;
+
+        // 32 vector registers come with AVX-512 (Vector512); otherwise assume 16: 4 tiles × 3 vectors = 12 accumulators.
+        int group = Math.Min(vl == 16 ? 4 : 3, vectors);
+        ref float u0 = ref MemoryMarshal.GetArrayDataReference(plan.Weights);
+        ref float v0 = ref MemoryMarshal.GetReference(v);
+        ref float m0 = ref MemoryMarshal.GetReference(m);
+        for (int xi = 0; xi < WinogradPlan.Positions; xi++)
+        {
+            ref float uXi = ref Unsafe.Add(ref u0, xi * channels * padded);
+            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * width);
+            ref float mXi = ref Unsafe.Add(ref m0, xi * tiles * padded);
+            for (int vector = 0; vector < vectors; vector += group)
+            {
+                // The last group overlaps the one before when the vectors do not divide: those are computed twice, with the same bits.
+                int at = Math.Min(vector, vectors - group) * vl;
+                ref float weights = ref Unsafe.Add(ref uXi, at);
+                ref float products = ref Unsafe.Add(ref mXi, at);
+                for (int t = 0; t < tiles; t += 4)
+                {
+                    // A short last block repeats the last tile (same values, stored twice).
+                    int t1 = Math.Min(t + 1, tiles - 1), t2 = Math.Min(t + 2, tiles - 1), t3 = Math.Min(t + 3, tiles - 1);
+                    switch (group)
+                    {
+                        case 4:
+                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            break;
+                        case 3:
+                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            break;
+                        case 2:
+                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            break;
+                        default:
+                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>4 tiles × <typeparamref name="TN"/> vectors of output channels, summed over the input channels in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint width, int channels, int t0, int t1, int t2, int t3, ref float products)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TN : IVectorCount
+    {
+        nint vl = TOps.Count;
+        TVec a0 = TOps.Zero, a1 = a0, a2 = a0, a3 = a0;
+        TVec b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        TVec c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        TVec e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+        nint x0 = 2 * t0, x1 = 2 * t1, x2 = 2 * t2, x3 = 2 * t3;
+        for (int c = 0; c < channels; c++)
+        {
+            TVec w0 = TOps.Load(ref weights, 0);
+            TVec w1 = TN.Value > 1 ? TOps.Load(ref weights, vl) : w0;
+            TVec w2 = TN.Value > 2 ? TOps.Load(ref weights, 2 * vl) : w0;
+            TVec w3 = TN.Value > 3 ? TOps.Load(ref weights, 3 * vl) : w0;
+            TVec s = TOps.Create(Unsafe.Add(ref v, x0));
+            a0 = TOps.MultiplyAdd(s, w0, a0);
+            if (TN.Value > 1)
+            {
+                b0 = TOps.MultiplyAdd(s, w1, b0);
+            }
+
+            if (TN.Value > 2)
+            {
+                c0 = TOps.MultiplyAdd(s, w2, c0);
+            }
+
+            if (TN.Value > 3)
+            {
+                e0 = TOps.MultiplyAdd(s, w3, e0);
+            }
+
+            s = TOps.Create(Unsafe.Add(ref v, x1));
+            a1 = TOps.MultiplyAdd(s, w0, a1);
+            if (TN.Value > 1)
+            {
+                b1 = TOps.MultiplyAdd(s, w1, b1);
+            }
+
+            if (TN.Value > 2)
+            {
+                c1 = TOps.MultiplyAdd(s, w2, c1);
+            }
+
+            if (TN.Value > 3)
+            {
+                e1 = TOps.MultiplyAdd(s, w3, e1);
+            }
+
+            s = TOps.Create(Unsafe.Add(ref v, x2));
+            a2 = TOps.MultiplyAdd(s, w0, a2);
+            if (TN.Value > 1)
+            {
+                b2 = TOps.MultiplyAdd(s, w1, b2);
+            }
+
+            if (TN.Value > 2)
+            {
+                c2 = TOps.MultiplyAdd(s, w2, c2);
+            }
+
+            if (TN.Value > 3)
+            {
+                e2 = TOps.MultiplyAdd(s, w3, e2);
+            }
+
+            s = TOps.Create(Unsafe.Add(ref v, x3));
+            a3 = TOps.MultiplyAdd(s, w0, a3);
+            if (TN.Value > 1)
+            {
+                b3 = TOps.MultiplyAdd(s, w1, b3);
+            }
+
+            if (TN.Value > 2)
+            {
+                c3 = TOps.MultiplyAdd(s, w2, c3);
+            }
+
+            if (TN.Value > 3)
+            {
+                e3 = TOps.MultiplyAdd(s, w3, e3);
+            }
+
+            weights = ref Unsafe.Add(ref weights, padded);
+            v = ref Unsafe.Add(ref v, width);
+        }
+
+        Store<TOps, TVec, TN>(a3, b3, c3, e3, ref Unsafe.Add(ref products, t3 * padded));
+        Store<TOps, TVec, TN>(a2, b2, c2, e2, ref Unsafe.Add(ref products, t2 * padded));
+        Store<TOps, TVec, TN>(a1, b1, c1, e1, ref Unsafe.Add(ref products, t1 * padded));
+        Store<TOps, TVec, TN>(a0, b0, c0, e0, ref Unsafe.Add(ref products, t0 * padded));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TOps, TVec, TN>(TVec a, TVec b, TVec c, TVec e, ref float destination)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TN : IVectorCount
+    {
+        nint vl = TOps.Count;
+        TOps.Store(a, ref destination, 0);
+        if (TN.Value > 1)
+        {
+            TOps.Store(b, ref destination, vl);
+        }
+
+        if (TN.Value > 2)
+        {
+            TOps.Store(c, ref destination, 2 * vl);
+        }
+
+        if (TN.Value > 3)
+        {
+            TOps.Store(e, ref destination, 3 * vl);
+        }
+    }
+
+    /// <summary>Aᵀ M A of tile t's channel vector at <paramref name="at"/>: its 2×2 outputs (row-major).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec Y00, TVec Y01, TVec Y10, TVec Y11) Inverse<TOps, TVec>(ref float at, nint position)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        // Rows of Aᵀ M: s = M0 + M1 + M2 and r = M1 − M2 − M3 (M_k is row k, 4 columns), then the same over columns.
+        TVec s0 = Row0<TOps, TVec>(ref at, 0, position), s1 = Row0<TOps, TVec>(ref at, 1, position);
+        TVec s2 = Row0<TOps, TVec>(ref at, 2, position), s3 = Row0<TOps, TVec>(ref at, 3, position);
+        TVec r0 = Row1<TOps, TVec>(ref at, 0, position), r1 = Row1<TOps, TVec>(ref at, 1, position);
+        TVec r2 = Row1<TOps, TVec>(ref at, 2, position), r3 = Row1<TOps, TVec>(ref at, 3, position);
+        return (
+            TOps.Add(TOps.Add(s0, s1), s2),
+            TOps.Subtract(TOps.Subtract(s1, s2), s3),
+            TOps.Add(TOps.Add(r0, r1), r2),
+            TOps.Subtract(TOps.Subtract(r1, r2), r3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Row0<TOps, TVec>(ref float at, nint j, nint position)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct =>
+        TOps.Add(TOps.Add(TOps.Load(ref at, j * position), TOps.Load(ref at, (4 + j) * position)), TOps.Load(ref at, (8 + j) * position));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Row1<TOps, TVec>(ref float at, nint j, nint position)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct =>
+        TOps.Subtract(TOps.Subtract(TOps.Load(ref at, (4 + j) * position), TOps.Load(ref at, (8 + j) * position)), TOps.Load(ref at, (12 + j) * position));
+
+    /// <summary>Each tile is a pool window: pooled pixel (ty, t) = pool of act(Y + bias).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformPooled<TOps, TVec, TAct, TPool>(WinogradPlan plan, Span<float> m, int ty, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction
+    {
+        int vl = TOps.Count, padded = plan.PaddedOut;
+        nint position = (nint)plan.TilesX * padded;
+        ref float m0 = ref MemoryMarshal.GetReference(m);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(plan.Bias);
+        for (int t = 0; t < plan.TilesX; t++)
+        {
+            for (int at = 0; at < plan.OutChannels; at += vl)
+            {
+                (TVec y00, TVec y01, TVec y10, TVec y11) = Inverse<TOps, TVec>(ref Unsafe.Add(ref m0, (t * padded) + at), position);
+                TVec bias = TOps.Load(ref b, at);
+                TVec pooled;
+
+                // As in the direct kernels: averaging activates each biased value; the max commutes with the
+                // bias and the monotonic activation, which are applied once.
+                if (TPool.Averages)
+                {
+                    TVec sum = TOps.Add(
+                        TOps.Add(TAct.Apply<TOps, TVec>(TOps.Add(y00, bias)), TAct.Apply<TOps, TVec>(TOps.Add(y01, bias))),
+                        TOps.Add(TAct.Apply<TOps, TVec>(TOps.Add(y10, bias)), TAct.Apply<TOps, TVec>(TOps.Add(y11, bias))));
+                    pooled = TOps.Multiply(sum, TOps.Create(0.25f));
+                }
+                else
+                {
+                    pooled = TAct.Apply<TOps, TVec>(TOps.Add(TOps.Max(TOps.Max(y00, y01), TOps.Max(y10, y11)), bias));
+                }
+
+                Scatter<TOps, TVec>(pooled, at, plan.OutChannels, output, (ty * outRowStride) + t, outPlaneStride, lanes);
+            }
+        }
+    }
+
+    /// <summary>No pool: output pixels (2ty + i, 2t + j) = act(Y[i, j] + bias), those inside the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutput<TOps, TVec, TAct>(WinogradPlan plan, Span<float> m, int ty, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        int vl = TOps.Count, padded = plan.PaddedOut;
+        nint position = (nint)plan.TilesX * padded;
+        ref float m0 = ref MemoryMarshal.GetReference(m);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(plan.Bias);
+        bool lowerRow = (2 * ty) + 1 < plan.OutHeight;
+        for (int t = 0; t < plan.TilesX; t++)
+        {
+            bool rightColumn = (2 * t) + 1 < plan.OutWidth;
+            int offset = (2 * ty * outRowStride) + (2 * t);
+            for (int at = 0; at < plan.OutChannels; at += vl)
+            {
+                (TVec y00, TVec y01, TVec y10, TVec y11) = Inverse<TOps, TVec>(ref Unsafe.Add(ref m0, (t * padded) + at), position);
+                TVec bias = TOps.Load(ref b, at);
+                Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y00, bias)), at, plan.OutChannels, output, offset, outPlaneStride, lanes);
+                if (rightColumn)
+                {
+                    Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y01, bias)), at, plan.OutChannels, output, offset + 1, outPlaneStride, lanes);
+                }
+
+                if (lowerRow)
+                {
+                    Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y10, bias)), at, plan.OutChannels, output, offset + outRowStride, outPlaneStride, lanes);
+                    if (rightColumn)
+                    {
+                        Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y11, bias)), at, plan.OutChannels, output, offset + outRowStride + 1, outPlaneStride, lanes);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes channels [first, first + vector width) ∩ [0, O) of one pixel into the channel planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scatter<TOps, TVec>(TVec value, int first, int outChannels, Span<float> output, int offset, int outPlaneStride, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        TOps.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
+        int count = Math.Min(TOps.Count, outChannels - first);
+        ref float o = ref MemoryMarshal.GetReference(output);
+        ref float l = ref MemoryMarshal.GetReference(lanes);
+        for (int i = 0; i < count; i++)
+        {
+            Unsafe.Add(ref o, ((nint)(first + i) * outPlaneStride) + offset) = Unsafe.Add(ref l, i);
+        }
+    }
+
+    /// <summary>A block's count of output-channel vectors, known to the JIT (unused accumulators vanish).</summary>
+    private interface IVectorCount
+    {
+        static abstract int Value { get; }
+    }
+
+    private readonly struct One : IVectorCount
+    {
+        public static int Value => 1;
+    }
+
+    private readonly struct Two : IVectorCount
+    {
+        public static int Value => 2;
+    }
+
+    private readonly struct Three : IVectorCount
+    {
+        public static int Value => 3;
+    }
+
+    private readonly struct Four : IVectorCount
+    {
+        public static int Value => 4;
+    }
+}

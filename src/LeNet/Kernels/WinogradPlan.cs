@@ -1,0 +1,157 @@
+namespace LeNet.Kernels;
+
+/// <summary>
+/// A stride-1 3×3 convolution prepared for <see cref="WinogradKernel"/> (F(2×2, 3×3)): the weights
+/// transformed once (U = G g Gᵀ, [16, C, O'] with O' the output channels padded to 16), the bias padded to
+/// O', the tile grid and the scratch one tile row needs. Read-only once built; shared by every image.
+/// </summary>
+/// <remarks>
+/// Each output tile is a 2×2 block of output pixels, made from the 4×4 input patch at twice its position.
+/// With a fused 2×2 stride-2 pool the tiles are exactly the pool windows (floor(OH/2) × floor(OW/2) of them);
+/// without one, ⌈OH/2⌉ × ⌈OW/2⌉ tiles cover the output and the pixels past its edge are not stored.
+/// </remarks>
+internal sealed class WinogradPlan
+{
+    /// <summary>The 4×4 positions of a transformed tile.</summary>
+    public const int Positions = 16;
+
+    [ThreadStatic]
+    private static float[]? _threadScratch;
+
+    /// <summary>
+    /// Builds the plan of a convolution over planes [C, Hp, Wp] (its padding already in them) with
+    /// weight [O, C, 3, 3] and bias [O]; <paramref name="pooled"/> when a 2×2 stride-2 pool is fused.
+    /// </summary>
+    public WinogradPlan(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outChannels, int inChannels, int paddedHeight, int paddedWidth, bool pooled)
+    {
+        OutChannels = outChannels;
+        InChannels = inChannels;
+        PaddedHeight = paddedHeight;
+        PaddedWidth = paddedWidth;
+        OutHeight = paddedHeight - 2;
+        OutWidth = paddedWidth - 2;
+        Pooled = pooled;
+        TilesY = pooled ? OutHeight / 2 : (OutHeight + 1) / 2;
+        TilesX = pooled ? OutWidth / 2 : (OutWidth + 1) / 2;
+        PaddedOut = ConvChannelsKernel.PaddedChannels(outChannels);
+
+        // Tile t's transformed patch sits at column 2t of a row of transformed columns (every column is
+        // transformed, whole vectors at a time; the odd ones are never read).
+        TransformedWidth = RoundUp((2 * TilesX) - 1, ConvChannelsKernel.ChannelAlign);
+        TransformedLength = Positions * inChannels * TransformedWidth;
+        ProductLength = Positions * TilesX * PaddedOut;
+
+        // The last tile row's transform reads 4 rows and TransformedWidth + 3 columns from its first row.
+        int lastRow = ((inChannels - 1) * paddedHeight * paddedWidth) + ((2 * (TilesY - 1)) + 3) * paddedWidth;
+        SourceLength = Math.Max(inChannels * paddedHeight * paddedWidth, lastRow + TransformedWidth + 3);
+        Weights = TransformWeights(weight, outChannels, inChannels, PaddedOut);
+        Bias = new float[PaddedOut];
+        bias.CopyTo(Bias);
+    }
+
+    public int OutChannels { get; }
+
+    public int InChannels { get; }
+
+    public int PaddedHeight { get; }
+
+    public int PaddedWidth { get; }
+
+    public int OutHeight { get; }
+
+    public int OutWidth { get; }
+
+    /// <summary>Whether a 2×2 stride-2 pool is fused (each tile is one pooled pixel).</summary>
+    public bool Pooled { get; }
+
+    /// <summary>Tile rows: pooled rows, or ⌈OH/2⌉.</summary>
+    public int TilesY { get; }
+
+    /// <summary>Tiles per row: pooled columns, or ⌈OW/2⌉.</summary>
+    public int TilesX { get; }
+
+    /// <summary>O rounded up to 16: the channels of U and of the products.</summary>
+    public int PaddedOut { get; }
+
+    /// <summary>Columns of one transformed input row (a multiple of 16, at least 2·TilesX − 1).</summary>
+    public int TransformedWidth { get; }
+
+    /// <summary>Floats of one tile row's transformed input V [16, C, TransformedWidth].</summary>
+    public int TransformedLength { get; }
+
+    /// <summary>Floats of one tile row's products M [16, TilesX, O'].</summary>
+    public int ProductLength { get; }
+
+    /// <summary>Floats the kernel may read of the input buffer (the planes and the slack past them).</summary>
+    public int SourceLength { get; }
+
+    /// <summary>U [16, C, O'] = G g Gᵀ per (output, input) channel pair, computed in double.</summary>
+    public float[] Weights { get; }
+
+    /// <summary>The bias padded with zeros to O'.</summary>
+    public float[] Bias { get; }
+
+    /// <summary>
+    /// Whether F(2×2, 3×3) replaces the direct single-image kernels: stride 1, 3×3, at least 32 input and 16
+    /// output channels, and transformed weights of at most 1 MB (C·O ≤ 128·128), which every tile row reads again.
+    /// </summary>
+    /// <remarks>
+    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks), one image, one thread, direct ÷ Winograd time at
+    /// 256 / 512 bits: Net's conv2 32→64 26×26 pooled 1.36× / 1.35×; 32→32 16×16 1.16× / 1.58×; 64→64 8×8 1.86× /
+    /// 1.78×; 64→64 56×56 1.57× / 1.53×; 128→128 28×28 1.63× / 1.67×; but 16→16 32×32 0.82× / 0.61×, 8→16 0.79× /
+    /// 0.77×, 4→16 0.52× (the transforms outweigh the short GEMMs), 256→256 14×14 1.02× / 2.08× and 512→512 7×7
+    /// 0.12× / 0.20× (4 MB and 16 MB of transformed weights streamed once per tile row).
+    /// </remarks>
+    public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth) =>
+        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 16 && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 4 && paddedWidth >= 4;
+
+    /// <summary>This thread's scratch for one tile row (V then M), grown on first use and kept.</summary>
+    public Span<float> Scratch()
+    {
+        int length = TransformedLength + ProductLength;
+        if (_threadScratch is null || _threadScratch.Length < length)
+        {
+            _threadScratch = new float[length];
+        }
+
+        return _threadScratch.AsSpan(0, length);
+    }
+
+    /// <summary>
+    /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]; U[ξ = 4r + s, c, o] = (G g[o, c] Gᵀ)[r, s].
+    /// </summary>
+    private static float[] TransformWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int paddedOut)
+    {
+        var u = new float[Positions * inChannels * paddedOut];
+        Span<double> gg = stackalloc double[12];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int c = 0; c < inChannels; c++)
+            {
+                ReadOnlySpan<float> g = weight.Slice(((o * inChannels) + c) * 9, 9);
+                for (int j = 0; j < 3; j++)
+                {
+                    double g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                    gg[j] = g0;
+                    gg[3 + j] = 0.5 * (g0 + g1 + g2);
+                    gg[6 + j] = 0.5 * (g0 - g1 + g2);
+                    gg[9 + j] = g2;
+                }
+
+                for (int r = 0; r < 4; r++)
+                {
+                    double a = gg[3 * r], b = gg[(3 * r) + 1], e = gg[(3 * r) + 2];
+                    int at = (((4 * r * inChannels) + c) * paddedOut) + o, step = inChannels * paddedOut;
+                    u[at] = (float)a;
+                    u[at + step] = (float)(0.5 * (a + b + e));
+                    u[at + (2 * step)] = (float)(0.5 * (a - b + e));
+                    u[at + (3 * step)] = (float)e;
+                }
+            }
+        }
+
+        return u;
+    }
+
+    private static int RoundUp(int n, int m) => (n + m - 1) / m * m;
+}

@@ -1,0 +1,55 @@
+using LeNet.Inference;
+using LeNet.Layers;
+using LeNet.Tests.Reference;
+
+namespace LeNet.Tests.Kernels;
+
+/// <summary>
+/// The compiled convolution stage when it takes Winograd F(2×2, 3×3) (32 and more input channels): a padded
+/// plain convolution (the tiles overhang an odd edge), one followed by an average pool and one with a fused max
+/// pool over an odd width, against the layers run one by one, with the same bits on 1, 2, 3 and 7 threads.
+/// </summary>
+[Collection(SerialTestGroup.Name)]
+public class WinogradStageTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Predict_WinogradConvolutions_MatchLayersAndBitIdenticalOverThreads(int batch)
+    {
+        var random = new Random(5);
+        var net = new Sequential(
+            new Conv2d(3, 32, 3, padding: 1, random: random), new ReLU(),
+            new Conv2d(32, 32, 3, padding: 1, random: random), new ReLU(), new AvgPool2d(2),
+            new Conv2d(32, 40, 3, padding: 1, random: random), new Sigmoid(), new MaxPool2d(2),
+            new Conv2d(40, 33, 3, random: random),
+            new Flatten(), new Linear(33 * 3 * 2, 10, random: random));
+        net.Eval();
+        var predictor = new Predictor(net, 3, 21, 17);
+        Tensor images = Arrays.Random(new Random(11), batch, 3, 21, 17);
+
+        var results = new List<float[]>();
+        int previous = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3, 7 })
+            {
+                Parallelism.MaxDegreeOfParallelism = threads;
+                results.Add(predictor.Predict(images).ToArray());
+            }
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = previous;
+        }
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+        Tensor layers = images;
+        for (int i = 0; i < net.Count; i++)
+        {
+            layers = net[i].Forward(layers);
+        }
+
+        results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
+    }
+}
