@@ -41,7 +41,24 @@ internal static class Conv2dBatchInnerKernel
     /// 0.46–0.48 ms against 0.68 per image, conv2 0.41–0.50 against 0.78; with AVX2 conv1 0.75–0.85 against
     /// 0.71 and conv2 0.80–0.86 against 0.77–0.80 (8 accumulators of 8 floats leave the tile kernel load-bound).
     /// </remarks>
-    public static bool SupportsForward(in ConvGeometry g) => Supports(g) && SimdSupport.Best == SimdWidth.Vector512;
+    public static bool SupportsForward(in ConvGeometry g) => Prefers(g) && SimdSupport.Best == SimdWidth.Vector512;
+
+    /// <summary>
+    /// Whether the layer should take this kernel (where <see cref="Supports"/> holds): only below
+    /// <see cref="MaxInChannels"/> input channels; wider convolutions go to the GEMM kernels (<see cref="Conv2dKernel"/>,
+    /// <see cref="Conv2dBackwardKernel"/>).
+    /// </summary>
+    /// <remarks>
+    /// Measured (2-core AMD EPYC, AVX-512, load average ~20, best of six, ms, this kernel against the GEMM kernels):
+    /// backward at batch 128 of the CIFAR ResNet-20's 3×3 convolutions 16→16 at 32×32 143 against 28, 32→32 at 16×16 258
+    /// against 27, 64→64 at 8×8 204 against 53; pytorch/examples' Net conv2 (32→64 at 26×26, batch 64) 670 against 173;
+    /// the forward 1.0–1.9× slower too. With few input channels it wins: LeNet's conv1 (1→6, 5×5) 1.8 against 3.1, conv2
+    /// (6→16) 1.6 against 13.0, Net's conv1 (1→32) 2.5 against 5.1 (batch 256 / 64).
+    /// </remarks>
+    public static bool Prefers(in ConvGeometry g) => Supports(g) && g.InChannels < MaxInChannels;
+
+    /// <summary>The number of input channels from which <see cref="Prefers"/> sends a convolution to the GEMM kernels.</summary>
+    public const int MaxInChannels = 16;
 
     /// <summary>
     /// output = conv(input) + bias. Everything it writes besides the output is its own (rented per call

@@ -199,7 +199,7 @@ public sealed class Conv2d : Layer
         CheckBackward(_input, outputGradient, _outputShape);
         Tensor? inputGradient = needInputGradient ? InputGradientTensor(_input.Shape) : null;
         ConvGeometry geometry = IsPlain ? Geometry(_input.Shape, _outputShape) : default;
-        if (IsPlain && Conv2dBatchInnerKernel.Supports(geometry))
+        if (IsPlain && Conv2dBatchInnerKernel.Prefers(geometry))
         {
             Conv2dBatchInnerKernel.Backward(
                 _input.ReadData, Weight.Value.ReadData, outputGradient.ReadData, inputGradient?.Data, Weight.Gradient.Data, Bias?.Gradient.Data, geometry, _tiled);

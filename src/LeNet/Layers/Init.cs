@@ -93,8 +93,18 @@ public static class Init
     /// <c>Conv2d.reset_parameters</c> and <c>Linear.reset_parameters</c> do for both weight
     /// (<c>kaiming_uniform_(a=√5)</c> reduces to it) and bias.
     /// </summary>
+    /// <remarks>
+    /// An unseeded draw (<see cref="Random.Shared"/>) takes <see cref="InitRandom.FillUniform"/>'s faster generator (its
+    /// values were never reproducible); a seeded <see cref="Random"/> gives the values it always gave.
+    /// </remarks>
     internal static void Uniform(Span<float> values, double bound, Random random)
     {
+        if (ReferenceEquals(random, Random.Shared))
+        {
+            InitRandom.FillUniform(values, bound, random);
+            return;
+        }
+
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = (float)(((random.NextDouble() * 2.0) - 1.0) * bound);

@@ -119,6 +119,15 @@ public class Conv2dTiledKernelTests
     }
 
     [Fact]
+    public void Prefers_SixteenOrMoreInputChannels_LeavesThemToTheGemmKernels()
+    {
+        Conv2dBatchInnerKernel.Prefers(new ConvGeometry(128, 6, 14, 14, 16, 5, 1, 0, 10, 10)).Should().BeTrue("LeNet's conv2");
+        Conv2dBatchInnerKernel.Prefers(new ConvGeometry(128, 16, 32, 32, 16, 3, 1, 1, 32, 32)).Should().BeFalse("ResNet-20's 16→16");
+        Conv2dBatchInnerKernel.Supports(new ConvGeometry(128, 16, 32, 32, 16, 3, 1, 1, 32, 32)).Should().BeTrue("the kernel can, it is slower");
+        Conv2dBatchInnerKernel.SupportsForward(new ConvGeometry(128, 16, 32, 32, 16, 3, 1, 1, 32, 32)).Should().BeFalse("forward too");
+    }
+
+    [Fact]
     public void Conv2dLayer_BatchOfTiles_MatchesReferenceAndIsBitIdenticalAcrossThreadCounts()
     {
         Tensor x = Arrays.Random(new Random(8), 40, 3, 9, 8);

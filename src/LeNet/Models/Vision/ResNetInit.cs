@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using LeNet.Layers;
 
 namespace LeNet.Models.Vision;
 
@@ -27,8 +28,20 @@ internal static class ResNetInit
     /// Fills <paramref name="values"/> with N(0, std²) draws by Box–Muller, a chunk at a time: the uniforms drawn in a
     /// loop, the logarithm, square root, cosine and sine vectorized (construction of a 127M-parameter model stays quick).
     /// </summary>
+    /// <remarks>
+    /// An unseeded draw (<see cref="Random.Shared"/>, torchvision's default) takes <see cref="InitRandom.FillNormal"/>:
+    /// Box–Muller on a xoshiro256** stream, fully optimized at its first call, where the loop below runs its
+    /// <see cref="TensorPrimitives"/> calls unoptimized during a cold start (resnet18: 1.7 s cold against 0.3 s warm). A
+    /// seeded <see cref="Random"/> keeps the values it always gave (tests check gradients at those weights).
+    /// </remarks>
     public static void Normal(Span<float> values, double std, Random random)
     {
+        if (ReferenceEquals(random, Random.Shared))
+        {
+            InitRandom.FillNormal(values, std, random);
+            return;
+        }
+
         const int Chunk = 4096;
         Span<float> radius = stackalloc float[Chunk / 2];
         Span<float> angle = stackalloc float[Chunk / 2];
