@@ -39,8 +39,10 @@ internal sealed class GraphPlan
     /// a chain are compiled once per image shape whatever the batch sizes the model is called with.
     /// </param>
     /// <param name="fuse">
-    /// Whether residual adds (and the ReLU after them) run in the producing segment's epilogue and concatenations are
-    /// written in place by their producers; off only for the tests, which compare both plans.
+    /// Whether residual adds (and the ReLU after them) run in the producing segment's epilogue, concatenations are
+    /// written in place by their producers, channel scales into planned buffers, and segments' outputs live in the
+    /// arena; off, every segment allocates its output as before (the tests compare both plans; <c>LENET_GRAPH_FUSE=0</c>
+    /// turns it off in a process, for measurements).
     /// </param>
     public GraphPlan(GraphRecorder recording, Func<ILayer[], Sequential> segments, bool fuse = true)
     {
@@ -102,13 +104,14 @@ internal sealed class GraphPlan
         {
             FuseResiduals(steps, shapes, _output);
             FuseConcatenations(steps, shapes, _output);
+            FuseChannelScales(steps, shapes);
         }
 
         _steps = [.. steps];
         _constants = [.. constants];
         _shapes = [.. shapes];
         _lastReads = LastReads(_steps, _constants.Length, _output);
-        (_bufferOf, _bufferLengths) = PlanBuffers(_steps, _shapes, _output);
+        (_bufferOf, _bufferLengths) = fuse ? PlanBuffers(_steps, _shapes, _output) : (Enumerable.Repeat(-1, _shapes.Length).ToArray(), []);
 
         int Slot(Tensor value)
         {
@@ -127,6 +130,9 @@ internal sealed class GraphPlan
 
     /// <summary>How many steps run compiled stages; for the tests.</summary>
     internal int CompiledSteps => _steps.Count(step => step is SegmentStep);
+
+    /// <summary>How many steps scale channels in place of a broadcast multiply (squeeze-and-excitation); for the tests.</summary>
+    internal int ScaleSteps => _steps.Count(step => step is ScaleStep);
 
     /// <summary>How many buffers a run's arena holds; for the tests.</summary>
     internal int ArenaBuffers => _bufferLengths.Length;
@@ -174,7 +180,14 @@ internal sealed class GraphPlan
         for (int s = 0; s < _steps.Length; s++)
         {
             Step step = _steps[s];
-            if (step is SegmentStep planned)
+            if (step is ScaleStep scaled)
+            {
+                values[step.Output] ??= _bufferOf[step.Output] is int b and >= 0
+                    ? Tensor.FromArray(arena[b], _shapes[step.Output]!)
+                    : new Tensor(_shapes[step.Output]!);
+                scaled.Run(values);
+            }
+            else if (step is SegmentStep planned)
             {
                 // The value it writes (whole, or a concatenation's channel slice): an arena buffer, or a new map for the output.
                 values[step.Output] ??= _bufferOf[step.Output] is int b and >= 0
@@ -408,6 +421,33 @@ internal sealed class GraphPlan
     }
 
     /// <summary>
+    /// Squeeze-and-excitation's excitation, <c>scale · x</c> with <c>scale</c> [N, C, 1, 1] and <c>x</c> [N, C, H, W]
+    /// (MobileNetV3, EfficientNet, RegNetY): a step that scales each channel plane into a planned buffer instead of a
+    /// broadcast multiply into a new map.
+    /// </summary>
+    private static void FuseChannelScales(List<Step> steps, List<int[]?> shapes)
+    {
+        for (int i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is not OpStep { Op: var op } multiply || !ReferenceEquals(op, Ops.BinaryOp.Multiply) || multiply.Inputs.Length != 2)
+            {
+                continue;
+            }
+
+            foreach (int side in (int[])[0, 1])
+            {
+                int scale = multiply.Inputs[side], x = multiply.Inputs[1 - side];
+                if (shapes[x] is { Length: 4 } xShape && shapes[scale] is { Length: 4 } sShape
+                    && sShape[0] == xShape[0] && sShape[1] == xShape[1] && sShape[2] == 1 && sShape[3] == 1)
+                {
+                    steps[i] = new ScaleStep(x, scale, multiply.Output, xShape[2] * xShape[3]);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Gives each value a compiled segment writes (but the output) an arena buffer, by liveness: a buffer is free again
     /// after its value's last reader, and a later value of the same length takes it. An operation or an uncompiled layer
     /// may return a view of its input (<c>Reshape</c>, <c>Identity</c>): its inputs then live as long as its output, and
@@ -433,7 +473,7 @@ internal sealed class GraphPlan
         lastUse[output] = int.MaxValue;
         for (int s = steps.Length - 1; s >= 0; s--)
         {
-            if (steps[s] is OpStep { Op: Ops.BinaryOp or Ops.CatOp } or SegmentStep)
+            if (steps[s] is OpStep { Op: Ops.BinaryOp or Ops.CatOp } or SegmentStep or ScaleStep)
             {
                 continue;
             }
@@ -453,7 +493,7 @@ internal sealed class GraphPlan
         {
             releases[s] ??= [];
             int value = steps[s].Output;
-            if (steps[s] is SegmentStep && value != output && bufferOf[value] < 0 && shapes[value] is { } shape)
+            if (steps[s] is (SegmentStep or ScaleStep) && value != output && bufferOf[value] < 0 && shapes[value] is { } shape)
             {
                 int length = shape.Aggregate(1, (a, b) => a * b);
                 int b = free.FindIndex(buffer => lengths[buffer] == length);
@@ -563,6 +603,13 @@ internal sealed class GraphPlan
         public ILayer Layer { get; } = layer;
 
         public override void Run(Tensor?[] values) => values[Output] = Layer.Forward(values[Inputs[0]]!);
+    }
+
+    /// <summary>Each channel plane of value <c>x</c> times its scale, into the value the run has made (see <see cref="FuseChannelScales"/>).</summary>
+    private sealed class ScaleStep(int x, int scale, int output, int pixels) : Step([x, scale], output)
+    {
+        public override void Run(Tensor?[] values) =>
+            ChannelScaleKernel.Run(SimdSupport.Best, values[Inputs[0]]!.ReadData, values[Inputs[1]]!.ReadData, values[Output]!.ReadData, pixels);
     }
 
     /// <summary>

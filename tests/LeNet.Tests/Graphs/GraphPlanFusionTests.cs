@@ -61,6 +61,28 @@ public class GraphPlanFusionTests
         fusedOutput.Should().BeCloseTo(recording.Output!.ToArray(), 2e-5, 2e-5);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(17)]
+    public void FusedPlan_SqueezeExcitation_ScalesTheChannelsIntoAPlannedBuffer_BitIdenticalToTheUnfusedPlan(int batch)
+    {
+        var random = new Random(20 + batch);
+        var model = new Sequential(new Conv2d(4, 12, 3, padding: 1, random: random), new ReLU(), new SqueezeExcitation(12, 4, scaleActivation: () => new Hardsigmoid()), new Conv2d(12, 6, 1, random: random));
+        Randomize(model, random);
+        model.Eval();
+        Tensor x = Arrays.Random(random, batch, 4, 7, 7);
+        GraphRecorder recording = model.Record(x, RecordingMode.Trace);
+
+        var fused = new GraphPlan(recording, GraphPlan.Segment);
+        var unfused = new GraphPlan(recording, GraphPlan.Segment, fuse: false);
+        float[] fusedOutput = fused.Run(x).ToArray();
+
+        fused.ScaleSteps.Should().Be(1);
+        unfused.ScaleSteps.Should().Be(0);
+        fusedOutput.Should().Equal(unfused.Run(x).ToArray(), "the same product of the same two floats");
+        fusedOutput.Should().BeCloseTo(recording.Output!.ToArray(), 2e-5, 2e-5);
+    }
+
     [Fact]
     public void FusedPlan_ADeepResidualStack_ReusesAFewBuffersAndAllocatesLittleOnceWarm()
     {
