@@ -79,7 +79,7 @@ internal sealed class GraphPlan
             (GraphNode node, int[] inputs, int output) = nodes[i];
             if (node is OpCall op)
             {
-                steps.Add(new OpStep(op.Op, inputs, output));
+                steps.Add(new OpStep(op.Op, inputs, output) { IsView = ReturnedAView(node) });
                 i++;
                 continue;
             }
@@ -95,7 +95,8 @@ internal sealed class GraphPlan
                 j++;
             }
 
-            AddChain(steps, chain, inputs[0], last, shapes, ((LayerCall)node).Input.Shape, segments);
+            bool[] views = [.. nodes.Skip(i).Take(chain.Count).Select(call => ReturnedAView(call.Node))];
+            AddChain(steps, chain, views, inputs[0], last, shapes, ((LayerCall)node).Input.Shape, segments);
             constants.AddRange(Enumerable.Repeat<Tensor?>(null, shapes.Count - constants.Count));
             i = j;
         }
@@ -257,7 +258,7 @@ internal sealed class GraphPlan
     /// would trace itself into this same plan again, without end.
     /// Intermediate values between segments get new slots at the end of <paramref name="shapes"/>.
     /// </summary>
-    private static void AddChain(List<Step> steps, List<ILayer> chain, int input, int output, List<int[]?> shapes, ReadOnlySpan<int> inputShape, Func<ILayer[], Sequential> segments)
+    private static void AddChain(List<Step> steps, List<ILayer> chain, bool[] views, int input, int output, List<int[]?> shapes, ReadOnlySpan<int> inputShape, Func<ILayer[], Sequential> segments)
     {
         int[] shape = inputShape.ToArray();
         int start = 0;
@@ -284,7 +285,7 @@ internal sealed class GraphPlan
             {
                 shape = chain[end].GetOutputShape(shape);
                 int to = end + 1 == chain.Count ? output : NewSlot(shapes, shape);
-                steps.Add(new LayerStep(chain[end], input, to));
+                steps.Add(new LayerStep(chain[end], input, to) { IsView = views[end] });
                 input = to;
                 end++;
             }
@@ -292,6 +293,9 @@ internal sealed class GraphPlan
             start = end;
         }
     }
+
+    /// <summary>Whether the traced call returned (a view of) one of its inputs' storage: its inputs then live as long as its output.</summary>
+    private static bool ReturnedAView(GraphNode node) => node.Inputs.Any(input => ReferenceEquals(input.ReadData, node.Output.ReadData));
 
     private static int NewSlot(List<int[]?> shapes, int[] shape)
     {
@@ -450,8 +454,8 @@ internal sealed class GraphPlan
     /// <summary>
     /// Gives each value a compiled segment writes (but the output) an arena buffer, by liveness: a buffer is free again
     /// after its value's last reader, and a later value of the same length takes it. An operation or an uncompiled layer
-    /// may return a view of its input (<c>Reshape</c>, <c>Identity</c>): its inputs then live as long as its output, and
-    /// a value the output may alias keeps its buffer to the end (the run copies such a result out).
+    /// that returned a view of its input when traced (<c>Reshape</c>, <c>Identity</c>) keeps its inputs alive as long as
+    /// its output, and a value the output may alias keeps its buffer to the end (the run copies such a result out).
     /// </summary>
     private static (int[] BufferOf, int[] Lengths) PlanBuffers(Step[] steps, int[]?[] shapes, int output)
     {
@@ -473,7 +477,7 @@ internal sealed class GraphPlan
         lastUse[output] = int.MaxValue;
         for (int s = steps.Length - 1; s >= 0; s--)
         {
-            if (steps[s] is OpStep { Op: Ops.BinaryOp or Ops.CatOp } or SegmentStep or ScaleStep)
+            if (!steps[s].IsView)
             {
                 continue;
             }
@@ -578,6 +582,9 @@ internal sealed class GraphPlan
         public int[] Inputs { get; set; } = inputs;
 
         public int Output { get; set; } = output;
+
+        /// <summary>Whether its output may share its inputs' storage (a view, or an input returned as it is), as when traced.</summary>
+        public bool IsView { get; init; }
 
         public abstract void Run(Tensor?[] values);
     }
