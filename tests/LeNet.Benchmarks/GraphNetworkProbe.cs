@@ -15,7 +15,7 @@ namespace LeNet.Benchmarks;
 /// <c>graph-probe write NET DIR</c> writes DIR/NET.pth (this library's state dict, torch.save format) and DIR/NET-1.onnx,
 /// DIR/NET-64.onnx (its <see cref="OnnxExporter"/> export at batch 1 and 64); <c>graph-probe load ours|ort NET DIR THREADS</c> prints the milliseconds
 /// from nothing loaded to the first batch-1 answer; <c>graph-probe memory ours|ort NET DIR BATCH THREADS</c> loads,
-/// runs two forwards and prints the resident memory before them and the peak (VmHWM) of each, in MB;
+/// runs three forwards (the third after a full collection) and prints the resident memory before them and the peak (VmHWM) of each, in MB;
 /// <c>graph-probe phases ours NET DIR THREADS</c> splits the load-to-first-answer time into its phases;
 /// <c>graph-probe train ours resnet20 BATCH THREADS</c> times SGD steps.
 /// </remarks>
@@ -128,7 +128,17 @@ public static class GraphNetworkProbe
         File.WriteAllText("/proc/self/clear_refs", "5");
         run();
         double later = Status("VmHWM");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory {network} {engine}: rss before {before:F0} MB, peak of the first call {first:F0} MB, of the second {later:F0} MB"));
+
+        // Steady state: a third call after a full collection (what the earlier calls left that is garbage is gone).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        run();
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        double steady = Status("VmHWM");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory {network} {engine}: rss before {before:F0} MB, peak of the first call {first:F0} MB, of the second {later:F0} MB, of a third after a collection {steady:F0} MB (managed allocations of the third {allocated / 1048576.0:F1} MB)"));
     }
 
     /// <summary>Where load-to-first-answer goes: milliseconds of each phase, then of the next two calls.</summary>

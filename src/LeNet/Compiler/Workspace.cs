@@ -8,9 +8,13 @@ internal sealed class Workspace
     {
         Tiles = new float[plan.Maps.Length][];
         Images = new float[plan.Maps.Length][];
+
+        // Only the maps a tile stage reads or writes need a tile (16 images): the maps of the stages that run image
+        // by image inside a tile (a deep network's large convolutions) would hold 16 images each for nothing.
+        int firstTile = plan.ImageStages < plan.Stages.Length ? plan.Stages[plan.ImageStages].Input : plan.Maps.Length;
         for (int m = 0; m < plan.Maps.Length; m++)
         {
-            Tiles[m] = new float[plan.Maps[m].Length];
+            Tiles[m] = m >= firstTile ? new float[plan.Maps[m].Length] : [];
             Images[m] = new float[plan.ImageLengths[m]];
         }
 
@@ -23,7 +27,7 @@ internal sealed class Workspace
     /// <summary>The per-image stages' outputs of a tile, image after image, before they enter the tile layout.</summary>
     public float[] Staging { get; }
 
-    /// <summary>Map m of the current tile, [C, Hp, Wp, 16].</summary>
+    /// <summary>Map m of the current tile, [C, Hp, Wp, 16]; empty for the maps only the per-image stages of a tile touch.</summary>
     public float[][] Tiles { get; }
 
     /// <summary>Map m of the current single image, [C, Hp, Wp] plus the slack the convolution reads past it.</summary>

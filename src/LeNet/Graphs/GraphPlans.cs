@@ -24,6 +24,9 @@ internal sealed class GraphPlans(Module module)
     private readonly List<(ILayer[] Layers, Sequential Segment)> _segments = [];
     private (int[] Shape, GraphPlan? Plan)[] _entries = [];
 
+    /// <summary>Whether plans fuse their graph stages and plan their buffers (<see cref="GraphPlan"/>'s <c>fuse</c>); <c>LENET_GRAPH_FUSE=0</c> turns it off, for measurements.</summary>
+    internal static bool Fuse { get; } = Environment.GetEnvironmentVariable("LENET_GRAPH_FUSE") != "0";
+
     /// <summary>Whether new plans are checked against the eager result of the call that traced them.</summary>
     internal static bool Verify { get; set; } = Environment.GetEnvironmentVariable("LENET_VERIFY_GRAPH_PLANS") == "1";
 
@@ -50,7 +53,7 @@ internal sealed class GraphPlans(Module module)
             Traces++;
             GraphRecorder recording = module.Record(input, RecordingMode.Trace);
             Tensor eager = recording.Output!;
-            GraphPlan? built = recording.ReadValues ? null : new GraphPlan(recording, Segment);
+            GraphPlan? built = recording.ReadValues ? null : new GraphPlan(recording, Segment, Fuse);
             if (built is not null && Verify && !Agrees(built.Run(input), eager))
             {
                 built = null;

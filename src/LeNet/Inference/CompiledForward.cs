@@ -79,6 +79,43 @@ internal sealed class CompiledForward
         return true;
     }
 
+    /// <summary>
+    /// Runs <paramref name="input"/> through the compiled plan into a graph plan's buffer (see
+    /// <see cref="Predictor.PredictInto"/>: a channel slice of a concatenation, a residual addend and ReLU in the
+    /// epilogue); false when the model or shape does not compile (nothing written).
+    /// </summary>
+    public bool TryForwardInto(Tensor input, Span<float> outputs, int outputStride, int outputOffset, ReadOnlySpan<float> addend, bool relu)
+    {
+        ReadOnlySpan<int> shape = input.Shape;
+        if (shape.Length is not (2 or 4) || shape[0] <= 0 || !AllInEvaluationMode())
+        {
+            return false;
+        }
+
+        Entry? entry = Find(shape[1..]);
+        if (entry is null || !entry.IsCurrent())
+        {
+            entry = Compile(shape[1..].ToArray());
+        }
+
+        if (entry.Plan is null)
+        {
+            return false;
+        }
+
+        Predictor runner = entry.Rent();
+        try
+        {
+            runner.PredictInto(input.ReadData, outputs, outputStride, outputOffset, addend, relu);
+        }
+        finally
+        {
+            entry.Return(runner);
+        }
+
+        return true;
+    }
+
     private bool AllInEvaluationMode()
     {
         foreach (ILayer leaf in _leaves)

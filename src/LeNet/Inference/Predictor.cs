@@ -1,4 +1,5 @@
 using LeNet.Compiler;
+using LeNet.Kernels;
 using LeNet.Kernels.Simd;
 using LeNet.Kernels.Tiles;
 using LeNet.Layers;
@@ -52,6 +53,12 @@ public sealed class Predictor : IChunkWork
     private unsafe float* _images;
     private unsafe float* _outputs;
     private int _count;
+
+    // Where the graph plan wants the outputs (PredictInto): image t's at t·stride + offset, plus the addend's image t.
+    private int _outputStride;
+    private int _outputOffset;
+    private unsafe float* _addend;
+    private bool _relu;
 
     /// <summary>Compiles <paramref name="model"/> for images of shape <paramref name="imageShape"/>.</summary>
     /// <param name="model">The network; its structure and current weights are captured.</param>
@@ -139,6 +146,30 @@ public sealed class Predictor : IChunkWork
             throw new ArgumentException($"Predictor: {count} images need {count * OutputLength} output floats ({count} × {OutputLength}), got {outputs.Length}.", nameof(outputs));
         }
 
+        PredictCore(images, outputs, count, OutputLength, 0, [], relu: false);
+    }
+
+    /// <summary>
+    /// The graph plan's entry (a compiled chain only): image t's output goes to
+    /// <c>outputs[t·outputStride + outputOffset ..][..OutputLength]</c> — a channel slice of a concatenation's map — and,
+    /// when <paramref name="addend"/> is not empty ([n, OutputLength], a residual connection), becomes
+    /// <c>act(output + addend)</c> right after the image or tile is computed, while it is in cache.
+    /// </summary>
+    internal void PredictInto(ReadOnlySpan<float> images, Span<float> outputs, int outputStride, int outputOffset, ReadOnlySpan<float> addend, bool relu)
+    {
+        int count = images.Length / InputLength;
+        if (_plan is null || images.Length % InputLength != 0 || outputStride < OutputLength || outputOffset < 0
+            || (count > 0 && outputs.Length < ((long)(count - 1) * outputStride) + outputOffset + OutputLength)
+            || (addend.Length != 0 && addend.Length != count * OutputLength))
+        {
+            throw new ArgumentException($"Predictor: {images.Length} input floats, {outputs.Length} output floats at stride {outputStride} and offset {outputOffset}, addend {addend.Length}: they do not fit images of {InputLength} and outputs of {OutputLength} floats.", nameof(outputs));
+        }
+
+        PredictCore(images, outputs, count, outputStride, outputOffset, addend, relu);
+    }
+
+    private unsafe void PredictCore(ReadOnlySpan<float> images, Span<float> outputs, int count, int outputStride, int outputOffset, ReadOnlySpan<float> addend, bool relu)
+    {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
             throw new InvalidOperationException("Predictor: another Predict call on this predictor is running; a predictor serves one call at a time (use one per thread).");
@@ -166,11 +197,15 @@ public sealed class Predictor : IChunkWork
                 Array.Resize(ref _workspaces, Parallelism.MaxDegreeOfParallelism);
             }
 
-            fixed (float* pImages = images, pOutputs = outputs)
+            fixed (float* pImages = images, pOutputs = outputs, pAddend = addend)
             {
                 _images = pImages;
                 _outputs = pOutputs;
                 _count = count;
+                _outputStride = outputStride;
+                _outputOffset = outputOffset;
+                _addend = addend.IsEmpty ? null : pAddend;
+                _relu = relu;
                 _team.Run(chunks, this);
             }
         }
@@ -178,6 +213,7 @@ public sealed class Predictor : IChunkWork
         {
             _images = null;
             _outputs = null;
+            _addend = null;
             Volatile.Write(ref _busy, 0);
         }
     }
@@ -209,21 +245,43 @@ public sealed class Predictor : IChunkWork
         workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 ? _split ??= new ImageSplit() : null;
         (int first, int count) = ImageChunks ? (chunk, 1) : TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
-        var outputs = new Span<float>(_outputs + ((long)first * OutputLength), count * OutputLength);
+        int stride = _outputStride;
+        var outputs = new Span<float>(_outputs + ((long)first * stride) + _outputOffset, ((count - 1) * stride) + OutputLength);
         if (RunsImageByImage(count, _width) || Plan.ImageStages == Plan.Stages.Length)
         {
             for (int t = 0; t < count; t++)
             {
-                RunImage(images.Slice(t * InputLength, InputLength), outputs.Slice(t * OutputLength, OutputLength), workspace);
+                RunImage(images.Slice(t * InputLength, InputLength), outputs.Slice(t * stride, OutputLength), workspace);
+                Epilogue(outputs, first, t, 1);
             }
+
+            return;
         }
-        else if (Plan.ImageStages > 0)
+
+        if (Plan.ImageStages > 0)
         {
             RunMixed(images, count, outputs, workspace);
         }
         else
         {
             RunTile(images, count, outputs, workspace);
+        }
+
+        Epilogue(outputs, first, 0, count);
+    }
+
+    /// <summary>The residual addend (and ReLU) of images [t, t + count) of the chunk that starts at image <paramref name="first"/>.</summary>
+    private unsafe void Epilogue(Span<float> outputs, int first, int t, int count)
+    {
+        if (_addend is null)
+        {
+            return;
+        }
+
+        for (int i = t; i < t + count; i++)
+        {
+            var addend = new ReadOnlySpan<float>(_addend + ((long)(first + i) * OutputLength), OutputLength);
+            ResidualKernel.AddInPlace(_width, outputs.Slice(i * _outputStride, OutputLength), addend, _relu);
         }
     }
 
@@ -252,7 +310,7 @@ public sealed class Predictor : IChunkWork
             stage.RunTile(workspace, _width, laneGroups);
         }
 
-        TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count);
+        TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count, _outputStride);
     }
 
     /// <summary>
@@ -284,7 +342,7 @@ public sealed class Predictor : IChunkWork
             Plan.Stages[s].RunTile(workspace, _width, laneGroups);
         }
 
-        TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count);
+        TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count, _outputStride);
     }
 
     private void RunImage(ReadOnlySpan<float> image, Span<float> output, Workspace workspace)

@@ -206,6 +206,22 @@ public sealed class Sequential : Module, IReadOnlyList<ILayer>
         return engine.TryForward(input, out Tensor? output) ? output! : ForwardLayers(input);
     }
 
+    /// <summary>
+    /// Runs the compiled engine into a graph plan's buffer (see <see cref="CompiledForward.TryForwardInto"/>); false,
+    /// with nothing written, where <see cref="EvaluationForward"/> would not run the engine (the caller then runs
+    /// <see cref="ILayer.Forward"/> and copies).
+    /// </summary>
+    internal bool TryForwardInto(Tensor input, Span<float> outputs, int outputStride, int outputOffset, ReadOnlySpan<float> addend, bool relu)
+    {
+        if (!_chainTrains || ReuseBuffers || IsTraining || KeepsForBackward || GraphRecorder.Current is not null)
+        {
+            return false;
+        }
+
+        CompiledForward engine = _engine ?? Interlocked.CompareExchange(ref _engine, new CompiledForward(this), null) ?? _engine;
+        return engine.TryForwardInto(input, outputs, outputStride, outputOffset, addend, relu);
+    }
+
     /// <summary>Whether this is a chain of leaf layers, each once (what the engine compiles whole and the chain backward trains).</summary>
     internal bool IsChain => _chainTrains;
 
