@@ -131,6 +131,15 @@ internal sealed class ConvStage : Stage, IRowStage
             case ActivationKind.Relu:
                 ConvImageKernel.Gemm<ReluActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
                 break;
+            case ActivationKind.Relu6:
+                ConvImageKernel.Gemm<Relu6Activation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                break;
+            case ActivationKind.Hardswish:
+                ConvImageKernel.Gemm<HardswishActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                break;
+            case ActivationKind.Hardsigmoid:
+                ConvImageKernel.Gemm<HardsigmoidActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
+                break;
             default:
                 ConvImageKernel.Gemm<NoActivation>(width, _weight, _bias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels);
                 break;
@@ -226,6 +235,15 @@ internal sealed class ConvStage : Stage, IRowStage
             case ActivationKind.Relu:
                 PooledPixels<TOps, TVec, ReluActivation>(workspace);
                 break;
+            case ActivationKind.Relu6:
+                PooledPixels<TOps, TVec, Relu6Activation>(workspace);
+                break;
+            case ActivationKind.Hardswish:
+                PooledPixels<TOps, TVec, HardswishActivation>(workspace);
+                break;
+            case ActivationKind.Hardsigmoid:
+                PooledPixels<TOps, TVec, HardsigmoidActivation>(workspace);
+                break;
             default:
                 PooledPixels<TOps, TVec, NoActivation>(workspace);
                 break;
@@ -261,6 +279,15 @@ internal sealed class ConvStage : Stage, IRowStage
                 break;
             case ActivationKind.Relu:
                 Channels<TOps, TVec, ReluActivation>(workspace, first, count, scratch);
+                break;
+            case ActivationKind.Relu6:
+                Channels<TOps, TVec, Relu6Activation>(workspace, first, count, scratch);
+                break;
+            case ActivationKind.Hardswish:
+                Channels<TOps, TVec, HardswishActivation>(workspace, first, count, scratch);
+                break;
+            case ActivationKind.Hardsigmoid:
+                Channels<TOps, TVec, HardsigmoidActivation>(workspace, first, count, scratch);
                 break;
             default:
                 Channels<TOps, TVec, NoActivation>(workspace, first, count, scratch);
@@ -300,6 +327,15 @@ internal sealed class ConvStage : Stage, IRowStage
                 break;
             case ActivationKind.Relu:
                 Tile<TOps, TVec, ReluActivation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Relu6:
+                Tile<TOps, TVec, Relu6Activation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Hardswish:
+                Tile<TOps, TVec, HardswishActivation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Hardsigmoid:
+                Tile<TOps, TVec, HardsigmoidActivation>(workspace, laneGroups);
                 break;
             default:
                 Tile<TOps, TVec, NoActivation>(workspace, laneGroups);
