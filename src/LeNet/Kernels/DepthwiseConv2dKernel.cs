@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using LeNet.Kernels.Activations;
 using LeNet.Kernels.Simd;
 
@@ -22,7 +23,9 @@ namespace LeNet.Kernels;
 /// FMA-bound. So the kernel streams each channel's plane once, row by row, and vectorizes along the output pixels
 /// of a row (taps are broadcast weights, the k² of a 3×3 filter held in registers for the whole plane): stride 1
 /// loads each tap's vector unaligned; stride 2 loads two vectors and keeps their even elements
-/// (<see cref="ISimdOps{TVec}.Evens"/>). Other strides, and each row's tail, run the scalar loop.
+/// (<see cref="ISimdOps{TVec}.Evens"/>). A row's last vector overlaps the one before it (recomputing a few outputs
+/// with the same arithmetic, so the same bits): no scalar tail. Rows narrower than the vector take 128-bit vectors;
+/// other strides, and rows under 4 columns, run the scalar loop.
 /// </para>
 /// <para>
 /// Every output accumulates bias, then the taps in (row, column) order, one multiply-add each: the same order at
@@ -54,22 +57,12 @@ internal static class DepthwiseConv2dKernel
             ref float filter = ref Unsafe.Add(ref MemoryMarshal.GetReference(weight), (nint)o * k * k);
             ref float outPlaneRef = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), (nint)o * outPlane);
             float b = bias[o];
-            int vectorized = 0;
-            if (k == 3 && dilation == 1 && stride == 1 && TOps.Count > 1)
+            int vectorized = Vectorized<TOps, TVec, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
+
+            // A row narrower than the vector (14 and 7 columns at 512 bits: mobilenet's last stages) takes 128-bit vectors.
+            if (vectorized == 0 && TOps.Count > 4)
             {
-                vectorized = Plane3<TOps, TVec, TAct, Stride1>(ref plane, inRow, ref filter, b, ref outPlaneRef, outRow, outHeight, outWidth);
-            }
-            else if (k == 3 && dilation == 1 && stride == 2 && TOps.Count > 1)
-            {
-                vectorized = Plane3<TOps, TVec, TAct, Stride2>(ref plane, inRow, ref filter, b, ref outPlaneRef, outRow, outHeight, outWidth);
-            }
-            else if (stride == 1 && TOps.Count > 1)
-            {
-                vectorized = Plane<TOps, TVec, TAct, Stride1>(ref plane, inRow, ref filter, b, k, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
-            }
-            else if (stride == 2 && TOps.Count > 1)
-            {
-                vectorized = Plane<TOps, TVec, TAct, Stride2>(ref plane, inRow, ref filter, b, k, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
+                vectorized = Vectorized<Vector128Ops, Vector128<float>, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
             }
 
             // The columns the vectors left: the same sum, one output at a time.
@@ -95,6 +88,29 @@ internal static class DepthwiseConv2dKernel
         }
     }
 
+    /// <summary>The whole plane in vectors of <c>TOps.Count</c> outputs (the last vector of a row overlapping the one before: the same outputs, the same bits); 0 when a row is narrower than a vector or the stride is neither 1 nor 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Vectorized<TOps, TVec, TAct>(
+        ref float plane, int inRow, ref float filter, float b, int k, int stride, int dilation, ref float output, int outRow, int outHeight, int outWidth)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        if (TOps.Count == 1 || outWidth < TOps.Count)
+        {
+            return 0;
+        }
+
+        return (k, dilation, stride) switch
+        {
+            (3, 1, 1) => Plane3<TOps, TVec, TAct, Stride1>(ref plane, inRow, ref filter, b, ref output, outRow, outHeight, outWidth),
+            (3, 1, 2) => Plane3<TOps, TVec, TAct, Stride2>(ref plane, inRow, ref filter, b, ref output, outRow, outHeight, outWidth),
+            (_, _, 1) => Plane<TOps, TVec, TAct, Stride1>(ref plane, inRow, ref filter, b, k, dilation, ref output, outRow, outHeight, outWidth),
+            (_, _, 2) => Plane<TOps, TVec, TAct, Stride2>(ref plane, inRow, ref filter, b, k, dilation, ref output, outRow, outHeight, outWidth),
+            _ => 0,
+        };
+    }
+
     /// <summary>A 3×3 filter, dilation 1: the nine weights broadcast once per plane. Returns the columns done per row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Plane3<TOps, TVec, TAct, TStride>(ref float plane, int inRow, ref float filter, float bias, ref float output, int outRow, int outHeight, int outWidth)
@@ -114,8 +130,9 @@ internal static class DepthwiseConv2dKernel
             ref float r1 = ref Unsafe.Add(ref r0, inRow);
             ref float r2 = ref Unsafe.Add(ref r1, inRow);
             ref float dst = ref Unsafe.Add(ref output, (nint)y * outRow);
-            for (int x = 0; x <= end; x += TOps.Count)
+            for (int next = 0; next < outWidth; next += TOps.Count)
             {
+                int x = Math.Min(next, end);
                 nint at = x * TStride.Step;
                 TVec acc = TOps.MultiplyAdd(TStride.Load<TOps, TVec>(ref r0, at), w0, b);
                 acc = TOps.MultiplyAdd(TStride.Load<TOps, TVec>(ref r0, at + 1), w1, acc);
@@ -130,7 +147,7 @@ internal static class DepthwiseConv2dKernel
             }
         }
 
-        return outWidth / TOps.Count * TOps.Count;
+        return outWidth;
     }
 
     /// <summary>Any k and dilation: the weights broadcast per tap. Returns the columns done per row.</summary>
@@ -147,8 +164,9 @@ internal static class DepthwiseConv2dKernel
         {
             ref float top = ref Unsafe.Add(ref plane, (nint)y * TStride.Step * inRow);
             ref float dst = ref Unsafe.Add(ref output, (nint)y * outRow);
-            for (int x = 0; x <= end; x += TOps.Count)
+            for (int next = 0; next < outWidth; next += TOps.Count)
             {
+                int x = Math.Min(next, end);
                 TVec acc = b;
                 for (int i = 0; i < k; i++)
                 {
@@ -163,7 +181,7 @@ internal static class DepthwiseConv2dKernel
             }
         }
 
-        return outWidth / TOps.Count * TOps.Count;
+        return outWidth;
     }
 
     /// <summary>How a vector of outputs gathers one tap's inputs along a row.</summary>
