@@ -52,6 +52,15 @@ internal sealed class ActivationStage(ActivationKind activation, TileMap map, in
             case ActivationKind.Relu:
                 Run<TOps, TVec, ReluActivation>(buffer, stride, count);
                 break;
+            case ActivationKind.Relu6:
+                Run<TOps, TVec, Relu6Activation>(buffer, stride, count);
+                break;
+            case ActivationKind.Hardswish:
+                Run<TOps, TVec, HardswishActivation>(buffer, stride, count);
+                break;
+            case ActivationKind.Hardsigmoid:
+                Run<TOps, TVec, HardsigmoidActivation>(buffer, stride, count);
+                break;
             default:
                 break;
         }

@@ -45,6 +45,15 @@ internal sealed partial class ConvStage
             case ActivationKind.Relu:
                 WinogradRows<TOps, TVec, ReluActivation>(workspace, first, count, lanes);
                 break;
+            case ActivationKind.Relu6:
+                WinogradRows<TOps, TVec, Relu6Activation>(workspace, first, count, lanes);
+                break;
+            case ActivationKind.Hardswish:
+                WinogradRows<TOps, TVec, HardswishActivation>(workspace, first, count, lanes);
+                break;
+            case ActivationKind.Hardsigmoid:
+                WinogradRows<TOps, TVec, HardsigmoidActivation>(workspace, first, count, lanes);
+                break;
             default:
                 WinogradRows<TOps, TVec, NoActivation>(workspace, first, count, lanes);
                 break;

@@ -250,6 +250,15 @@ internal sealed partial class ConvStage : Stage, IRowStage
             case ActivationKind.Relu:
                 ConvGemmKernel.Run<ReluActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
+            case ActivationKind.Relu6:
+                ConvGemmKernel.Run<Relu6Activation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                break;
+            case ActivationKind.Hardswish:
+                ConvGemmKernel.Run<HardswishActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                break;
+            case ActivationKind.Hardsigmoid:
+                ConvGemmKernel.Run<HardsigmoidActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                break;
             default:
                 ConvGemmKernel.Run<NoActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
@@ -281,6 +290,15 @@ internal sealed partial class ConvStage : Stage, IRowStage
                 break;
             case ActivationKind.Relu:
                 PooledPixels<TOps, TVec, ReluActivation>(workspace);
+                break;
+            case ActivationKind.Relu6:
+                PooledPixels<TOps, TVec, Relu6Activation>(workspace);
+                break;
+            case ActivationKind.Hardswish:
+                PooledPixels<TOps, TVec, HardswishActivation>(workspace);
+                break;
+            case ActivationKind.Hardsigmoid:
+                PooledPixels<TOps, TVec, HardsigmoidActivation>(workspace);
                 break;
             default:
                 PooledPixels<TOps, TVec, NoActivation>(workspace);
@@ -317,6 +335,15 @@ internal sealed partial class ConvStage : Stage, IRowStage
                 break;
             case ActivationKind.Relu:
                 Channels<TOps, TVec, ReluActivation>(workspace, first, count, scratch);
+                break;
+            case ActivationKind.Relu6:
+                Channels<TOps, TVec, Relu6Activation>(workspace, first, count, scratch);
+                break;
+            case ActivationKind.Hardswish:
+                Channels<TOps, TVec, HardswishActivation>(workspace, first, count, scratch);
+                break;
+            case ActivationKind.Hardsigmoid:
+                Channels<TOps, TVec, HardsigmoidActivation>(workspace, first, count, scratch);
                 break;
             default:
                 Channels<TOps, TVec, NoActivation>(workspace, first, count, scratch);
@@ -356,6 +383,15 @@ internal sealed partial class ConvStage : Stage, IRowStage
                 break;
             case ActivationKind.Relu:
                 Tile<TOps, TVec, ReluActivation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Relu6:
+                Tile<TOps, TVec, Relu6Activation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Hardswish:
+                Tile<TOps, TVec, HardswishActivation>(workspace, laneGroups);
+                break;
+            case ActivationKind.Hardsigmoid:
+                Tile<TOps, TVec, HardsigmoidActivation>(workspace, laneGroups);
                 break;
             default:
                 Tile<TOps, TVec, NoActivation>(workspace, laneGroups);

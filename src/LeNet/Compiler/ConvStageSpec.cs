@@ -19,7 +19,7 @@ internal sealed class ConvStageSpec(Conv2d conv, BatchNorm? norm, ActivationKind
 
     /// <summary>Training covers stride 1 with padding below the kernel size (the tile kernels' backward); a BatchNorm is never folded in training.</summary>
     public override TrainingStage? BuildTraining<TOps, TVec>(TileMap[] maps) =>
-        conv.Step != 1 || conv.Pad >= conv.Kernel || norm is not null ? null
+        conv.Step != 1 || conv.Pad >= conv.Kernel || norm is not null || activation is not (ActivationKind.None or ActivationKind.Sigmoid or ActivationKind.Relu) ? null
         : activation switch
         {
             ActivationKind.Sigmoid => Training<TOps, TVec, SigmoidActivation>(maps),

@@ -98,8 +98,9 @@ internal sealed class StageCompiler
         Training ? null : Take<TNorm>(norm => norm.TrackRunningStats);
 
     /// <summary>The activation right after, consumed, when a stage can fuse it (<see cref="Layer.FusedActivation"/>); else <see cref="ActivationKind.None"/>.</summary>
-    public ActivationKind TakeActivation() =>
-        (Take<Layer>(layer => layer.FusedActivation != ActivationKind.None)?.FusedActivation) ?? ActivationKind.None;
+    /// <param name="mobile">Whether the stage also fuses ReLU6, Hardswish and Hardsigmoid (else only Sigmoid and ReLU).</param>
+    public ActivationKind TakeActivation(bool mobile = false) =>
+        (Take<Layer>(layer => layer.FusedActivation is ActivationKind.Sigmoid or ActivationKind.Relu || (mobile && layer.FusedActivation != ActivationKind.None))?.FusedActivation) ?? ActivationKind.None;
 
     /// <summary>
     /// Adds a stage that reads the current map, with <paramref name="inputPad"/> zeros around each plane,

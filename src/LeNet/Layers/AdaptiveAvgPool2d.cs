@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.IO;
 using LeNet.Kernels;
 
@@ -75,6 +76,19 @@ public sealed class AdaptiveAvgPool2d : Layer
     }
 
     /// <remarks>GlobalAveragePool for a 1×1 output; AveragePool (kernel = stride = H/OH, W/OW) when the sizes divide; otherwise no ONNX operator matches.</remarks>
+    /// <inheritdoc/>
+    /// <remarks>To 1×1 (global average pooling), a stage of its own (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        if (OutputSize != (1, 1) || compiler.Flat)
+        {
+            return false;
+        }
+
+        compiler.Add(new GlobalAvgPoolStageSpec(), [1, compiler.Channels, 1, 1]);
+        return true;
+    }
+
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)
     {
         if (OutputSize == (1, 1))

@@ -107,6 +107,13 @@ public sealed class Conv2d : Layer
     /// </summary>
     internal bool IsPlain => Groups == 1 && Dilation == (1, 1) && KernelSize.Height == KernelSize.Width && Stride.Height == Stride.Width && Padding.Height == Padding.Width;
 
+    /// <summary>
+    /// Whether this is a depthwise convolution the depthwise stage takes: groups = input channels (each output channel
+    /// reads one input channel), a square kernel, and the same stride, padding and dilation on both axes.
+    /// </summary>
+    internal bool IsDepthwise => Groups > 1 && Groups == InChannels && KernelSize.Height == KernelSize.Width && Stride.Height == Stride.Width &&
+        Padding.Height == Padding.Width && Dilation.Height == Dilation.Width;
+
     /// <summary>The kernel size of a plain convolution (<see cref="IsPlain"/>).</summary>
     internal int Kernel => KernelSize.Height;
 
@@ -230,9 +237,20 @@ public sealed class Conv2d : Layer
     }
 
     /// <inheritdoc/>
-    /// <remarks>A plain convolution fuses a BatchNorm2d it folds (inference), a Sigmoid or ReLU, and a 2×2 stride-2 pool after them.</remarks>
+    /// <remarks>
+    /// A plain convolution fuses a BatchNorm2d it folds (inference), an activation, and a 2×2 stride-2 pool after them; a
+    /// depthwise one (<see cref="IsDepthwise"/>) the BatchNorm2d and the activation (inference only).
+    /// </remarks>
     internal override bool Compile(StageCompiler compiler)
     {
+        if (IsDepthwise && !compiler.Flat && compiler.Channels == InChannels)
+        {
+            int[] shape = GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]);
+            BatchNorm? folded = compiler.TakeNorm<BatchNorm2d>();
+            compiler.Add(new DepthwiseConvStageSpec(this, folded, compiler.TakeActivation(mobile: true)), shape, inputPad: Padding.Height);
+            return true;
+        }
+
         if (!IsPlain || compiler.Flat || compiler.Channels != InChannels)
         {
             return false;
@@ -240,8 +258,10 @@ public sealed class Conv2d : Layer
 
         int[] convShape = GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]);
         BatchNorm? norm = compiler.TakeNorm<BatchNorm2d>();
-        ActivationKind activation = compiler.TakeActivation();
-        Pool2d? pool = convShape[2] >= 2 && convShape[3] >= 2 ? compiler.Take<Pool2d>(p => p is { IsPlain: true, KernelSize: (2, 2), Stride: (2, 2) }) : null;
+        ActivationKind activation = compiler.TakeActivation(mobile: true);
+
+        // The fused pool applies the activation once per window: only a monotone activation commutes with its max.
+        Pool2d? pool = convShape[2] >= 2 && convShape[3] >= 2 && activation != ActivationKind.Hardswish ? compiler.Take<Pool2d>(p => p is { IsPlain: true, KernelSize: (2, 2), Stride: (2, 2) }) : null;
         var geometry = new ConvGeometry(1, compiler.Channels, compiler.Height, compiler.Width, OutChannels, Kernel, Step, Pad, convShape[2], convShape[3]);
         compiler.Add(new ConvStageSpec(this, norm, activation, pool, geometry), pool?.GetOutputShape(convShape) ?? convShape, inputPad: Pad);
         return true;

@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Simd;
@@ -20,6 +21,17 @@ public sealed class Hardsigmoid : ElementwiseActivation
     /// <summary>Returns <c>Hardsigmoid()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Hardsigmoid()";
+
+    /// <inheritdoc/>
+    internal override ActivationKind FusedActivation => ActivationKind.Hardsigmoid;
+
+    /// <inheritdoc/>
+    /// <remarks>A Hardsigmoid that no stage fused runs in place (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        compiler.AddInPlace(new ActivationStageSpec(ActivationKind.Hardsigmoid));
+        return true;
+    }
 
     /// <remarks>ONNX HardSigmoid computes max(0, min(1, alpha·x + beta)): alpha = 1/6, beta = 0.5.</remarks>
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape) =>

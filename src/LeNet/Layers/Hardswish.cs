@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Simd;
@@ -23,6 +24,17 @@ public sealed class Hardswish : ElementwiseActivation
     /// <summary>Returns <c>Hardswish()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "Hardswish()";
+
+    /// <inheritdoc/>
+    internal override ActivationKind FusedActivation => ActivationKind.Hardswish;
+
+    /// <inheritdoc/>
+    /// <remarks>A Hardswish that no stage fused runs in place (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        compiler.AddInPlace(new ActivationStageSpec(ActivationKind.Hardswish));
+        return true;
+    }
 
     /// <remarks>
     /// ONNX HardSwish arrived in opset 14; the exporter writes <see cref="OnnxExporter.OpsetVersion"/>, so below 14 it is

@@ -89,6 +89,14 @@ public abstract class Pool2d : Layer
     /// <remarks>A plain pool that no convolution fused is a stage of its own (inference only).</remarks>
     internal override bool Compile(StageCompiler compiler)
     {
+        // A max pool with padding (resnet's stem): its windows clipped to the image, a stage of its own.
+        if (this is MaxPool2d && !compiler.Flat && Padding.Height > 0 && Padding == (Padding.Height, Padding.Height) && Dilation == (1, 1) && !CeilMode &&
+            KernelSize.Height == KernelSize.Width && Stride.Height == Stride.Width)
+        {
+            compiler.Add(new PaddedMaxPoolStageSpec(KernelSize.Height, Stride.Height, Padding.Height), GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]));
+            return true;
+        }
+
         if (!IsPlain || compiler.Flat)
         {
             return false;

@@ -1,3 +1,4 @@
+using LeNet.Compiler;
 using LeNet.IO;
 using LeNet.Kernels;
 using LeNet.Kernels.Simd;
@@ -20,6 +21,17 @@ public sealed class ReLU6 : ElementwiseActivation
     /// <summary>Returns <c>ReLU6()</c>.</summary>
     /// <returns>The layer's description.</returns>
     public override string ToString() => "ReLU6()";
+
+    /// <inheritdoc/>
+    internal override ActivationKind FusedActivation => ActivationKind.Relu6;
+
+    /// <inheritdoc/>
+    /// <remarks>A ReLU6 that no stage fused runs in place (inference only).</remarks>
+    internal override bool Compile(StageCompiler compiler)
+    {
+        compiler.AddInPlace(new ActivationStageSpec(ActivationKind.Relu6));
+        return true;
+    }
 
     /// <remarks>ONNX Clip, whose bounds are inputs since opset 11: Clip(x, 0, 6) with scalar initializers, as torch.onnx exports it.</remarks>
     internal override void ExportOnnx(OnnxGraph graph, string prefix, int[] inputShape)

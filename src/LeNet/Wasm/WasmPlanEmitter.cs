@@ -557,8 +557,10 @@ internal static class WasmPlanEmitter
                 f.F32x4Div();
                 f.Set(local);
                 break;
-            default:
+            case ActivationKind.None:
                 break;
+            default:
+                throw new NotSupportedException($"WasmPlanEmitter: the activation {activation} has no WebAssembly form.");
         }
     }
 }

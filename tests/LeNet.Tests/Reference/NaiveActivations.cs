@@ -6,14 +6,20 @@ public static class NaiveActivations
     public const string Identity = "identity";
     public const string Relu = "relu";
     public const string Sigmoid = "sigmoid";
+    public const string Relu6 = "relu6";
+    public const string Hardswish = "hardswish";
+    public const string Hardsigmoid = "hardsigmoid";
 
-    /// <summary>identity: x; relu: max(0, x); sigmoid: 1 / (1 + e^−x).</summary>
+    /// <summary>identity: x; relu: max(0, x); sigmoid: 1 / (1 + e^−x); relu6: min(max(x, 0), 6); hardsigmoid: relu6(x + 3) / 6; hardswish: x · hardsigmoid(x).</summary>
     public static double Apply(string activation, double x) => activation switch
     {
         Identity => x,
         Relu => x > 0 ? x : 0,
         Sigmoid => 1 / (1 + Math.Exp(-x)),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "identity, relu or sigmoid"),
+        Relu6 => Math.Min(Math.Max(x, 0), 6),
+        Hardsigmoid => Math.Min(Math.Max(x + 3, 0), 6) / 6,
+        Hardswish => x * Math.Min(Math.Max(x + 3, 0), 6) / 6,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "identity, relu, sigmoid, relu6, hardsigmoid or hardswish"),
     };
 
     /// <summary>

@@ -45,9 +45,11 @@ public class WasmGraphTests
 
         host.Calls.Should().Be(graph.Programs.Count(p => p is not null) * shape[0], "every emitted segment ran in Node.js, image by image");
         graph.Programs.Should().Contain(p => p != null);
-        if (name != "mobilenet_v2")
+        // resnet's stem pool (3×3/2, padding 1) and its global average pool are compiled stages with no WebAssembly form yet
+        // (PaddedMaxPoolStage, GlobalAvgPoolStage): the segments holding them run managed, like mobilenet_v2's depthwise ones.
+        if (name == "cifar-resnet20")
         {
-            graph.Programs.Should().AllSatisfy(p => p.Should().NotBeNull(), "every ResNet segment is convolutions, ReLU and dense layers");
+            graph.Programs.Should().AllSatisfy(p => p.Should().NotBeNull(), "every ResNet-20 segment is convolutions, ReLU and dense layers");
         }
 
         float scale = expected.Max(MathF.Abs);

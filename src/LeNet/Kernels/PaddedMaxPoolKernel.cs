@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LeNet.Kernels.Simd;
+using LeNet.Kernels.Tiles;
+
+namespace LeNet.Kernels;
+
+/// <summary>
+/// Max pooling with implicit −∞ padding (resnet's stem: 3×3, stride 2, padding 1), square window and stride, dilation 1,
+/// floor rounding: each window clipped to the image, as PyTorch's <c>max_pool2d</c> ignores the padding.
+/// </summary>
+/// <remarks>
+/// One image: the rows of an output row's window are reduced first, vectorized along the input row into a scratch row,
+/// then each output takes the max of its clipped columns of that row. A tile: vectorized across images.
+/// </remarks>
+internal static class PaddedMaxPoolKernel
+{
+    /// <summary>
+    /// input planes [C, H, W] (rows <paramref name="inRow"/> apart, planes <paramref name="inPlane"/> apart) →
+    /// output [C, H', W'] (rows <paramref name="outRow"/>, planes <paramref name="outPlane"/> apart); <paramref name="row"/> holds W floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Image<TOps, TVec>(
+        ReadOnlySpan<float> input, int inRow, int inPlane, int height, int width, Span<float> output, int outRow, int outPlane, int outHeight, int outWidth,
+        int channels, int k, int stride, int pad, Span<float> row)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        ref float r = ref MemoryMarshal.GetReference(row);
+        for (int c = 0; c < channels; c++)
+        {
+            ReadOnlySpan<float> plane = input.Slice(c * inPlane);
+            Span<float> outPlaneSpan = output.Slice(c * outPlane);
+            for (int y = 0; y < outHeight; y++)
+            {
+                int top = Math.Max(0, (y * stride) - pad), bottom = Math.Min(height, (y * stride) - pad + k);
+                ref float first = ref Unsafe.AsRef(in plane[top * inRow]);
+                int x = 0;
+                for (; x <= width - TOps.Count; x += TOps.Count)
+                {
+                    TVec max = TOps.Load(ref first, x);
+                    for (int i = 1; i < bottom - top; i++)
+                    {
+                        max = TOps.Max(max, TOps.Load(ref first, (i * inRow) + x));
+                    }
+
+                    TOps.Store(max, ref r, x);
+                }
+
+                for (; x < width; x++)
+                {
+                    float max = Unsafe.Add(ref first, x);
+                    for (int i = 1; i < bottom - top; i++)
+                    {
+                        max = ScalarOps.Max(max, Unsafe.Add(ref first, (i * inRow) + x));
+                    }
+
+                    Unsafe.Add(ref r, x) = max;
+                }
+
+                Span<float> dst = outPlaneSpan.Slice(y * outRow, outWidth);
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    int left = Math.Max(0, (ox * stride) - pad), right = Math.Min(width, (ox * stride) - pad + k);
+                    float max = Unsafe.Add(ref r, left);
+                    for (int j = left + 1; j < right; j++)
+                    {
+                        max = ScalarOps.Max(max, Unsafe.Add(ref r, j));
+                    }
+
+                    dst[ox] = max;
+                }
+            }
+        }
+    }
+
+    /// <summary>The <c>TOps.Count</c> images of a tile from <paramref name="lane"/> on; input and output in their maps' interiors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TOps, TVec>(float[] input, TileMap inMap, float[] output, TileMap outMap, int k, int stride, int pad, int lane)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        ref float src = ref MemoryMarshal.GetArrayDataReference(input);
+        ref float dst = ref MemoryMarshal.GetArrayDataReference(output);
+        for (int c = 0; c < outMap.Channels; c++)
+        {
+            for (int y = 0; y < outMap.Height; y++)
+            {
+                int top = Math.Max(0, (y * stride) - pad), bottom = Math.Min(inMap.Height, (y * stride) - pad + k);
+                for (int x = 0; x < outMap.Width; x++)
+                {
+                    int left = Math.Max(0, (x * stride) - pad), right = Math.Min(inMap.Width, (x * stride) - pad + k);
+                    TVec max = TOps.Load(ref src, inMap.Offset(c, top, left) + lane);
+                    for (int i = top; i < bottom; i++)
+                    {
+                        for (int j = left; j < right; j++)
+                        {
+                            max = TOps.Max(max, TOps.Load(ref src, inMap.Offset(c, i, j) + lane));
+                        }
+                    }
+
+                    TOps.Store(max, ref dst, outMap.Offset(c, y, x) + lane);
+                }
+            }
+        }
+    }
+}
