@@ -6,8 +6,9 @@ using LeNet.Kernels.Tiles;
 namespace LeNet.Kernels;
 
 /// <summary>
-/// Max pooling with implicit −∞ padding (resnet's stem: 3×3, stride 2, padding 1), square window and stride, dilation 1,
-/// floor rounding: each window clipped to the image, as PyTorch's <c>max_pool2d</c> ignores the padding.
+/// Max pooling with implicit −∞ padding (resnet's stem: 3×3, stride 2, padding 1) or ceil rounding (SqueezeNet's 3×3,
+/// stride 2), square window and stride, dilation 1: each window clipped to the image, as PyTorch's <c>max_pool2d</c>
+/// ignores the padding and the part of a ceil-mode window past the image (every window starts inside the image).
 /// </summary>
 /// <remarks>
 /// One image: the rows of an output row's window are reduced first, vectorized along the input row into a scratch row,

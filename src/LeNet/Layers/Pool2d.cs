@@ -89,8 +89,9 @@ public abstract class Pool2d : Layer
     /// <remarks>A plain pool that no convolution fused is a stage of its own (inference only).</remarks>
     internal override bool Compile(StageCompiler compiler)
     {
-        // A max pool with padding (resnet's stem): its windows clipped to the image, a stage of its own.
-        if (this is MaxPool2d && !compiler.Flat && Padding.Height > 0 && Padding == (Padding.Height, Padding.Height) && Dilation == (1, 1) && !CeilMode &&
+        // A max pool with padding (resnet's stem) or ceil rounding (SqueezeNet's 3×3/2): its windows clipped to the
+        // image, a stage of its own. Ceil rounding only adds windows that start inside the image (or its left padding).
+        if (this is MaxPool2d && !compiler.Flat && !IsPlain && Padding == (Padding.Height, Padding.Height) && Dilation == (1, 1) &&
             KernelSize.Height == KernelSize.Width && Stride.Height == Stride.Width)
         {
             compiler.Add(new PaddedMaxPoolStageSpec(KernelSize.Height, Stride.Height, Padding.Height), GetOutputShape([1, compiler.Channels, compiler.Height, compiler.Width]));

@@ -142,7 +142,7 @@ public class GraphPlanFusionTests
         var fused = new GraphPlan(recording, GraphPlan.Segment);
         var unfused = new GraphPlan(recording, GraphPlan.Segment, fuse: false);
 
-        unfused.StepCount.Should().Be(fused.StepCount + 16, "eight blocks' adds and ReLUs");
+        unfused.StepCount.Should().Be(fused.StepCount + 15, "eight blocks' adds and the first seven blocks' ReLUs (the last block's ReLU is compiled with the global average pool after it, one segment either way)");
         fused.Run(x).ToArray().Should().Equal(unfused.Run(x).ToArray());
         fused.PeakLiveMaps.Should().BeLessThanOrEqualTo(unfused.PeakLiveMaps);
     }

@@ -76,7 +76,7 @@ public class DepthwiseStageTests
         plan.Segments.SelectMany(s => StageCompiler.Leaves(s.Segment)).Count(leaf => leaf.Layer is Conv2d { Groups: > 1 })
             .Should().Be(17, "every depthwise convolution runs inside a compiled segment");
         plan.CompiledSteps.Should().Be(17);
-        (plan.StepCount - plan.CompiledSteps).Should().Be(11, "the 10 residual adds and the flatten are the only other steps: no layer runs on its own (the global average pool joins the last segment)");
+        (plan.StepCount - plan.CompiledSteps).Should().Be(1, "the flatten is the only other step: no layer runs on its own (the global average pool joins the last segment) and the 10 residual adds run in their segments' epilogues");
         planned.Should().BeCloseTo(eager, 1e-4, 1e-4);
     }
 
@@ -105,6 +105,38 @@ public class DepthwiseStageTests
             Tensor fused = net.Forward(x);
 
             fused.ToArray().Should().BeCloseTo(net.ForwardLayers(x).ToArray(), atol: 2e-5, rtol: 1e-5, because: $"batch {n}, {size}×{size}");
+        }
+    }
+
+    [Theory]
+    [InlineData(14, 0)]
+    [InlineData(13, 0)]
+    [InlineData(16, 1)]
+    public void Forward_CeilModeMaxPool_CompilesToAStageAndMatchesTheLayers(int size, int padding)
+    {
+        // SqueezeNet's 3×3/2 pools round up: on an even map the last window starts at the last-but-one column and hangs
+        // past the image; the layer path (the general window kernel) is the oracle. No ReLU, so maxima can be negative.
+        var random = new Random(size + padding);
+        var net = new Sequential(new Conv2d(3, 5, 3, 1, 1, random: random), new MaxPool2d(3, 2, padding, ceilMode: true), new Conv2d(5, 4, 1, random: random));
+        net.Eval();
+        int pooled = ((size + (2 * padding) - 3 + 1) / 2) + 1;
+        if ((pooled - 1) * 2 >= size + padding)
+        {
+            pooled--;
+        }
+
+        StageCompiler compiled = StageCompiler.Compile(net, [3, size, size], training: false);
+
+        compiled.Unsupported.Should().BeNull();
+        compiled.Specs.Select(s => s.GetType().Name).Should().Equal(nameof(ConvStageSpec), nameof(PaddedMaxPoolStageSpec), nameof(ConvStageSpec));
+        net.GetOutputShape([1, 3, size, size]).Should().Equal([1, 4, pooled, pooled], "PyTorch's ceil rule, worked by hand");
+        foreach (int n in new[] { 1, 3, 17 })
+        {
+            Tensor x = Arrays.Random(random, n, 3, size, size);
+
+            Tensor fused = net.Forward(x);
+
+            fused.ToArray().Should().BeCloseTo(net.ForwardLayers(x).ToArray(), atol: 2e-5, rtol: 1e-5, because: $"batch {n}, {size}×{size}, padding {padding}");
         }
     }
 
