@@ -7,22 +7,33 @@ namespace LeNet.Tests.Kernels;
 /// <summary>
 /// The compiled convolution stage when it takes Winograd F(2×2, 3×3) (32 and more input channels): a padded
 /// plain convolution (the tiles overhang an odd edge), one followed by an average pool and one with a fused max
-/// pool over an odd width, against the layers run one by one, with the same bits on 1, 2, 3 and 7 threads.
+/// pool over an odd width, and one with each mobile activation (ReLU6, Hardswish, Hardsigmoid) or none, against the layers run one by one, with the same bits on 1, 2, 3 and 7 threads.
 /// </summary>
 [Collection(SerialTestGroup.Name)]
 public class WinogradStageTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void Predict_WinogradConvolutions_MatchLayersAndBitIdenticalOverThreads(int batch)
+    [InlineData(1, "none")]
+    [InlineData(3, "none")]
+    [InlineData(3, "relu6")]
+    [InlineData(1, "hardswish")]
+    [InlineData(3, "hardsigmoid")]
+    public void Predict_WinogradConvolutions_MatchLayersAndBitIdenticalOverThreads(int batch, string last)
     {
+        // The last convolution's activation: each kind the stage fuses must reach the Winograd epilogue.
+        Layer activation = last switch
+        {
+            "relu6" => new ReLU6(),
+            "hardswish" => new Hardswish(),
+            "hardsigmoid" => new Hardsigmoid(),
+            _ => new Identity(),
+        };
         var random = new Random(5);
         var net = new Sequential(
             new Conv2d(3, 32, 3, padding: 1, random: random), new ReLU(),
             new Conv2d(32, 32, 3, padding: 1, random: random), new ReLU(), new AvgPool2d(2),
             new Conv2d(32, 40, 3, padding: 1, random: random), new Sigmoid(), new MaxPool2d(2),
-            new Conv2d(40, 33, 3, random: random),
+            new Conv2d(40, 33, 3, random: random), activation,
             new Flatten(), new Linear(33 * 3 * 2, 10, random: random));
         net.Eval();
         var predictor = new Predictor(net, 3, 21, 17);
