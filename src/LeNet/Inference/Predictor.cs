@@ -247,7 +247,7 @@ public sealed class Predictor : IChunkWork
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         int stride = _outputStride;
         var outputs = new Span<float>(_outputs + ((long)first * stride) + _outputOffset, ((count - 1) * stride) + OutputLength);
-        if (RunsImageByImage(count, _width) || Plan.ImageStages == Plan.Stages.Length)
+        if (RunsImageByImage(count, _width) || ImageChunks)
         {
             for (int t = 0; t < count; t++)
             {
