@@ -4,6 +4,7 @@ using LeNet.IO;
 using LeNet.Layers;
 using LeNet.Models.Vision;
 using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
 
 namespace LeNet.Benchmarks;
 
@@ -12,7 +13,8 @@ namespace LeNet.Benchmarks;
 /// the CIFAR ResNet-20 on 3×32×32 images and torchvision's resnet18, mobilenet_v2 and squeezenet1_1 on 3×224×224.
 /// ORT runs this library's own <see cref="OnnxExporter"/> export of the model (BatchNorm kept as nodes; ORT folds it
 /// itself at <c>ORT_ENABLE_ALL</c>). Both engines start from the caller's float[] and end in the caller's float[].
-/// ONNX Runtime is the baseline of Ratio. Setup runs both once and checks that they agree.
+/// libtorch runs the same weights through TorchSharp (<see cref="TorchGraphNetworks"/>), from and into the caller's
+/// float[] as well. ONNX Runtime is the baseline of Ratio. Setup runs all three once and checks that they agree.
 /// </summary>
 /// <remarks>
 /// <see cref="Case"/> is "batch×threads": batch 1 on 1 and 2 threads, batch 16 and 64 on 2 threads, as issue 24
@@ -31,6 +33,8 @@ public class GraphNetworkBenchmarks
     private OrtValue _ortInputValue = null!;
     private OrtValue _ortOutputValue = null!;
     private string _onnxPath = null!;
+    private torch.nn.Module<torch.Tensor, torch.Tensor> _torch = null!;
+    private long[] _torchShape = null!;
 
     /// <summary>The network: <c>resnet20</c> (CIFAR) or a torchvision name.</summary>
     [ParamsSource(nameof(Networks))]
@@ -100,6 +104,9 @@ public class GraphNetworkBenchmarks
         _ortOutput = new float[_logits.Length];
         _ortInputValue = OrtValue.CreateTensorValueFromMemory(_ortInput, [.. _inputShape.Select(s => (long)s)]);
         _ortOutputValue = OrtValue.CreateTensorValueFromMemory(_ortOutput, [Batch, classes]);
+        torch.set_num_threads(Threads);
+        _torch = TorchGraphNetworks.Create(Network, _model);
+        _torchShape = [.. _inputShape.Select(s => (long)s)];
         CheckAgreement();
     }
 
@@ -110,6 +117,7 @@ public class GraphNetworkBenchmarks
         _ortOutputValue.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
+        _torch.Dispose();
         File.Delete(_onnxPath);
         Parallelism.MaxDegreeOfParallelism = Environment.ProcessorCount;
     }
@@ -126,20 +134,33 @@ public class GraphNetworkBenchmarks
         _ortOutput.AsSpan().CopyTo(_logits);
     }
 
-    /// <summary>Runs both once and throws unless they agree to 1e-3 of the logits' scale.</summary>
+    /// <summary>libtorch through TorchSharp, no autograd, from the caller's float[] into the caller's float[].</summary>
+    [Benchmark]
+    public void TorchSharp()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        torch.Tensor x = torch.tensor(_images, _torchShape);
+        _torch.forward(x).data<float>().CopyTo(_logits);
+    }
+
+    /// <summary>Runs all three once and throws unless Forward and libtorch agree with ONNX Runtime to 1e-3 of the logits' scale.</summary>
     private void CheckAgreement()
     {
         OnnxRuntime();
         float[] reference = (float[])_logits.Clone();
         float scale = 1 + reference.Max(MathF.Abs);
-        Array.Clear(_logits);
-        Forward();
-        for (int i = 0; i < reference.Length; i++)
+        foreach ((string engine, Action run) in new (string, Action)[] { ("Forward", Forward), ("TorchSharp", TorchSharp) })
         {
-            if (!(Math.Abs(_logits[i] - reference[i]) <= 1e-3f * scale))
+            Array.Clear(_logits);
+            run();
+            for (int i = 0; i < reference.Length; i++)
             {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Network}: Forward gives logit {i} = {_logits[i]}, ONNX Runtime {reference[i]} (case {Case})."));
+                if (!(Math.Abs(_logits[i] - reference[i]) <= 1e-3f * scale))
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"{Network}: {engine} gives logit {i} = {_logits[i]}, ONNX Runtime {reference[i]} (case {Case})."));
+                }
             }
         }
     }
