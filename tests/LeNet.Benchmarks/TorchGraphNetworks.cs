@@ -3,6 +3,9 @@ using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using TT = TorchSharp.torch.Tensor;
 
+// TorchSharp's RegisterComponents names each submodule after its field: the fields carry torchvision's state-dict names.
+#pragma warning disable IDE1006
+
 namespace LeNet.Benchmarks;
 
 /// <summary>
