@@ -95,6 +95,38 @@ public class GraphPlanFirstCallTests
         act.Should().Throw<ArgumentException>().WithMessage("*Conv2d*");
     }
 
+    [Fact]
+    public void WarmCall_FunctionalRelusAfterConvolutions_RunCompiledIntoTheArena()
+    {
+        // F.Relu's fresh layer is in evaluation mode: a training-mode one sent the chain to the layer path (CIFAR ResNet).
+        var random = new Random(26);
+        var model = new FunctionalBlocks(random);
+        model.Eval();
+        Tensor x = Arrays.Random(random, 2, Channels, Size, Size);
+        float[] eager = model.Record(x, RecordingMode.Trace).Output!.ToArray();
+        long mapBytes = 2L * Channels * Size * Size * sizeof(float);
+
+        int previous = Parallelism.MaxDegreeOfParallelism;
+        Parallelism.MaxDegreeOfParallelism = 1;
+        long allocated;
+        try
+        {
+            model.Forward(x);
+            model.Forward(x);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            model.Forward(x);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = previous;
+        }
+
+        model.Plans!.PlanFor(2, Channels, Size, Size)!.CompiledSteps.Should().BeGreaterThan(0);
+        allocated.Should().BeLessThan(mapBytes + 16_384, $"the chains write into the arena: only the output ({mapBytes} bytes) is new");
+        model.Forward(x).ToArray().Should().BeCloseTo(eager, 2e-5, 2e-5);
+    }
+
     private static Sequential Stack(Random random)
     {
         var model = new Sequential([.. Enumerable.Range(0, 8).Select(_ => (ILayer)new BasicBlock(Channels, Channels, random: random))]);
@@ -108,6 +140,26 @@ public class GraphPlanFirstCallTests
 
         model.Eval();
         return model;
+    }
+
+    /// <summary>Four convolutions, each followed by a functional ReLU.</summary>
+    private sealed class FunctionalBlocks : Module
+    {
+        private readonly Conv2d[] _convs;
+
+        public FunctionalBlocks(Random random) =>
+            _convs = [.. Enumerable.Range(0, 4).Select(i => Register($"conv{i}", new Conv2d(Channels, Channels, 3, padding: 1, random: random)))];
+
+        protected override Tensor ForwardCore(Tensor input)
+        {
+            Tensor x = input;
+            foreach (Conv2d conv in _convs)
+            {
+                x = LeNet.Layers.Functional.Relu(conv.Forward(x));
+            }
+
+            return x;
+        }
     }
 
     /// <summary>Doubles its input when the first value is positive, else subtracts two: a branch on data.</summary>
