@@ -14,16 +14,21 @@ internal sealed partial class ConvStage : Stage, IRowStage
 {
     private readonly ConvImagePlan _plan;
     private readonly float[] _weight;
-    private readonly float[] _packed;
     private readonly float[] _bias;
     private readonly ActivationKind _activation;
     private readonly Pool2d? _pool;
     private readonly int _kernel;
     private readonly int _stride;
-    private readonly float[] _channelsPacked;
     private readonly float[] _channelsBias;
-    private readonly float[] _gemmPacked;
     private readonly float[] _gemmBias;
+    private readonly int _outChannels;
+    private readonly int _inChannels;
+
+    // Each kernel's packing of the weights is made on its first use (a stage runs one or two of them: the tile kernel
+    // for whole tiles, and Winograd, the GEMM or the channel kernel for single images), not all of them at build.
+    private float[]? _packed;
+    private float[]? _channelsPacked;
+    private float[]? _gemmPacked;
     private readonly WinogradPlan? _winograd;
 
     /// <summary>
@@ -38,15 +43,14 @@ internal sealed partial class ConvStage : Stage, IRowStage
         _weight = conv.Weight.Value.ToArray();
         _bias = conv.Bias?.Value.ToArray() ?? new float[conv.OutChannels];
         norm?.FoldInto(_weight, _bias);
-        _packed = ConvTileKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
         _activation = activation;
         _pool = pool;
         _kernel = conv.Kernel;
         _stride = conv.Step;
-        _channelsPacked = ConvChannelsKernel.PackWeights(_weight, conv.OutChannels, conv.InChannels, conv.Kernel);
+        _outChannels = conv.OutChannels;
+        _inChannels = conv.InChannels;
         _channelsBias = new float[ConvChannelsKernel.PaddedChannels(conv.OutChannels)];
         _bias.CopyTo(_channelsBias, 0);
-        _gemmPacked = ConvGemmPacking.PackWeights(_weight, conv.OutChannels, plan.Offsets.Length);
         _gemmBias = ConvGemmPacking.PackBias(_bias, conv.OutChannels);
         ConvGeometry g = plan.Geometry;
         if (WinogradPlan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth))
@@ -54,6 +58,21 @@ internal sealed partial class ConvStage : Stage, IRowStage
             _winograd = new WinogradPlan(_weight, _bias, g.OutChannels, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null);
         }
     }
+
+    /// <summary>The weights packed for the tile kernel (<see cref="ConvTileKernel"/>), made on first use.</summary>
+    private float[] Packed => _packed ?? LazyInitializer.EnsureInitialized(ref _packed, () => ConvTileKernel.PackWeights(_weight, _outChannels, _inChannels, _kernel));
+
+    /// <summary>The weights packed for the channel-vectorized kernel (<see cref="ConvChannelsKernel"/>), made on first use.</summary>
+    private float[] ChannelsPacked => _channelsPacked ?? LazyInitializer.EnsureInitialized(ref _channelsPacked, () => ConvChannelsKernel.PackWeights(_weight, _outChannels, _inChannels, _kernel));
+
+    /// <summary>The weights packed in GEMM panels (<see cref="ConvGemmPacking"/>), made on first use.</summary>
+    private float[] GemmPacked => _gemmPacked ?? LazyInitializer.EnsureInitialized(ref _gemmPacked, () => ConvGemmPacking.PackWeights(_weight, _outChannels, _plan.Offsets.Length));
+
+    /// <summary>Which packings have been made (tile, channels, GEMM); for the tests.</summary>
+    internal (bool Tile, bool Channels, bool Gemm) Packings => (_packed is not null, _channelsPacked is not null, _gemmPacked is not null);
+
+    /// <summary>Whether the stage runs single images by Winograd F(2×2, 3×3); for the tests.</summary>
+    internal bool UsesWinograd => _winograd is not null;
 
     public override int SourceLength => Math.Max(_plan.SourceLength, _winograd?.SourceLength ?? 0);
 
@@ -245,22 +264,22 @@ internal sealed partial class ConvStage : Stage, IRowStage
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                ConvGemmKernel.Run<SigmoidActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<SigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
             case ActivationKind.Relu:
-                ConvGemmKernel.Run<ReluActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<ReluActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
             case ActivationKind.Relu6:
-                ConvGemmKernel.Run<Relu6Activation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<Relu6Activation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
             case ActivationKind.Hardswish:
-                ConvGemmKernel.Run<HardswishActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<HardswishActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
             case ActivationKind.Hardsigmoid:
-                ConvGemmKernel.Run<HardsigmoidActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<HardsigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
             default:
-                ConvGemmKernel.Run<NoActivation>(width, _gemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<NoActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
                 break;
         }
     }
@@ -364,11 +383,11 @@ internal sealed partial class ConvStage : Stage, IRowStage
         ReadOnlySpan<float> input = workspace.Images[Input].AsSpan(2 * first * _stride * _plan.PaddedWidth);
         if (_pool is MaxPool2d)
         {
-            ConvChannelsKernel.Pooled<TOps, TVec, TAct, MaxPool>(input, _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, count, o.Width, output, outRow, outPlane, scratch);
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, MaxPool>(input, _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, ChannelsPacked, _channelsBias, g.OutChannels, count, o.Width, output, outRow, outPlane, scratch);
         }
         else
         {
-            ConvChannelsKernel.Pooled<TOps, TVec, TAct, AveragePool>(input, _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, _channelsPacked, _channelsBias, g.OutChannels, count, o.Width, output, outRow, outPlane, scratch);
+            ConvChannelsKernel.Pooled<TOps, TVec, TAct, AveragePool>(input, _plan.PaddedHeight, _plan.PaddedWidth, g.InChannels, _kernel, _stride, ChannelsPacked, _channelsBias, g.OutChannels, count, o.Width, output, outRow, outPlane, scratch);
         }
     }
 
@@ -411,15 +430,15 @@ internal sealed partial class ConvStage : Stage, IRowStage
             int lane = group * TOps.Count;
             if (_pool is null)
             {
-                ConvTileKernel.Plain<TOps, TVec, TAct>(input, InputMap, _packed, _bias, output, OutputMap, _kernel, _stride, lane);
+                ConvTileKernel.Plain<TOps, TVec, TAct>(input, InputMap, Packed, _bias, output, OutputMap, _kernel, _stride, lane);
             }
             else if (_pool is MaxPool2d)
             {
-                ConvTileKernel.Pooled<TOps, TVec, TAct, MaxPool>(input, InputMap, _packed, _bias, output, OutputMap, _kernel, _stride, lane);
+                ConvTileKernel.Pooled<TOps, TVec, TAct, MaxPool>(input, InputMap, Packed, _bias, output, OutputMap, _kernel, _stride, lane);
             }
             else
             {
-                ConvTileKernel.Pooled<TOps, TVec, TAct, AveragePool>(input, InputMap, _packed, _bias, output, OutputMap, _kernel, _stride, lane);
+                ConvTileKernel.Pooled<TOps, TVec, TAct, AveragePool>(input, InputMap, Packed, _bias, output, OutputMap, _kernel, _stride, lane);
             }
         }
     }

@@ -294,7 +294,11 @@ internal sealed class GraphPlan
         }
     }
 
-    /// <summary>Whether the traced call returned (a view of) one of its inputs' storage: its inputs then live as long as its output.</summary>
+    /// <summary>
+    /// Whether the traced call returned (a view of) one of its inputs' storage: its inputs then live as long as its output.
+    /// Traced on shapes (<see cref="RecordingMode.PlanShapes"/>), values of one length share storage, so a call that
+    /// keeps its input's length counts as a possible view: never a view missed, at worst a buffer held a little longer.
+    /// </summary>
     private static bool ReturnedAView(GraphNode node) => node.Inputs.Any(input => ReferenceEquals(input.ReadData, node.Output.ReadData));
 
     private static int NewSlot(List<int[]?> shapes, int[] shape)

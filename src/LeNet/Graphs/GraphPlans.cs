@@ -8,14 +8,19 @@ namespace LeNet.Graphs;
 /// chain's packed weights are made once per image shape, not once per batch size.
 /// </summary>
 /// <remarks>
+/// <para>A new shape is traced on shapes only (<see cref="RecordingMode.PlanShapes"/>: no map of the batch computed or
+/// held), and its first answer is the plan's. A forward that reads a value while traced that way, or fails on shapes
+/// alone, is traced again eagerly, as before.</para>
 /// <para>With <see cref="Verify"/> (the tests turn it on; <c>LENET_VERIFY_GRAPH_PLANS=1</c> does in any process) a new
-/// plan is run once on the traced input and kept only when it agrees with the eager result. Off by default: that check
-/// is a second forward on the first call, a large part of the time from loading a model to its first answer.</para>
+/// plan's first answer is compared with an eager forward and the plan kept only when they agree. Off by default: that
+/// check is a second forward on the first call, holding every map of the batch.</para>
 /// <para>A shape whose forward read tensor values while traced, or whose plan disagreed with the eager result, is kept
 /// as eager: its calls run the forward code itself. Callers never wait for each other except while a new shape is
 /// traced.</para>
 /// </remarks>
-internal sealed class GraphPlans(Module module)
+/// <param name="module">The module whose forward is traced.</param>
+/// <param name="verify">Whether new plans are checked against the eager forward; null for <see cref="Verify"/> (the tests measure the unchecked first call).</param>
+internal sealed class GraphPlans(Module module, bool? verify = null)
 {
     /// <summary>How many input shapes are kept; a model called with more shapes traces the oldest again.</summary>
     private const int MaxShapes = 8;
@@ -51,17 +56,52 @@ internal sealed class GraphPlans(Module module)
             }
 
             Traces++;
-            GraphRecorder recording = module.Record(input, RecordingMode.Trace);
-            Tensor eager = recording.Output!;
-            GraphPlan? built = recording.ReadValues ? null : new GraphPlan(recording, Segment, Fuse);
-            if (built is not null && Verify && !Agrees(built.Run(input), eager))
+            GraphPlan? built;
+            Tensor? eager = null;
+            if (TraceShapes(input) is { } shapes)
             {
-                built = null;
+                built = new GraphPlan(shapes, Segment, Fuse);
+            }
+            else
+            {
+                // Read values, or failed on shapes alone (the eager trace then reports a bad shape with the layer's message).
+                GraphRecorder recording = module.Record(input, RecordingMode.Trace);
+                eager = recording.Output!;
+                built = recording.ReadValues ? null : new GraphPlan(recording, Segment, Fuse);
+            }
+
+            // Traced on shapes, the first answer is the plan's, as every later call's.
+            Tensor? answer = eager is null ? built?.Run(input) : null;
+            if (built is not null && (verify ?? Verify))
+            {
+                answer ??= built.Run(input);
+                eager ??= module.Record(input, RecordingMode.Trace).Output!;
+                if (!Agrees(answer, eager))
+                {
+                    (built, answer) = (null, null);
+                }
             }
 
             int[] shape = input.Shape.ToArray();
             _entries = [(shape, built), .. _entries.Take(MaxShapes - 1)];
-            return eager;
+            return answer ?? eager!;
+        }
+    }
+
+    /// <summary>
+    /// The forward traced on shapes only (<see cref="RecordingMode.PlanShapes"/>): no map of the batch is computed or
+    /// held; null when the forward read a value or failed on shapes alone.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Any failure of the shape-only trace falls back to the eager trace, which reports it as the forward does.")]
+    private GraphRecorder? TraceShapes(Tensor input)
+    {
+        try
+        {
+            return module.Record(input, RecordingMode.PlanShapes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
         }
     }
 

@@ -14,6 +14,34 @@ internal enum RecordingMode
 
     /// <summary>A forward for its structure and shapes only (Summary, export): leaf layers return zeros of their output shape.</summary>
     Shapes,
+
+    /// <summary>
+    /// A forward traced for the evaluation plan on shapes only (<see cref="GraphPlans"/>' first call of a shape): leaf
+    /// layers compute nothing and every value of one length shares one uninitialized array (<see cref="GraphRecorder.Scratch"/>),
+    /// operations that know their output's shape (<see cref="TensorOp.OutputShape"/>) compute nothing either, and a
+    /// value read through the public API aborts the trace (<see cref="ShapeTraceAbortedException"/>) — the caller then
+    /// traces eagerly. The batch's maps are never all held at once: the trace costs one array per distinct map length.
+    /// </summary>
+    PlanShapes,
+}
+
+/// <summary>Thrown when a <see cref="RecordingMode.PlanShapes"/> forward reads a value: its graph may depend on data it does not have.</summary>
+internal sealed class ShapeTraceAbortedException : Exception
+{
+    public ShapeTraceAbortedException()
+        : base("The forward read a tensor's values while traced on shapes only.")
+    {
+    }
+
+    public ShapeTraceAbortedException(string message)
+        : base(message)
+    {
+    }
+
+    public ShapeTraceAbortedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }
 
 /// <summary>
@@ -40,6 +68,9 @@ internal sealed class GraphRecorder
 
     private readonly Module _root;
     private readonly Dictionary<ILayer, int> _lastCall = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>A <see cref="RecordingMode.PlanShapes"/> recording's arrays, one per length (see <see cref="Scratch"/>).</summary>
+    private Dictionary<long, float[]>? _scratch;
 
     /// <summary>Which call's state each layer holds now (a backward recomputes earlier calls); null until the first backward.</summary>
     private Dictionary<ILayer, int>? _held;
@@ -93,6 +124,10 @@ internal sealed class GraphRecorder
         if (_current is { Mode: not RecordingMode.Differentiate } recorder)
         {
             recorder.ReadValues = true;
+            if (recorder.Mode == RecordingMode.PlanShapes)
+            {
+                throw new ShapeTraceAbortedException();
+            }
         }
     }
 
@@ -116,7 +151,12 @@ internal sealed class GraphRecorder
         Tensor output;
         try
         {
-            output = Mode == RecordingMode.Shapes ? new Tensor(layer.GetOutputShape(input.Shape)) : Invoke(layer, input);
+            output = Mode switch
+            {
+                RecordingMode.Shapes => new Tensor(layer.GetOutputShape(input.Shape)),
+                RecordingMode.PlanShapes => Scratch(layer.GetOutputShape(input.Shape)),
+                _ => Invoke(layer, input),
+            };
         }
         finally
         {
@@ -127,6 +167,31 @@ internal sealed class GraphRecorder
         _lastCall[layer] = Nodes.Count;
         Nodes.Add(new LayerCall(layer, input, output));
         return output;
+    }
+
+    /// <summary>
+    /// A value of <paramref name="shape"/> in a <see cref="RecordingMode.PlanShapes"/> trace: a new tensor (values are
+    /// told apart by reference) over this recording's one array of that length, allocated uninitialized and never
+    /// written, so the trace neither holds nor touches the batch's maps. A view of a value (same storage, hence same
+    /// length) shares that value's array as a real view would; values of one length that are not views share it too,
+    /// which the plan reads as a possible view (it keeps their inputs alive longer: safe).
+    /// </summary>
+    internal Tensor Scratch(int[] shape)
+    {
+        long length = 1;
+        foreach (int size in shape)
+        {
+            length *= size;
+        }
+
+        _scratch ??= [];
+        if (!_scratch.TryGetValue(length, out float[]? data))
+        {
+            data = GC.AllocateUninitializedArray<float>(checked((int)length));
+            _scratch[length] = data;
+        }
+
+        return Tensor.Wrap(data, shape);
     }
 
     /// <summary>Records a tensor operation that has run.</summary>

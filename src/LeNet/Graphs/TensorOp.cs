@@ -30,11 +30,18 @@ internal abstract class TensorOp
     /// <param name="output">The name the result must have.</param>
     public abstract void ExportOnnx(OnnxGraph graph, string prefix, string[] inputs, int[][] shapes, string output);
 
-    /// <summary>Runs the operation and records it on the thread's recording, if any.</summary>
+    /// <summary>
+    /// The output's shape from the inputs' shapes alone, for a trace on shapes only (<see cref="RecordingMode.PlanShapes"/>);
+    /// null when the operation runs there as anywhere (views such as <c>reshape</c>, whose sharing the plan must see).
+    /// </summary>
+    public virtual int[]? OutputShape(Tensor[] inputs) => null;
+
+    /// <summary>Runs the operation and records it on the thread's recording, if any (on shapes only when the recording is).</summary>
     public Tensor Apply(params Tensor[] inputs)
     {
-        Tensor output = Forward(inputs);
-        GraphRecorder.Current?.Record(this, inputs, output);
+        GraphRecorder? recorder = GraphRecorder.Current;
+        Tensor output = recorder is { Mode: RecordingMode.PlanShapes } && OutputShape(inputs) is { } shape ? recorder.Scratch(shape) : Forward(inputs);
+        recorder?.Record(this, inputs, output);
         return output;
     }
 }

@@ -14,36 +14,49 @@ namespace LeNet.Layers;
 /// </remarks>
 public static class Functional
 {
+    /// <summary>
+    /// A fresh layer in evaluation mode. These layers compute the same in either mode, and a differentiated forward
+    /// keeps what their backward needs whatever their mode; in an evaluation-mode graph a compiled chain runs on the
+    /// engine only when all its layers are in evaluation mode (a training-mode ReLU sent the CIFAR ResNet's chains
+    /// back to the layer path, allocating every map on every call).
+    /// </summary>
+    private static T Fresh<T>(T layer)
+        where T : Layer
+    {
+        layer.Eval();
+        return layer;
+    }
+
     /// <summary>max(0, x), like <c>F.relu</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Relu(Tensor input) => new ReLU().Forward(input);
+    public static Tensor Relu(Tensor input) => Fresh(new ReLU()).Forward(input);
 
     /// <summary>min(max(0, x), 6), like <c>F.relu6</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Relu6(Tensor input) => new ReLU6().Forward(input);
+    public static Tensor Relu6(Tensor input) => Fresh(new ReLU6()).Forward(input);
 
     /// <summary>relu6(x + 3) / 6, like <c>F.hardsigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Hardsigmoid(Tensor input) => new Hardsigmoid().Forward(input);
+    public static Tensor Hardsigmoid(Tensor input) => Fresh(new Hardsigmoid()).Forward(input);
 
     /// <summary>x · relu6(x + 3) / 6, like <c>F.hardswish</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Hardswish(Tensor input) => new Hardswish().Forward(input);
+    public static Tensor Hardswish(Tensor input) => Fresh(new Hardswish()).Forward(input);
 
     /// <summary>x · sigmoid(x), like <c>F.silu</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Silu(Tensor input) => new SiLU().Forward(input);
+    public static Tensor Silu(Tensor input) => Fresh(new SiLU()).Forward(input);
 
     /// <summary>x · Φ(x), like <c>F.gelu(x, approximate)</c>: the exact erf form, or <c>"tanh"</c>'s approximation. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <param name="approximate"><c>"none"</c> or <c>"tanh"</c>.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Gelu(Tensor input, string approximate = "none") => new GELU(approximate).Forward(input);
+    public static Tensor Gelu(Tensor input, string approximate = "none") => Fresh(new GELU(approximate)).Forward(input);
 
     /// <summary>
     /// Layer normalization over the last dimensions, like <c>F.layer_norm(x, normalized_shape, weight, bias, eps)</c>:
@@ -57,41 +70,41 @@ public static class Functional
     /// <param name="eps">Added to the variance.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Parameter? weight = null, Parameter? bias = null, float eps = 1e-5f) =>
-        new LayerNorm(normalizedShape, eps, weight, bias).Forward(input);
+        Fresh(new LayerNorm(normalizedShape, eps, weight, bias)).Forward(input);
 
     /// <summary>The logistic function, like <c>torch.sigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Sigmoid(Tensor input) => new Sigmoid().Forward(input);
+    public static Tensor Sigmoid(Tensor input) => Fresh(new Sigmoid()).Forward(input);
 
     /// <summary>The hyperbolic tangent, like <c>torch.tanh</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Tanh(Tensor input) => new Tanh().Forward(input);
+    public static Tensor Tanh(Tensor input) => Fresh(new Tanh()).Forward(input);
 
     /// <summary>softmax along <paramref name="dim"/>, like <c>F.softmax(x, dim)</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <param name="dim">The dimension; negative counts from the end.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Softmax(Tensor input, int dim) => new Softmax(dim).Forward(input);
+    public static Tensor Softmax(Tensor input, int dim) => Fresh(new Softmax(dim)).Forward(input);
 
     /// <summary>log(softmax) along <paramref name="dim"/>, like <c>F.log_softmax(x, dim)</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <param name="dim">The dimension; negative counts from the end.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor LogSoftmax(Tensor input, int dim) => new LogSoftmax(dim).Forward(input);
+    public static Tensor LogSoftmax(Tensor input, int dim) => Fresh(new LogSoftmax(dim)).Forward(input);
 
     /// <summary>Average pooling to a fixed output size, like <c>F.adaptive_avg_pool2d(x, output_size)</c>. <c>[N, C, H, W] → [N, C, size, size]</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
     /// <param name="outputSize">The output's height and width.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputSize) => new AdaptiveAvgPool2d(outputSize).Forward(input);
+    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputSize) => Fresh(new AdaptiveAvgPool2d(outputSize)).Forward(input);
 
     /// <summary>Average pooling to a fixed output size, like <c>F.adaptive_avg_pool2d(x, (h, w))</c>. <c>[N, C, H, W] → [N, C, h, w]</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
     /// <param name="outputSize">The output's height and width.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor AdaptiveAvgPool2d(Tensor input, (int Height, int Width) outputSize) => new AdaptiveAvgPool2d(outputSize).Forward(input);
+    public static Tensor AdaptiveAvgPool2d(Tensor input, (int Height, int Width) outputSize) => Fresh(new AdaptiveAvgPool2d(outputSize)).Forward(input);
 
     /// <summary>Max pooling, like <c>F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -102,7 +115,7 @@ public static class Functional
     /// <param name="ceilMode">Whether the output size rounds up.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
-        new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
+        Fresh(new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode)).Forward(input);
 
     /// <summary>Max pooling with a (height, width) pair for each size, like <c>F.max_pool2d(x, (kH, kW), (sH, sW), (pH, pW), (dH, dW), ceil_mode)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -113,7 +126,7 @@ public static class Functional
     /// <param name="ceilMode">Whether the output size rounds up.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, (int Height, int Width)? dilation = null, bool ceilMode = false) =>
-        new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
+        Fresh(new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode)).Forward(input);
 
     /// <summary>Average pooling, like <c>F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -124,7 +137,7 @@ public static class Functional
     /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true) =>
-        new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+        Fresh(new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad)).Forward(input);
 
     /// <summary>Average pooling with a (height, width) pair for each size, like <c>F.avg_pool2d(x, (kH, kW), (sH, sW), (pH, pW), ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -135,7 +148,7 @@ public static class Functional
     /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, bool ceilMode = false, bool countIncludePad = true) =>
-        new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+        Fresh(new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad)).Forward(input);
 
     /// <summary>
     /// Constant padding, like <c>F.pad(x, pad, mode="constant", value)</c>: <paramref name="pad"/> lists (before, after)

@@ -22,6 +22,8 @@ internal sealed class BinaryOp : TensorOp
         _ => "div",
     };
 
+    public override int[]? OutputShape(Tensor[] inputs) => Broadcast.Shape(inputs[0].Shape, inputs[1].Shape, _kind.ToString());
+
     public override Tensor Forward(Tensor[] inputs)
     {
         (Tensor a, Tensor b) = (inputs[0], inputs[1]);

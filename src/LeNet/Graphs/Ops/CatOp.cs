@@ -9,6 +9,13 @@ internal sealed class CatOp(int dim) : TensorOp
 
     public override string Name => "cat";
 
+    public override int[]? OutputShape(Tensor[] inputs)
+    {
+        int[] shape = inputs[0].Shape.ToArray();
+        shape[Dim] = inputs.Sum(t => t.Shape[Dim]);
+        return shape;
+    }
+
     public override Tensor Forward(Tensor[] inputs)
     {
         int[] shape = inputs[0].Shape.ToArray();

@@ -15,6 +15,8 @@ internal sealed class ClipOp(float min, float max) : TensorOp
 
     public float Max => max;
 
+    public override int[]? OutputShape(Tensor[] inputs) => inputs[0].Shape.ToArray();
+
     public override Tensor Forward(Tensor[] inputs)
     {
         Tensor x = inputs[0];

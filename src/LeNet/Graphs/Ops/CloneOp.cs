@@ -9,6 +9,8 @@ internal sealed class CloneOp : TensorOp
 
     public override string Name => "clone";
 
+    public override int[]? OutputShape(Tensor[] inputs) => inputs[0].Shape.ToArray();
+
     public override Tensor Forward(Tensor[] inputs) => inputs[0].Copy();
 
     public override Tensor?[] Backward(Tensor[] inputs, Tensor output, Tensor outputGradient, bool[] needed) => [outputGradient];

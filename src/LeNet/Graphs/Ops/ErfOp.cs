@@ -18,6 +18,8 @@ internal sealed class ErfOp : TensorOp
 
     public override string Name => "erf";
 
+    public override int[]? OutputShape(Tensor[] inputs) => inputs[0].Shape.ToArray();
+
     public override Tensor Forward(Tensor[] inputs)
     {
         Tensor x = inputs[0];

@@ -14,6 +14,8 @@ internal sealed class SqrtOp : TensorOp
 
     public override string Name => "sqrt";
 
+    public override int[]? OutputShape(Tensor[] inputs) => inputs[0].Shape.ToArray();
+
     public override Tensor Forward(Tensor[] inputs)
     {
         Tensor x = inputs[0];
