@@ -117,6 +117,20 @@ internal sealed class GraphPlans(Module module, bool? verify = null)
         }
 
         Sequential made = GraphPlan.Segment(layers);
+
+        // A layer the forward code made itself (torchvision's MobileNetV2 calls F.adaptive_avg_pool2d) starts in training
+        // mode and belongs to this trace alone. Where its output does not depend on the mode, it joins the chain in
+        // evaluation mode: the compiled engine runs a chain only when all its layers are, and without this the chain ran
+        // layer by layer (mobilenet_v2's last block, its 1280-channel convolution and the pool: a third of a batch-1 call).
+        Dictionary<ILayer, string>? own = null;
+        foreach (ILayer layer in layers)
+        {
+            if (layer is Layer { IsTraining: true, IsRepeatable: true } functional && !(own ??= module.PathMap()).ContainsKey(layer))
+            {
+                functional.SetOwnMode(false);
+            }
+        }
+
         _segments.Add((layers, made));
         return made;
     }

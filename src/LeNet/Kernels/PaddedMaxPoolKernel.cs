@@ -48,6 +48,20 @@ internal static class PaddedMaxPoolKernel
                     TOps.Store(max, ref r, x);
                 }
 
+                if (x < width && width >= TOps.Count)
+                {
+                    // The row's last vector overlaps the one before: a maximum taken twice is the same bits, no scalar tail.
+                    x = width - TOps.Count;
+                    TVec max = TOps.Load(ref first, x);
+                    for (int i = 1; i < bottom - top; i++)
+                    {
+                        max = TOps.Max(max, TOps.Load(ref first, (i * inRow) + x));
+                    }
+
+                    TOps.Store(max, ref r, x);
+                    x = width;
+                }
+
                 for (; x < width; x++)
                 {
                     float max = Unsafe.Add(ref first, x);
@@ -60,18 +74,103 @@ internal static class PaddedMaxPoolKernel
                 }
 
                 Span<float> dst = outPlaneSpan.Slice(y * outRow, outWidth);
-                for (int ox = 0; ox < outWidth; ox++)
-                {
-                    int left = Math.Max(0, (ox * stride) - pad), right = Math.Min(width, (ox * stride) - pad + k);
-                    float max = Unsafe.Add(ref r, left);
-                    for (int j = left + 1; j < right; j++)
-                    {
-                        max = ScalarOps.Max(max, Unsafe.Add(ref r, j));
-                    }
-
-                    dst[ox] = max;
-                }
+                HorizontalMax<TOps, TVec>(ref r, width, ref MemoryMarshal.GetReference(dst), outWidth, k, stride, pad);
             }
+        }
+    }
+
+    /// <summary>
+    /// dst[ox] = max of row[x] over the window's columns x ∈ [ox·s − pad, ox·s − pad + k) clipped to [0, width). The
+    /// windows that lie inside the row (all but the first with padding and the last in ceil mode) read the k-wide maxima
+    /// m[x] = max(row[x … x + k − 1]), made vectorized along the row in place (a vector's k loads start at or after the
+    /// lanes it overwrites, so the row is read before it is written), then taken every s-th; the clipped ones at the
+    /// ends are reduced one by one from the row before it is overwritten.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HorizontalMax<TOps, TVec>(ref float r, int width, ref float dst, int outWidth, int k, int stride, int pad)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        // Interior windows: ox·s − pad ≥ 0 and ox·s − pad + k ≤ width.
+        int first = (pad + stride - 1) / stride;
+        int last = width - k + pad < 0 ? -1 : Math.Min(outWidth - 1, (width - k + pad) / stride);
+        if (first > last)
+        {
+            ClippedMax(ref r, width, ref dst, 0, outWidth, k, stride, pad);
+            return;
+        }
+
+        ClippedMax(ref r, width, ref dst, 0, first, k, stride, pad);
+        ClippedMax(ref r, width, ref dst, last + 1, outWidth, k, stride, pad);
+        int span = (last * stride) - pad + 1;
+        int x = 0;
+        int lastVector = width - k - TOps.Count + 1;
+        if (lastVector > 0 && span > TOps.Count)
+        {
+            // The maxima of the last whole vector of windows are taken first, from the row as it is, and stored after the
+            // loop: they overlap the loop's last vector (the same bits), so no scalar tail is left.
+            TVec tail = TOps.Load(ref r, lastVector);
+            for (int j = 1; j < k; j++)
+            {
+                tail = TOps.Max(tail, TOps.Load(ref r, lastVector + j));
+            }
+
+            for (; x < lastVector; x += TOps.Count)
+            {
+                TVec max = TOps.Load(ref r, x);
+                for (int j = 1; j < k; j++)
+                {
+                    max = TOps.Max(max, TOps.Load(ref r, x + j));
+                }
+
+                TOps.Store(max, ref r, x);
+            }
+
+            TOps.Store(tail, ref r, lastVector);
+            x = span;
+        }
+
+        for (; x <= lastVector && x < span; x += TOps.Count)
+        {
+            TVec max = TOps.Load(ref r, x);
+            for (int j = 1; j < k; j++)
+            {
+                max = TOps.Max(max, TOps.Load(ref r, x + j));
+            }
+
+            TOps.Store(max, ref r, x);
+        }
+
+        for (; x < span; x++)
+        {
+            float max = Unsafe.Add(ref r, x);
+            for (int j = 1; j < k; j++)
+            {
+                max = ScalarOps.Max(max, Unsafe.Add(ref r, x + j));
+            }
+
+            Unsafe.Add(ref r, x) = max;
+        }
+
+        for (int ox = first; ox <= last; ox++)
+        {
+            Unsafe.Add(ref dst, ox) = Unsafe.Add(ref r, (ox * stride) - pad);
+        }
+    }
+
+    /// <summary>dst[ox] for ox in [from, to), each window clipped to the row, one column at a time.</summary>
+    private static void ClippedMax(ref float r, int width, ref float dst, int from, int to, int k, int stride, int pad)
+    {
+        for (int ox = from; ox < to; ox++)
+        {
+            int left = Math.Max(0, (ox * stride) - pad), right = Math.Min(width, (ox * stride) - pad + k);
+            float max = Unsafe.Add(ref r, left);
+            for (int j = left + 1; j < right; j++)
+            {
+                max = ScalarOps.Max(max, Unsafe.Add(ref r, j));
+            }
+
+            Unsafe.Add(ref dst, ox) = max;
         }
     }
 

@@ -80,6 +80,23 @@ public class DepthwiseStageTests
         planned.Should().BeCloseTo(eager, 1e-4, 1e-4);
     }
 
+    [Fact]
+    public void Forward_MobileNetV2_EverySegmentRunsItsCompiledEngine()
+    {
+        // torchvision's MobileNetV2.forward calls F.adaptive_avg_pool2d: a pool layer made by the trace, in training mode.
+        // The last segment (the last block, the 1280-channel convolution and that pool) ran layer by layer because of it.
+        Module model = TorchVision.MobileNetV2(10);
+        model.Eval();
+        Tensor x = Arrays.Random(new Random(6), 1, 3, 32, 32);
+        model.Forward(x);
+
+        float[] planned = model.Forward(x).ToArray();
+
+        GraphPlan plan = model.Plans!.PlanFor(1, 3, 32, 32)!;
+        plan.Segments.Select(s => s.Segment.Engine?.Compilations ?? 0).Should().AllSatisfy(c => c.Should().BePositive("every segment runs its compiled stages"));
+        planned.Should().BeCloseTo(model.Record(x, RecordingMode.Trace).Output!.ToArray(), 1e-4, 1e-4);
+    }
+
     [Theory]
     [InlineData(19)]
     [InlineData(8)]
