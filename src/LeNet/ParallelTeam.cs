@@ -66,11 +66,12 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
             }
         }
 
-        // The last chunks finish within microseconds of each other: spin briefly before sleeping.
-        var spin = default(SpinWait);
-        while (Volatile.Read(ref _pending) != 0 && !spin.NextSpinWillYield)
+        // The last chunks finish within a chunk's time of each other: spin up to the linger time before sleeping
+        // (a sleeping caller wakes tens of microseconds after the helper's last chunk, every call).
+        long end = Stopwatch.GetTimestamp() + _lingerTicks;
+        while (Volatile.Read(ref _pending) != 0 && Stopwatch.GetTimestamp() < end)
         {
-            spin.SpinOnce();
+            Thread.SpinWait(20);
         }
 
         if (Volatile.Read(ref _pending) != 0)
@@ -160,16 +161,20 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
         public void Execute()
         {
             Volatile.Write(ref _queued, 0);
-            while (Interlocked.CompareExchange(ref _state, 2, 1) == 1)
+            do
             {
-                team.Work(worker);
-                Volatile.Write(ref _state, 0);
-                team.HelperDone();
-                if (!Linger())
+                // A call that cancelled this helper before it got here (its caller ran every chunk) leaves it lingering.
+                while (Interlocked.CompareExchange(ref _state, 2, 1) == 1)
                 {
-                    return;
+                    // Lingering from now on, before the caller can see this call done: the next call then finds the
+                    // helper awake instead of queueing a second item, whose thread would spin beside this one.
+                    Interlocked.Exchange(ref _lingering, 1);
+                    team.Work(worker);
+                    Volatile.Write(ref _state, 0);
+                    team.HelperDone();
                 }
             }
+            while (Linger());
         }
 
         /// <summary>Spins until the next call starts this helper (true) or the linger time is over (false).</summary>

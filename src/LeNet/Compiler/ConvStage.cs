@@ -162,13 +162,13 @@ internal sealed partial class ConvStage : Stage, IRowStage
             return;
         }
 
-        if (_plan.UsesColumns)
-        {
-            ConvImageKernel.Im2Col(workspace.Images[Input], workspace.Columns, _plan);
-        }
-
         // Both cores for one image: parts of the pixel blocks (or of the channel panels), the same bits as one part.
         int gemmParts = workspace.Split is null || MultiplyAdds < SplitMultiplyAdds ? 1 : 2 * ImageSplit.Threads;
+        if (_plan.UsesColumns)
+        {
+            Columns(workspace, width, gemmParts > 1);
+        }
+
         if (gemmParts > 1)
         {
             workspace.Split!.Run(this, workspace, width, gemmParts);
@@ -182,14 +182,7 @@ internal sealed partial class ConvStage : Stage, IRowStage
         Span<float> output = workspace.Images[Output];
         if (_pool is null)
         {
-            for (int c = 0; c < g.OutChannels; c++)
-            {
-                for (int y = 0; y < g.OutHeight; y++)
-                {
-                    workspace.Gemm.AsSpan((c * _plan.Pixels) + (y * _plan.RowStride), g.OutWidth).CopyTo(output[ImageOffset(o, c, y, 0)..]);
-                }
-            }
-
+            CopyOut(workspace, width, gemmParts > 1);
             return;
         }
 

@@ -8,17 +8,26 @@ namespace LeNet.Compiler;
 /// Both cores for one image: a call whose images form a single chunk (batch 1, or a batch the tile path
 /// keeps whole) would leave every other thread idle, so a single-image stage with enough work splits its
 /// output rows (a convolution) or output blocks (a dense layer) across this team's threads
-/// (<see cref="IRowStage"/>). Each output is computed by exactly the arithmetic it has on one thread, so the results are the same bits whatever the thread count. One per
-/// <see cref="Predictor"/>, used by one call at a time.
+/// (<see cref="IRowStage"/>). Each output is computed by exactly the arithmetic it has on one thread, so the results are the same bits whatever the thread count.
+/// One per calling thread (<see cref="ForCurrentThread"/>), shared by every <see cref="Predictor"/> that thread runs: a graph
+/// network's segments are separate predictors, and with a team each their helpers would not outlive one segment — the next
+/// segment queued a new helper while the last one still spun on the other core, and its splits started late.
 /// </summary>
 internal sealed class ImageSplit : IChunkWork
 {
-    private readonly ParallelTeam _team = new();
+    [ThreadStatic]
+    private static ImageSplit? _current;
+
+    /// <summary>The helper spins up to 1 ms between splits: long enough to bridge a forward's unsplit stages and segment boundaries.</summary>
+    private readonly ParallelTeam _team = new(TimeSpan.FromMilliseconds(1));
     private float[][] _scratch = [];
     private IRowStage? _stage;
     private Workspace? _workspace;
     private SimdWidth _width;
     private int _parts;
+
+    /// <summary>The calling thread's split: every predictor a thread runs (a graph network's segments) shares its team, so the helper stays awake from one stage to the next.</summary>
+    public static ImageSplit ForCurrentThread => _current ??= new ImageSplit();
 
     /// <summary>The threads a split may use now (<see cref="Parallelism.ThreadLimit"/>).</summary>
     public static int Threads => Parallelism.ThreadLimit;

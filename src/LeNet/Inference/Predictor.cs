@@ -45,7 +45,6 @@ public sealed class Predictor : IChunkWork
     private PredictorPlan Plan => _plan!;
     private readonly SimdWidth _width;
     private readonly ParallelTeam _team = new();
-    private ImageSplit? _split;
     private Workspace?[] _workspaces = [];
     private int _busy;
 
@@ -242,7 +241,7 @@ public sealed class Predictor : IChunkWork
         Workspace workspace = _workspaces[worker] ??= new Workspace(Plan);
 
         // One chunk leaves the other threads idle: its single-image stages may split their rows across them.
-        workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 ? _split ??= new ImageSplit() : null;
+        workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 ? ImageSplit.ForCurrentThread : null;
         (int first, int count) = ImageChunks ? (chunk, 1) : TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         int stride = _outputStride;

@@ -2,6 +2,7 @@ using LeNet.Compiler;
 using LeNet.Inference;
 using LeNet.Layers;
 using LeNet.Models;
+using LeNet.Models.Vision;
 using LeNet.Tests.Reference;
 
 namespace LeNet.Tests.Inference;
@@ -98,6 +99,47 @@ public class ThreadCountTests
         }
 
         results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
+    }
+
+    /// <summary>
+    /// Graph networks at batch 1, whose segments are separate predictors sharing the calling thread's split: residual
+    /// blocks (3×3 GEMM and Winograd convolutions, a strided convolution whose im2col and output copy run in parts too)
+    /// and MobileNetV2's inverted residuals (1×1 and depthwise stages). Each thread count first runs another image, so a
+    /// part left undone would show that image's values: the same bits on 1, 2, 3 and 7 threads.
+    /// </summary>
+    [Theory]
+    [InlineData("resnet")]
+    [InlineData("mobilenet")]
+    public void Forward_GraphNetworkBatchOne_AnyThreadCount_BitIdentical(string network)
+    {
+        Module model = network == "resnet" ? new CifarResNet([1, 1, 1], random: new Random(6)) : TorchVision.MobileNetV2(numClasses: 10);
+        model.Eval();
+        int size = network == "resnet" ? 32 : 64;
+        Tensor other = Arrays.Random(new Random(11), 1, 3, size, size);
+        Tensor image = Arrays.Random(new Random(12), 1, 3, size, size);
+
+        List<float[]> results = ForEachThreadCount(() =>
+        {
+            model.Forward(other);
+            return model.Forward(image).ToArray();
+        });
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+        results[0].Should().NotEqual(model.Forward(other).ToArray());
+    }
+
+    [Fact]
+    public void ImageSplit_ForCurrentThread_OnePerThread()
+    {
+        ImageSplit mine = ImageSplit.ForCurrentThread;
+        ImageSplit? other = null;
+        var thread = new Thread(() => other = ImageSplit.ForCurrentThread);
+
+        thread.Start();
+        thread.Join();
+
+        ImageSplit.ForCurrentThread.Should().BeSameAs(mine);
+        other.Should().NotBeNull().And.NotBeSameAs(mine);
     }
 
     [Theory]
