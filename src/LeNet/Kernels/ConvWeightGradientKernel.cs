@@ -18,7 +18,7 @@ namespace LeNet.Kernels;
 /// <para>Why over output channels: the reduction runs over pixels, so one operand must be transposed to give the
 /// vector a non-reduced axis; dY is the small one (O·OH·OW floats). A block of six taps × two vectors of
 /// channels keeps 12 accumulators (fits AVX2's 16 registers), each tap's value broadcast once per pixel and each
-/// dY vector loaded once per pixel: 8 loads per 12 FMAs, no horizontal sums. Each output's sum runs over the pixels
+/// dY vector loaded once per pixel: 8 loads per 12 FMAs, no horizontal sums; an odd last vector (16 channels at 512 bits) takes six taps × one vector. Each output's sum runs over the pixels
 /// in order, so the result does not depend on the blocking or the thread count.</para>
 /// </remarks>
 internal static class ConvWeightGradientKernel
@@ -84,12 +84,9 @@ internal static class ConvWeightGradientKernel
                 Block6x2<TOps, TVec>(ref x, ref d, ref w, tapStarts.Slice(q, Taps), q, v, lanes, outHeight, outWidth, rowStep, colStep);
             }
 
-            for (; v < lanes; v += count)
+            if (v < lanes)
             {
-                for (int r = q; r < q + Taps; r++)
-                {
-                    Block1x1<TOps, TVec>(ref x, ref d, ref w, tapStarts[r], r, v, lanes, outHeight, outWidth, rowStep, colStep);
-                }
+                Block6x1<TOps, TVec>(ref x, ref d, ref w, tapStarts.Slice(q, Taps), q, v, lanes, outHeight, outWidth, rowStep, colStep);
             }
         }
 
@@ -164,6 +161,47 @@ internal static class ConvWeightGradientKernel
         TOps.Store(a41, ref w, w0 + (4 * rowLanes) + count);
         TOps.Store(a50, ref w, w0 + (5 * rowLanes));
         TOps.Store(a51, ref w, w0 + (5 * rowLanes) + count);
+    }
+
+    /// <summary>Six taps × the last (odd) vector of output channels over every pixel: 16 channels at 512 bits, for one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block6x1<TOps, TVec>(
+        ref float x, ref float d, ref float w, ReadOnlySpan<int> starts, int q, int v, int lanes, int outHeight, int outWidth, int rowStep, int colStep)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        nint w0 = ((nint)q * lanes) + v;
+        nint rowLanes = lanes;
+        TVec a0 = TOps.Load(ref w, w0), a1 = TOps.Load(ref w, w0 + rowLanes), a2 = TOps.Load(ref w, w0 + (2 * rowLanes));
+        TVec a3 = TOps.Load(ref w, w0 + (3 * rowLanes)), a4 = TOps.Load(ref w, w0 + (4 * rowLanes)), a5 = TOps.Load(ref w, w0 + (5 * rowLanes));
+        ref float x0 = ref Unsafe.Add(ref x, starts[0]);
+        ref float x1 = ref Unsafe.Add(ref x, starts[1]);
+        ref float x2 = ref Unsafe.Add(ref x, starts[2]);
+        ref float x3 = ref Unsafe.Add(ref x, starts[3]);
+        ref float x4 = ref Unsafe.Add(ref x, starts[4]);
+        ref float x5 = ref Unsafe.Add(ref x, starts[5]);
+        nint dy = v;
+        for (int row = 0; row < outHeight; row++)
+        {
+            nint position = (nint)row * rowStep;
+            for (int col = 0; col < outWidth; col++, position += colStep, dy += rowLanes)
+            {
+                TVec d0 = TOps.Load(ref d, dy);
+                a0 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref x0, position)), d0, a0);
+                a1 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref x1, position)), d0, a1);
+                a2 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref x2, position)), d0, a2);
+                a3 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref x3, position)), d0, a3);
+                a4 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref x4, position)), d0, a4);
+                a5 = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref x5, position)), d0, a5);
+            }
+        }
+
+        TOps.Store(a0, ref w, w0);
+        TOps.Store(a1, ref w, w0 + rowLanes);
+        TOps.Store(a2, ref w, w0 + (2 * rowLanes));
+        TOps.Store(a3, ref w, w0 + (3 * rowLanes));
+        TOps.Store(a4, ref w, w0 + (4 * rowLanes));
+        TOps.Store(a5, ref w, w0 + (5 * rowLanes));
     }
 
     /// <summary>One tap × one vector of output channels over every pixel (the edges).</summary>
