@@ -82,6 +82,9 @@ internal sealed class GraphRecorder
         Mode = mode;
     }
 
+    /// <summary>Where a training step's layers rent their results (null: they allocate); set by a training-mode Module.</summary>
+    public TrainingBufferPool? Pool { get; init; }
+
     /// <summary>The recording in progress on this thread, or null.</summary>
     public static GraphRecorder? Current => _current;
 
@@ -151,6 +154,7 @@ internal sealed class GraphRecorder
         Tensor output;
         try
         {
+            using TrainingBufferPool.Scope scope = TrainingBufferPool.Use(Mode == RecordingMode.Differentiate ? Pool : null);
             output = Mode switch
             {
                 RecordingMode.Shapes => new Tensor(layer.GetOutputShape(input.Shape)),
@@ -248,6 +252,11 @@ internal sealed class GraphRecorder
             Accumulate(gradients, other, otherGradient);
         }
 
+        if (Pool is not null)
+        {
+            Pool.LendingGradients = true;
+        }
+
         // A second backward of the same record starts from what the first left in each layer.
         Dictionary<ILayer, int> held = _held ??= new Dictionary<ILayer, int>(_lastCall, ReferenceEqualityComparer.Instance);
         for (int i = Nodes.Count - 1; i >= 0; i--)
@@ -267,11 +276,22 @@ internal sealed class GraphRecorder
                 }
 
                 bool need = Needs(call.Input);
-                Tensor? inputGradient = call.Layer is Layer layer ? layer.BackwardCore(gradient, need) : call.Layer.Backward(gradient);
+                Tensor? inputGradient;
+                using (TrainingBufferPool.Use(Pool))
+                {
+                    inputGradient = call.Layer is Layer layer ? layer.BackwardCore(gradient, need) : call.Layer.Backward(gradient);
+                }
+
                 if (need)
                 {
                     Accumulate(gradients, call.Input, inputGradient);
                 }
+                else if (inputGradient is not null)
+                {
+                    Release(gradients, inputGradient);
+                }
+
+                Release(gradients, gradient);
             }
             else
             {
@@ -284,7 +304,23 @@ internal sealed class GraphRecorder
                     {
                         Accumulate(gradients, op.Inputs[k], inputGradients[k]);
                     }
+                    else if (inputGradients[k] is { } unused)
+                    {
+                        Release(gradients, unused);
+                    }
                 }
+
+                Release(gradients, gradient);
+            }
+        }
+
+        if (Pool is not null)
+        {
+            // What is left (the input's gradient, which the caller keeps) leaves the pool for good.
+            Pool.LendingGradients = false;
+            foreach (Tensor left in gradients.Values)
+            {
+                Pool.Forget(left.ReadData);
             }
         }
 
@@ -294,6 +330,47 @@ internal sealed class GraphRecorder
         }
 
         return gradients.TryGetValue(Input, out Tensor? result) ? result : new Tensor(Input.Shape.ToArray());
+    }
+
+    /// <summary>
+    /// Gives the pooled activations of this forward back to <see cref="Pool"/> (the next training-mode forward calls
+    /// it): every step's result except the input and the output, which the caller may hold.
+    /// </summary>
+    public void ReleaseActivations()
+    {
+        if (Pool is null)
+        {
+            return;
+        }
+
+        foreach (GraphNode node in Nodes)
+        {
+            float[] array = node.Output.ReadData;
+            if (!ReferenceEquals(array, Input.ReadData) && !ReferenceEquals(array, Output?.ReadData))
+            {
+                Pool.Return(array);
+            }
+        }
+    }
+
+    /// <summary>Returns a gradient the backward has consumed to the pool, unless a gradient still waiting to be consumed shares its array.</summary>
+    private void Release(Dictionary<Tensor, Tensor> gradients, Tensor consumed)
+    {
+        float[] array = consumed.ReadData;
+        if (Pool is null || !Pool.IsGradient(array))
+        {
+            return;
+        }
+
+        foreach (Tensor waiting in gradients.Values)
+        {
+            if (ReferenceEquals(waiting.ReadData, array))
+            {
+                return;
+            }
+        }
+
+        Pool.Return(array);
     }
 
     /// <summary>The layer's path in the recorded root (<c>layer1.0.relu</c>) and type, for messages.</summary>
@@ -320,7 +397,7 @@ internal sealed class GraphRecorder
         }
     }
 
-    private static void Accumulate(Dictionary<Tensor, Tensor> gradients, Tensor value, Tensor? gradient)
+    private void Accumulate(Dictionary<Tensor, Tensor> gradients, Tensor value, Tensor? gradient)
     {
         if (gradient is null)
         {
@@ -330,13 +407,16 @@ internal sealed class GraphRecorder
         if (Parameter.OwnerOf(value) is { } parameter)
         {
             TensorPrimitives.Add(parameter.Gradient.ReadData, gradient.ReadData, parameter.Gradient.Data);
+            Release(gradients, gradient);
         }
         else if (gradients.TryGetValue(value, out Tensor? existing))
         {
             // A new tensor: either gradient may be a view another step still reads.
-            var sum = new Tensor(value.Shape.ToArray());
+            Tensor sum = Pool is null ? new Tensor(value.Shape.ToArray()) : Tensor.Wrap(Pool.Rent(value.Length), value.Shape.ToArray());
             TensorPrimitives.Add(existing.ReadData, gradient.ReadData, sum.Data);
             gradients[value] = sum;
+            Release(gradients, existing);
+            Release(gradients, gradient);
         }
         else
         {

@@ -9,45 +9,47 @@ internal sealed class ConvBackwardWorkspace
 {
     private ConvGeometry _geometry;
     private int _chunks;
+    private int _lanes;
+    private bool _columnGradient;
 
+    /// <summary>Each chunk's weight gradient, transposed: [C·K·K, lanes].</summary>
     public float[][] WeightGrad { get; private set; } = [];
 
     public float[][] BiasGrad { get; private set; } = [];
 
-    /// <summary>im2col of one image [C·K·K, OH·OW] (strided convolutions), or its zero-padded copy [C, H+2p, W+2p] + K (stride 1).</summary>
-    public float[][] Columns { get; private set; } = [];
+    /// <summary>One image zero-padded, [C, H+2p, W+2p]; only the interior is ever written, so the border stays 0.</summary>
+    public float[][] Padded { get; private set; } = [];
 
-    /// <summary>stride 1: one image's output gradient with rows widened to W+2p, the extra columns zero.</summary>
-    public float[][] WideGrad { get; private set; } = [];
+    /// <summary>One image's output gradient transposed, [OH·OW, lanes], the channels past O zero.</summary>
+    public float[][] TransposedGrad { get; private set; } = [];
 
-    /// <summary>dcol = Wᵀ·dY [C·K·K, OH·OW], or for stride 1 in the widened layout [C·K·K, OH·(W+2p)].</summary>
+    /// <summary>dcol = Wᵀ·dY [C·K·K, OH·OW], for the input gradient of strides other than 1 (empty otherwise).</summary>
     public float[][] ColumnGrad { get; private set; } = [];
 
-    /// <summary>stride 1: one image's input gradient with its zero padding [C, H+2p, W+2p] + K, where each tap's row of dcol adds at its shift.</summary>
-    public float[][] PaddedGrad { get; private set; } = [];
+    /// <summary>The filters transposed and flipped, [C, O, K, K], for the stride-1 input gradient.</summary>
+    public float[] FlippedWeight { get; private set; } = [];
 
-    /// <summary>Where each weight tap's run starts in <see cref="Columns"/>.</summary>
+    /// <summary>Where each weight tap's window (c, i, j) starts in <see cref="Padded"/>.</summary>
     public int[] TapStarts { get; private set; } = [];
 
-    /// <summary>Makes the buffers for <paramref name="g"/> (any batch) and <paramref name="chunks"/> chunks, unless they exist.</summary>
+    /// <summary>Makes the buffers for <paramref name="g"/> (any batch), <paramref name="chunks"/> chunks and output channels padded to <paramref name="lanes"/>, unless they exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Ensure(int chunks, in ConvGeometry g)
+    public void Ensure(int chunks, in ConvGeometry g, int lanes, bool columnGradient)
     {
         ConvGeometry shape = g with { Batch = 0 };
-        if (chunks <= _chunks && shape == _geometry)
+        if (chunks <= _chunks && shape == _geometry && lanes == _lanes && (_columnGradient || !columnGradient))
         {
             return;
         }
 
         int k = g.Kernel, taps = g.InChannels * k * k;
-        bool wide = g.Stride == 1;
         int paddedWidth = g.Width + (2 * g.Padding), paddedPlane = (g.Height + (2 * g.Padding)) * paddedWidth;
-        WeightGrad = Allocate(chunks, g.OutChannels * taps);
+        WeightGrad = Allocate(chunks, taps * lanes);
         BiasGrad = Allocate(chunks, g.OutChannels);
-        Columns = Allocate(chunks, wide ? (g.InChannels * paddedPlane) + k : taps * g.OutPlane);
-        WideGrad = Allocate(chunks, wide ? g.OutChannels * g.OutHeight * paddedWidth : 0);
-        ColumnGrad = Allocate(chunks, wide ? taps * g.OutHeight * paddedWidth : taps * g.OutPlane);
-        PaddedGrad = Allocate(chunks, wide ? (g.InChannels * paddedPlane) + k : 0);
+        Padded = Allocate(chunks, g.InChannels * paddedPlane);
+        TransposedGrad = Allocate(chunks, g.OutPlane * lanes);
+        ColumnGrad = Allocate(columnGradient ? chunks : 0, taps * g.OutPlane);
+        FlippedWeight = new float[g.OutChannels * taps];
         TapStarts = new int[taps];
         for (int c = 0, q = 0; c < g.InChannels; c++)
         {
@@ -55,12 +57,12 @@ internal sealed class ConvBackwardWorkspace
             {
                 for (int j = 0; j < k; j++, q++)
                 {
-                    TapStarts[q] = wide ? (c * paddedPlane) + (i * paddedWidth) + j : q * g.OutPlane;
+                    TapStarts[q] = (c * paddedPlane) + (i * paddedWidth) + j;
                 }
             }
         }
 
-        (_geometry, _chunks) = (shape, chunks);
+        (_geometry, _chunks, _lanes, _columnGradient) = (shape, chunks, lanes, columnGradient);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

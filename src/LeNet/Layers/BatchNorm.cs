@@ -279,6 +279,9 @@ public abstract class BatchNorm : Layer
     }
 
     /// <inheritdoc/>
+    internal override bool OverwritesResults => true;
+
+    /// <inheritdoc/>
     /// <remarks>In evaluation mode with running statistics; training mode updates them.</remarks>
     internal override bool IsRepeatable => !IsTraining && TrackRunningStats;
 

@@ -166,6 +166,9 @@ public sealed class Conv2d : Layer
     internal override bool IsRepeatable => true;
 
     /// <inheritdoc/>
+    internal override bool OverwritesResults => true;
+
+    /// <inheritdoc/>
     /// <remarks><c>input [N, InChannels, H, W] → output [N, OutChannels, H', W']</c>.</remarks>
     protected override Tensor ForwardCore(Tensor input)
     {

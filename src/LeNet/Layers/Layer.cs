@@ -195,11 +195,19 @@ public abstract class Layer : ILayer
         }
     }
 
+    /// <summary>
+    /// Whether <see cref="OutputTensor"/>'s and <see cref="InputGradientTensor"/>'s results are always overwritten in full
+    /// (never read or accumulated into first): then a Module's training may hand out reused arrays (<see cref="Graphs.TrainingBufferPool"/>).
+    /// </summary>
+    internal virtual bool OverwritesResults => false;
+
     private Tensor Buffer(ref Tensor? slot, ReadOnlySpan<int> shape)
     {
         if (!ReuseBuffers)
         {
-            return new Tensor(shape.ToArray());
+            return OverwritesResults && Graphs.TrainingBufferPool.Current is { } pool
+                ? Tensor.Wrap(pool.Rent((int)Product(shape)), shape.ToArray())
+                : new Tensor(shape.ToArray());
         }
 
         if (slot is null || !slot.Shape.SequenceEqual(shape))

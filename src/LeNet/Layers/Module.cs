@@ -31,6 +31,10 @@ namespace LeNet.Layers;
 /// statistics, Dropout the identity): it runs the forward again on the calling thread's last input, recording
 /// (the last input of any thread when this thread made none). Backward itself is one thread at a time: the
 /// layers keep what their backward needs.</para>
+/// <para><b>Buffers.</b> A training-mode forward reuses the arrays of the previous training-mode forward's intermediate
+/// results (convolution, BatchNorm and ReLU outputs), and a backward reuses its own gradients once consumed, so a
+/// training loop allocates no feature maps after its first step. The forward's output, its input and the gradient
+/// Backward returns are never reused; an intermediate tensor kept from one training step to the next must be cloned.</para>
 /// <para><b>The tracing rule</b> (as <c>torch.jit.trace</c>): the forward must not branch on tensor values — only
 /// on shapes, which key the traced graphs. A forward that reads values through the public API while traced
 /// (<see cref="Tensor.AsReadOnlySpan"/>, the indexer, <see cref="Tensor.ToArray"/>) or whose graph disagrees with
@@ -46,6 +50,8 @@ public abstract partial class Module : Layer
     private Tensor? _lastEvaluationInput;
     private ThreadLocal<EvaluationState>? _evaluationStates;
     private GraphPlans? _plans;
+    private TrainingBufferPool? _trainingBuffers;
+    private GraphRecorder? _lastTraining;
 
     /// <summary>The type name, as PyTorch prints a module (<c>ResNet</c>, <c>BasicBlock</c>).</summary>
     public override string Name => GetType().Name;
@@ -259,9 +265,21 @@ public abstract partial class Module : Layer
                 states.Value = default;
             }
 
-            var recording = new GraphRecorder(this, input, RecordingMode.Differentiate);
-            recording.Run(InvokeCore);
-            _lastRecording = recording;
+            // The last step's feature maps are dead now (only its output may still be held): this step reuses them.
+            _lastTraining?.ReleaseActivations();
+            _lastTraining = null;
+            var recording = new GraphRecorder(this, input, RecordingMode.Differentiate) { Pool = _trainingBuffers ??= new TrainingBufferPool() };
+            try
+            {
+                recording.Run(InvokeCore);
+            }
+            catch
+            {
+                recording.ReleaseActivations();
+                throw;
+            }
+
+            (_lastRecording, _lastTraining) = (recording, recording);
             return recording.Output!;
         }
 

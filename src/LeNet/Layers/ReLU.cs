@@ -19,6 +19,9 @@ public sealed class ReLU : Layer
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc/>
+    internal override bool OverwritesResults => true;
+
+    /// <inheritdoc/>
     internal override bool IsRepeatable => true;
 
     /// <inheritdoc/>
