@@ -14,6 +14,7 @@
 // graph-probe.sh beside this file measures their load-to-first-answer and peak memory, one process each.
 // 'winograd-probe' times 3×3 convolutions direct against Winograd and Net's batch-1 Forward against ORT with a
 // stopwatch (alternating calls, 10th percentile), for machines too busy for BenchmarkDotNet's short runs.
+// 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -22,6 +23,12 @@ using LeNet.Benchmarks;
 if (args is ["winograd-probe"])
 {
     WinogradProbe.Run();
+    return;
+}
+
+if (args is ["smallmaps-probe", .. string[] smallMaps])
+{
+    SmallMapsProbe.Run(smallMaps);
     return;
 }
 

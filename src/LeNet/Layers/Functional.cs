@@ -1,3 +1,4 @@
+using LeNet.Graphs;
 using LeNet.Graphs.Ops;
 
 namespace LeNet.Layers;
@@ -17,33 +18,33 @@ public static class Functional
     /// <summary>max(0, x), like <c>F.relu</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Relu(Tensor input) => new ReLU().Forward(input);
+    public static Tensor Relu(Tensor input) => Call(new ReLU(), input);
 
     /// <summary>min(max(0, x), 6), like <c>F.relu6</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Relu6(Tensor input) => new ReLU6().Forward(input);
+    public static Tensor Relu6(Tensor input) => Call(new ReLU6(), input);
 
     /// <summary>relu6(x + 3) / 6, like <c>F.hardsigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Hardsigmoid(Tensor input) => new Hardsigmoid().Forward(input);
+    public static Tensor Hardsigmoid(Tensor input) => Call(new Hardsigmoid(), input);
 
     /// <summary>x · relu6(x + 3) / 6, like <c>F.hardswish</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Hardswish(Tensor input) => new Hardswish().Forward(input);
+    public static Tensor Hardswish(Tensor input) => Call(new Hardswish(), input);
 
     /// <summary>x · sigmoid(x), like <c>F.silu</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Silu(Tensor input) => new SiLU().Forward(input);
+    public static Tensor Silu(Tensor input) => Call(new SiLU(), input);
 
     /// <summary>x · Φ(x), like <c>F.gelu(x, approximate)</c>: the exact erf form, or <c>"tanh"</c>'s approximation. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <param name="approximate"><c>"none"</c> or <c>"tanh"</c>.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Gelu(Tensor input, string approximate = "none") => new GELU(approximate).Forward(input);
+    public static Tensor Gelu(Tensor input, string approximate = "none") => Call(new GELU(approximate), input);
 
     /// <summary>
     /// Layer normalization over the last dimensions, like <c>F.layer_norm(x, normalized_shape, weight, bias, eps)</c>:
@@ -57,41 +58,41 @@ public static class Functional
     /// <param name="eps">Added to the variance.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Parameter? weight = null, Parameter? bias = null, float eps = 1e-5f) =>
-        new LayerNorm(normalizedShape, eps, weight, bias).Forward(input);
+        Call(new LayerNorm(normalizedShape, eps, weight, bias), input);
 
     /// <summary>The logistic function, like <c>torch.sigmoid</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Sigmoid(Tensor input) => new Sigmoid().Forward(input);
+    public static Tensor Sigmoid(Tensor input) => Call(new Sigmoid(), input);
 
     /// <summary>The hyperbolic tangent, like <c>torch.tanh</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Tanh(Tensor input) => new Tanh().Forward(input);
+    public static Tensor Tanh(Tensor input) => Call(new Tanh(), input);
 
     /// <summary>softmax along <paramref name="dim"/>, like <c>F.softmax(x, dim)</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <param name="dim">The dimension; negative counts from the end.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor Softmax(Tensor input, int dim) => new Softmax(dim).Forward(input);
+    public static Tensor Softmax(Tensor input, int dim) => Call(new Softmax(dim), input);
 
     /// <summary>log(softmax) along <paramref name="dim"/>, like <c>F.log_softmax(x, dim)</c>. <c>[any shape] → [same shape]</c>.</summary>
     /// <param name="input">The input.</param>
     /// <param name="dim">The dimension; negative counts from the end.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor LogSoftmax(Tensor input, int dim) => new LogSoftmax(dim).Forward(input);
+    public static Tensor LogSoftmax(Tensor input, int dim) => Call(new LogSoftmax(dim), input);
 
     /// <summary>Average pooling to a fixed output size, like <c>F.adaptive_avg_pool2d(x, output_size)</c>. <c>[N, C, H, W] → [N, C, size, size]</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
     /// <param name="outputSize">The output's height and width.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputSize) => new AdaptiveAvgPool2d(outputSize).Forward(input);
+    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputSize) => Call(new AdaptiveAvgPool2d(outputSize), input);
 
     /// <summary>Average pooling to a fixed output size, like <c>F.adaptive_avg_pool2d(x, (h, w))</c>. <c>[N, C, H, W] → [N, C, h, w]</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
     /// <param name="outputSize">The output's height and width.</param>
     /// <returns>A new tensor.</returns>
-    public static Tensor AdaptiveAvgPool2d(Tensor input, (int Height, int Width) outputSize) => new AdaptiveAvgPool2d(outputSize).Forward(input);
+    public static Tensor AdaptiveAvgPool2d(Tensor input, (int Height, int Width) outputSize) => Call(new AdaptiveAvgPool2d(outputSize), input);
 
     /// <summary>Max pooling, like <c>F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -102,7 +103,7 @@ public static class Functional
     /// <param name="ceilMode">Whether the output size rounds up.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
-        new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
+        Call(new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode), input);
 
     /// <summary>Max pooling with a (height, width) pair for each size, like <c>F.max_pool2d(x, (kH, kW), (sH, sW), (pH, pW), (dH, dW), ceil_mode)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -113,7 +114,7 @@ public static class Functional
     /// <param name="ceilMode">Whether the output size rounds up.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, (int Height, int Width)? dilation = null, bool ceilMode = false) =>
-        new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode).Forward(input);
+        Call(new MaxPool2d(kernelSize, stride, padding, dilation, ceilMode), input);
 
     /// <summary>Average pooling, like <c>F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -124,7 +125,7 @@ public static class Functional
     /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true) =>
-        new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+        Call(new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad), input);
 
     /// <summary>Average pooling with a (height, width) pair for each size, like <c>F.avg_pool2d(x, (kH, kW), (sH, sW), (pH, pW), ceil_mode, count_include_pad)</c>. <c>[N, C, H, W] → [N, C, H', W']</c>.</summary>
     /// <param name="input">The input, <c>[N, C, H, W]</c>.</param>
@@ -135,7 +136,7 @@ public static class Functional
     /// <param name="countIncludePad">Whether the zero padding counts in the average.</param>
     /// <returns>A new tensor.</returns>
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null, (int Height, int Width)? padding = null, bool ceilMode = false, bool countIncludePad = true) =>
-        new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad).Forward(input);
+        Call(new AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad), input);
 
     /// <summary>
     /// Constant padding, like <c>F.pad(x, pad, mode="constant", value)</c>: <paramref name="pad"/> lists (before, after)
@@ -209,5 +210,22 @@ public static class Functional
         var dropout = new Dropout(p);
         dropout.Train(training);
         return dropout.Forward(input);
+    }
+
+    /// <summary>
+    /// Runs a fresh layer. These layers compute the same in both modes (Dropout, which does not, sets its own); made
+    /// while an evaluation-mode forward is traced into its plan, the layer is put in evaluation mode like the module
+    /// around it, so the plan compiles it with its neighbours: a training-mode layer (which keeps its input for a
+    /// backward) would make its whole chain run layer by layer (the CIFAR ResNet's <c>F.Relu</c> after each
+    /// convolution did).
+    /// </summary>
+    private static Tensor Call(Layer layer, Tensor input)
+    {
+        if (GraphRecorder.Current is { Mode: RecordingMode.Trace })
+        {
+            layer.Eval();
+        }
+
+        return layer.Forward(input);
     }
 }
