@@ -38,11 +38,22 @@ public static class SmallMapsProbe
             segment.Forward(x);
             double macs = 0;
             string name = string.Join(" ", segment.Select(l => l.GetType().Name));
+            int[] shapeIn = inShape;
+            foreach (ILayer layer in segment)
+            {
+                int[] shapeOut = layer.GetOutputShape(shapeIn);
+                if (layer is Conv2d c)
+                {
+                    // Every convolution of the segment (a block's two): N·O·H'·W' outputs of C·k·k multiply-adds.
+                    macs += (double)shapeOut[0] * shapeOut[1] * shapeOut[2] * shapeOut[3] * c.InChannels * c.Kernel * c.Kernel;
+                }
+
+                shapeIn = shapeOut;
+            }
+
             if (segment[0] is Conv2d conv)
             {
-                int[] outShape = conv.GetOutputShape(inShape);
-                macs = (double)outShape[0] * outShape[1] * outShape[2] * outShape[3] * conv.InChannels * conv.Kernel * conv.Kernel;
-                name = $"conv {conv.InChannels}→{conv.OutChannels} s{conv.Step} {inShape[2]}×{inShape[3]} ({segment.Count} layers)";
+                name = $"conv {conv.InChannels}→{conv.OutChannels} s{conv.Step} {inShape[2]}×{inShape[3]} ({segment.Count} layers, {segment.Count(l => l is Conv2d)} conv)";
             }
 
             rows.Add((name, macs, () => segment.Forward(x)));
