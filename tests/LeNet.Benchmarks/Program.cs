@@ -15,6 +15,7 @@
 // 'winograd-probe' times 3×3 convolutions direct against Winograd and Net's batch-1 Forward against ORT with a
 // stopwatch (alternating calls, 10th percentile), for machines too busy for BenchmarkDotNet's short runs.
 // 'graph-alternate NETS CASE PAIRS' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
+// 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -29,6 +30,12 @@ if (args is ["winograd-probe"])
 if (args is ["graph-alternate", .. string[] alternate])
 {
     GraphNetworkAlternatingProbe.Run(alternate);
+    return;
+}
+
+if (args is ["smallmaps-probe", .. string[] smallMaps])
+{
+    SmallMapsProbe.Run(smallMaps);
     return;
 }
 

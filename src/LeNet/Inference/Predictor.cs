@@ -59,6 +59,10 @@ public sealed class Predictor : IChunkWork
     private unsafe float* _addend;
     private bool _relu;
 
+    // A call of one tile whose convolutions run image by image: its images share the threads (see RunMixed).
+    private bool _shareImages;
+    private MixedImages? _mixedImages;
+
     /// <summary>Compiles <paramref name="model"/> for images of shape <paramref name="imageShape"/>.</summary>
     /// <param name="model">The network; its structure and current weights are captured.</param>
     /// <param name="imageShape">One input's shape without the batch: <c>[C, H, W]</c> (LeNet: <c>1, 28, 28</c>), or <c>[F]</c> for a model that starts with a dense layer.</param>
@@ -191,6 +195,7 @@ public sealed class Predictor : IChunkWork
             // A plan of large maps only runs image by image throughout: each thread takes whole images
             // (a tile of 16 would keep a batch of up to 16 on one worker, its convolutions split row by row).
             int chunks = ImageChunks ? count : TileMap.TileCount(count);
+            _shareImages = chunks == 1 && !ImageChunks && Plan.ImageStages > 0 && Parallelism.ThreadLimit > 1 && !RunsImageByImage(count, _width);
             if (_workspaces.Length < Parallelism.MaxDegreeOfParallelism)
             {
                 Array.Resize(ref _workspaces, Parallelism.MaxDegreeOfParallelism);
@@ -240,8 +245,8 @@ public sealed class Predictor : IChunkWork
     {
         Workspace workspace = _workspaces[worker] ??= new Workspace(Plan);
 
-        // One chunk leaves the other threads idle: its single-image stages may split their rows across them.
-        workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 ? ImageSplit.ForCurrentThread : null;
+        // One chunk leaves the other threads idle: its single-image stages may split their rows across them (unless its images share the threads, see RunMixed).
+        workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 && !_shareImages ? ImageSplit.ForCurrentThread : null;
         (int first, int count) = ImageChunks ? (chunk, 1) : TileMap.TileImages(chunk, _count);
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         int stride = _outputStride;
@@ -315,7 +320,9 @@ public sealed class Predictor : IChunkWork
     /// <summary>
     /// A tile whose first <see cref="PredictorPlan.ImageStages"/> stages (large convolutions) run image by
     /// image; their outputs gather in the staging buffer, enter the tile layout, and the dense stages run on
-    /// the tile.
+    /// the tile. When the call is this one tile and more threads are allowed (pytorch/examples' Net at batch
+    /// 16), the images share the threads first, each image whole on one thread (no row split to wait on), and
+    /// the dense stages then run on the tile as before: the same arithmetic for every image, the same bits.
     /// </summary>
     private void RunMixed(ReadOnlySpan<float> images, int count, Span<float> outputs, Workspace workspace)
     {
@@ -323,15 +330,18 @@ public sealed class Predictor : IChunkWork
         int map = Plan.Stages[split].Input;
         TileMap layout = Plan.Maps[map];
         int features = layout.Features;
-        for (int t = 0; t < count; t++)
+        if (_shareImages)
         {
-            CopyIn(images.Slice(t * InputLength, InputLength), Plan.Maps[0], workspace.Images[0]);
-            for (int s = 0; s < split; s++)
+            _mixedImages ??= new MixedImages(this);
+            _mixedImages.Staging = workspace.Staging;
+            _team.Run(count, _mixedImages);
+        }
+        else
+        {
+            for (int t = 0; t < count; t++)
             {
-                Plan.Stages[s].RunImage(workspace, _width);
+                RunImageStages(images.Slice(t * InputLength, InputLength), workspace, workspace.Staging.AsSpan(t * features, features));
             }
-
-            CopyOut(workspace.Images[map], layout, workspace.Staging.AsSpan(t * features, features));
         }
 
         TileTranspose.In(workspace.Staging, count, workspace.Tiles[map], layout);
@@ -342,6 +352,37 @@ public sealed class Predictor : IChunkWork
         }
 
         TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count, _outputStride);
+    }
+
+    /// <summary>One image through the stages that run image by image, its result into <paramref name="staged"/> [C, H, W].</summary>
+    private void RunImageStages(ReadOnlySpan<float> image, Workspace workspace, Span<float> staged)
+    {
+        int split = Plan.ImageStages;
+        int map = Plan.Stages[split].Input;
+        CopyIn(image, Plan.Maps[0], workspace.Images[0]);
+        for (int s = 0; s < split; s++)
+        {
+            Plan.Stages[s].RunImage(workspace, _width);
+        }
+
+        CopyOut(workspace.Images[map], Plan.Maps[map], staged);
+    }
+
+    /// <summary>Image <c>chunk</c> of the call's one tile through the image stages, on worker <c>worker</c>'s own workspace (see <see cref="RunMixed"/>).</summary>
+    private sealed class MixedImages(Predictor owner) : IChunkWork
+    {
+        /// <summary>The tile's staging buffer [images, C·H·W], which every worker writes its images into.</summary>
+        public float[] Staging { get; set; } = [];
+
+        public unsafe void Run(int chunk, int worker)
+        {
+            PredictorPlan plan = owner.Plan;
+            Workspace workspace = owner._workspaces[worker] ??= new Workspace(plan);
+            workspace.Split = null;
+            int features = plan.Maps[plan.Stages[plan.ImageStages].Input].Features;
+            var image = new ReadOnlySpan<float>(owner._images + ((long)chunk * owner.InputLength), owner.InputLength);
+            owner.RunImageStages(image, workspace, Staging.AsSpan(chunk * features, features));
+        }
     }
 
     private void RunImage(ReadOnlySpan<float> image, Span<float> output, Workspace workspace)

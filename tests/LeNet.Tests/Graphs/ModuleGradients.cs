@@ -20,7 +20,8 @@ internal static class ModuleGradients
     /// Richardson's extrapolation from h and h/2 (curved functions); false for a function linear in each single value
     /// around the point (ReLU networks in evaluation mode, away from kinks), where D(h) is exact but for rounding.
     /// </param>
-    public static void Check(Layer module, Tensor x, int seed = 1, int samples = 24, double step = 4e-2, bool extrapolate = true)
+    /// <param name="forward">The forward to difference; null for <c>module.Forward</c>.</param>
+    public static void Check(Layer module, Tensor x, int seed = 1, int samples = 24, double step = 4e-2, bool extrapolate = true, Func<Tensor, Tensor>? forward = null)
     {
         var random = new Random(seed);
         Tensor y = module.Forward(x);
@@ -34,7 +35,7 @@ internal static class ModuleGradients
 
         double Loss()
         {
-            float[] output = module.Forward(x).ToArray();
+            float[] output = (forward ?? module.Forward)(x).ToArray();
             double sum = 0;
             for (int i = 0; i < output.Length; i++)
             {

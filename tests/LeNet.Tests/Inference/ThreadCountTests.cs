@@ -41,12 +41,15 @@ public class ThreadCountTests
     /// <summary>
     /// pytorch/examples' MNIST Net's convolutions (32→64, 3×3, ReLU, 2×2 max pool: 10.6 M multiply-adds per image)
     /// and a dense layer of 9216 → 130 (three blocks of outputs), whose rows and output blocks a call with one chunk
-    /// of images splits across the threads (<see cref="ImageSplit"/>): the same bits on 1, 2, 3 and 7 threads, and
-    /// the layer-by-layer result.
+    /// of images splits across the threads (<see cref="ImageSplit"/>), or whose one tile (13, 16 images) shares its
+    /// images out across the threads for the convolutions: the same bits on 1, 2, 3 and 7 threads, and the
+    /// layer-by-layer result.
     /// </summary>
     [Theory]
     [InlineData(1)]
     [InlineData(5)]
+    [InlineData(13)]
+    [InlineData(16)]
     public void Predict_SplitConvolution_AnyThreadCount_BitIdenticalAndMatchesLayers(int batch)
     {
         var random = new Random(3);
