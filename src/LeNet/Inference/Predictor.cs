@@ -35,7 +35,7 @@ namespace LeNet.Inference;
 /// LeNet) or pool them.
 /// </para>
 /// </remarks>
-public sealed class Predictor : IChunkWork
+public sealed partial class Predictor : IChunkWork
 {
     private readonly PredictorPlan? _plan;
     private readonly Module? _graph;
@@ -255,8 +255,11 @@ public sealed class Predictor : IChunkWork
         {
             for (int t = 0; t < count; t++)
             {
-                RunImage(images.Slice(t * InputLength, InputLength), outputs.Slice(t * stride, OutputLength), workspace);
-                Epilogue(outputs, first, t, 1);
+                if (!RunImageInParts(images.Slice(t * InputLength, InputLength), outputs.Slice(t * stride, OutputLength), workspace, first + t))
+                {
+                    RunImage(images.Slice(t * InputLength, InputLength), outputs.Slice(t * stride, OutputLength), workspace);
+                    Epilogue(outputs, first, t, 1);
+                }
             }
 
             return;
@@ -397,9 +400,12 @@ public sealed class Predictor : IChunkWork
     }
 
     /// <summary>An image [C, H, W] into the interior of the single-image layout [C, Hp, Wp] (the padding stays zero).</summary>
-    private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer)
+    private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer) => CopyIn(image, map, buffer, 0, map.Channels);
+
+    /// <summary>Channels [<paramref name="first"/>, <paramref name="end"/>) of an image [C, H, W] into the single-image layout.</summary>
+    private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer, int first, int end)
     {
-        for (int c = 0; c < map.Channels; c++)
+        for (int c = first; c < end; c++)
         {
             for (int y = 0; y < map.Height; y++)
             {
