@@ -142,6 +142,15 @@ internal static class TorchArchive
                     PickleReader.Throw(source, $"storage '{PickleReader.Shorten(storage.Key)}' holds {storage.ElementCount} elements of {storage.DType} ({bytes} bytes) by the pickle, but its record has {declared} bytes");
                 }
 
+                if (storage.DType == TorchDType.Float32 && !bigEndian && BitConverter.IsLittleEndian)
+                {
+                    // Read straight into the floats a dense tensor over the whole storage can keep as its own.
+                    Declared(entry, int.MaxValue, source, budget); // refused before anything is allocated
+                    storage.Floats = new float[storage.ElementCount];
+                    ReadRecord(entry, MemoryMarshal.AsBytes(storage.Floats.AsSpan()), int.MaxValue, source, budget);
+                    continue;
+                }
+
                 storage.Bytes = ReadRecord(entry, int.MaxValue, source, budget);
                 if (bigEndian)
                 {
@@ -221,15 +230,31 @@ internal static class TorchArchive
     /// <summary>Reads a zip record whole, refusing one above <paramref name="limit"/>, beyond the budget, or not the size it declares.</summary>
     private static byte[] ReadRecord(ZipArchiveEntry entry, int limit, string source, Budget budget)
     {
-        string name = PickleReader.Shorten(entry.FullName);
+        long declared = Declared(entry, limit, source, budget);
+        byte[] bytes = new byte[declared];
+        ReadRecord(entry, bytes, limit, source, budget);
+        return bytes;
+    }
+
+    /// <summary>The record's declared size, refused above <paramref name="limit"/> or the budget.</summary>
+    private static long Declared(ZipArchiveEntry entry, int limit, string source, Budget budget)
+    {
         long declared = SafeLength(entry, source);
         if (declared < 0 || declared > limit || declared > budget.ZipBytes)
         {
-            PickleReader.Throw(source, $"the record '{name}' declares {declared} bytes, more than accepted ({Math.Min(limit, budget.ZipBytes)})");
+            PickleReader.Throw(source, $"the record '{PickleReader.Shorten(entry.FullName)}' declares {declared} bytes, more than accepted ({Math.Min(limit, budget.ZipBytes)})");
         }
 
+        return declared;
+    }
+
+    /// <summary>Reads a zip record whole into <paramref name="bytes"/>, which has the length it declares (refused as <see cref="ReadRecord(ZipArchiveEntry, int, string, Budget)"/>).</summary>
+    private static void ReadRecord(ZipArchiveEntry entry, Span<byte> bytes, int limit, string source, Budget budget)
+    {
+        string name = PickleReader.Shorten(entry.FullName);
+        long declared = Declared(entry, limit, source, budget);
+        Debug.Assert(declared == bytes.Length, "the destination has the record's declared length");
         budget.ZipBytes -= declared;
-        byte[] bytes = new byte[declared];
         int read = 0, extra = 0;
         try
         {
@@ -254,8 +279,6 @@ internal static class TorchArchive
         {
             PickleReader.Throw(source, $"the record '{name}' holds more than the {declared} bytes it declares");
         }
-
-        return bytes;
     }
 
     private static string Reason(Exception e) => e.Message.TrimEnd('.');
@@ -507,7 +530,7 @@ internal static class TorchArchive
     {
         string name = PickleReader.Shorten(path.Length == 0 ? "(the tensor)" : path);
         TorchStorage storage = tensor.Storage;
-        if (storage.Root.Bytes is null)
+        if (!storage.Root.HasData)
         {
             PickleReader.Throw(source, $"tensor '{name}': its storage '{PickleReader.Shorten(storage.Key)}' has no data in the file");
         }
@@ -554,11 +577,28 @@ internal static class TorchArchive
         }
 
         budget.FloatBytes -= count * sizeof(float);
-        float[] values = new float[count];
-        ReadOnlySpan<byte> bytes = storage.Root.Bytes;
         TorchDType dtype = storage.DType;
-        int size = TorchStorage.ElementSize(dtype);
         long start = storage.RootOffset + tensor.StorageOffset;
+        bool rowMajor = IsRowMajor(shape, tensor.Stride);
+        TorchStorage root = storage.Root;
+        if (root.Floats is not null && !root.FloatsTaken && start == 0 && count == root.Floats.Length && rowMajor)
+        {
+            // The usual case (one dense tensor per storage): the floats read from the file become the tensor's own.
+            root.FloatsTaken = true;
+            return Tensor.Wrap(root.Floats, shape);
+        }
+
+        float[] values = new float[count];
+        ReadOnlySpan<byte> bytes = root.Data;
+        int size = TorchStorage.ElementSize(dtype);
+        if (values.Length > 0 && dtype == TorchDType.Float32 && BitConverter.IsLittleEndian && rowMajor)
+        {
+            // A state dict's float32 tensors are dense: one copy of their bytes (the per-element decode below took
+            // most of a large file's read). The bounds were checked above, against the storage's declared length.
+            MemoryMarshal.Cast<byte, float>(bytes.Slice((int)(start * sizeof(float)), values.Length * sizeof(float))).CopyTo(values);
+            return Tensor.Wrap(values, shape);
+        }
+
         int inner = rank == 0 ? 1 : shape[^1];
         long innerStride = rank == 0 ? 1 : tensor.Stride[^1];
         long[] index = new long[Math.Max(rank - 1, 0)];
@@ -587,6 +627,23 @@ internal static class TorchArchive
         }
 
         return Tensor.Wrap(values, shape);
+    }
+
+    /// <summary>Whether <paramref name="stride"/> is the row-major stride of <paramref name="shape"/> (dimensions of size 1 may have any stride).</summary>
+    private static bool IsRowMajor(int[] shape, long[] stride)
+    {
+        long expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] != 1 && stride[d] != expected)
+            {
+                return false;
+            }
+
+            expected *= shape[d];
+        }
+
+        return true;
     }
 
     private static float Decode(TorchDType dtype, ReadOnlySpan<byte> b, string name, string source)

@@ -35,8 +35,20 @@ internal sealed class TorchStorage
     /// <summary>Where this storage starts in <see cref="Root"/>, in elements (0 for a root).</summary>
     public long RootOffset { get; }
 
-    /// <summary>The raw little-endian bytes of a root storage, once read.</summary>
+    /// <summary>The raw little-endian bytes of a root storage, once read (null when it was read as <see cref="Floats"/>).</summary>
     public byte[]? Bytes { get; set; }
+
+    /// <summary>A little-endian machine's float32 root storage, read straight into floats (no byte array in between).</summary>
+    public float[]? Floats { get; set; }
+
+    /// <summary>Whether <see cref="Floats"/> became a tensor's own array (a second tensor over the storage copies it).</summary>
+    public bool FloatsTaken { get; set; }
+
+    /// <summary>Whether the root storage's data has been read.</summary>
+    public bool HasData => Bytes is not null || Floats is not null;
+
+    /// <summary>The root storage's bytes, little-endian, however they were read.</summary>
+    public ReadOnlySpan<byte> Data => Floats is not null ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(Floats.AsSpan()) : Bytes;
 
     /// <summary>Bytes per element.</summary>
     public static int ElementSize(TorchDType dtype) => dtype switch

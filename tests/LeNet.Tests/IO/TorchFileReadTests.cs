@@ -116,6 +116,22 @@ public class TorchFileReadTests
         state["transposed"][5, 3].Should().Be(23 / 8f);
     }
 
+    [Theory]
+    [InlineData("views.pt")]
+    [InlineData("views_legacy.pt")]
+    public void Read_ViewsOfOneStorage_EachTensorOwnsItsValues(string file)
+    {
+        // "base" keeps the storage's floats as read (it is the whole storage, dense); the views are copies of them.
+        IReadOnlyDictionary<string, Tensor> state = TorchFile.Read(TorchFixtures.File(file));
+        float[] row2 = state["row2"].ToArray(), block = state["block"].ToArray();
+
+        state["base"].AsSpan().Fill(-1f);
+
+        state["row2"].ToArray().Should().Equal(row2);
+        state["block"].ToArray().Should().Equal(block);
+        state["row2"].ToArray().Should().Equal(12 / 8f, 13 / 8f, 14 / 8f, 15 / 8f, 16 / 8f, 17 / 8f);
+    }
+
     [Fact]
     public void Read_Checkpoint_NamesNestedTensorsByDottedPath()
     {
