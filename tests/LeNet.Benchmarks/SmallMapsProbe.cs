@@ -78,7 +78,7 @@ public static class SmallMapsProbe
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"10 Forward calls: {watch.Elapsed.TotalMilliseconds:F1} ms, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / 10 / 1e6:F2} MB allocated per call, {GC.CollectionCount(0) - gen0} gen0 / {GC.CollectionCount(2) - gen2} gen2 collections"));
-        double[] all = Alternate([ours, ort, .. rows.Select(r => r.Run)], TimeSpan.FromSeconds(seconds * 2));
+        double[] all = WinogradProbe.Alternate([ours, ort, .. rows.Select(r => r.Run)], TimeSpan.FromSeconds(seconds * 2));
         double[] whole = all[..2], times = all[2..];
         File.Delete(onnx);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"resnet20 batch {batch}, {threads} thread(s), {SimdSupport.Best}: Forward {whole[0]:F1} µs, ORT {whole[1]:F1} µs, ORT ÷ ours {whole[1] / whole[0]:F2}× (load {File.ReadAllText("/proc/loadavg").Trim()})"));
@@ -126,31 +126,10 @@ public static class SmallMapsProbe
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan run with hooked segments: {Stopwatch.GetElapsedTime(t0).TotalMicroseconds:F0} µs, inside segments {inside:F0} µs: {string.Join(" ", per.Select(p => p.ToString("F0", CultureInfo.InvariantCulture)))}"));
         }
 
-        double[] realTimes = Alternate([.. Enumerable.Range(0, segs.Length).Select(k => (Action)(() => segs[k].Segment.Forward(reals[k])))], TimeSpan.FromSeconds(seconds));
+        double[] realTimes = WinogradProbe.Alternate([.. Enumerable.Range(0, segs.Length).Select(k => (Action)(() => segs[k].Segment.Forward(reals[k])))], TimeSpan.FromSeconds(seconds));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"segments alone on the run's own inputs: {realTimes.Sum():F0} µs: {string.Join(" ", realTimes.Select(p => p.ToString("F0", CultureInfo.InvariantCulture)))}"));
         int subnormal = reals.Sum(r => r.ReadData.Count(float.IsSubnormal));
         Console.WriteLine($"subnormal inputs: {subnormal}, max |x| {reals.Max(r => r.ReadData.Max(MathF.Abs))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| sum of segments | {sum:F1} | |"));
-    }
-
-    private static double[] Alternate(Action[] actions, TimeSpan span)
-    {
-        var samples = actions.Select(_ => new List<double>()).ToArray();
-        var total = Stopwatch.StartNew();
-        for (int round = 0; total.Elapsed < span + span || round < 40; round++)
-        {
-            for (int a = 0; a < actions.Length; a++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                actions[a]();
-                double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-                if (total.Elapsed > span / 2)
-                {
-                    samples[a].Add(us);
-                }
-            }
-        }
-
-        return [.. samples.Select(s => s.Order().ElementAt(s.Count / 10))];
     }
 }

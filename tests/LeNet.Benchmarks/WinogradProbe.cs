@@ -137,7 +137,7 @@ public static class WinogradProbe
     }
 
     /// <summary>The 10th percentile, in µs, of each action's calls, the actions called in turn for <paramref name="span"/> after a warm-up.</summary>
-    private static double[] Alternate(Action[] actions, TimeSpan span)
+    internal static double[] Alternate(Action[] actions, TimeSpan span)
     {
         var samples = actions.Select(_ => new List<double>()).ToArray();
         var total = Stopwatch.StartNew();
