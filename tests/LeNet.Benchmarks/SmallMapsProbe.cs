@@ -9,7 +9,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace LeNet.Benchmarks;
 
 /// <summary>
-/// A stopwatch probe (<c>smallmaps-probe BATCH THREADS [SECONDS]</c>) of the CIFAR ResNet-20: the time of each compiled
+/// A stopwatch probe (<c>smallmaps-probe BATCH THREADS [SECONDS [NETWORK]]</c>) of the CIFAR ResNet-20 (or NETWORK, one of
+/// <see cref="GraphNetworkBenchmarks"/>' networks): the time of each compiled
 /// segment of its graph plan (a convolution with its folded BatchNorm, ReLU or residual epilogue) run alone on a batch of
 /// its input shape, with its GFLOP/s, beside the whole <c>Forward</c> and ONNX Runtime's run on the same weights, all
 /// timed in alternation (10th percentile), so a per-layer profile and the same-run ratio come from one process. Also
@@ -24,11 +25,12 @@ public static class SmallMapsProbe
         int threads = int.Parse(args[1], CultureInfo.InvariantCulture);
         double seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1.0;
         Parallelism.MaxDegreeOfParallelism = threads;
-        (Module model, int[] image, _) = GraphNetworkBenchmarks.Create("resnet20");
+        string network = args.Length > 3 ? args[3] : "resnet20";
+        (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
         int[] shape = [batch, .. image];
         float[] images = GraphNetworkBenchmarks.Images(batch * image.Aggregate(1, (a, b) => a * b));
         var input = Tensor.FromArray(images, shape);
-        model.Forward(input);
+        int classes = model.Forward(input).Shape[^1];
         GraphPlan plan = model.Plans!.PlanFor(shape)!;
         var random = new Random(5);
         var rows = new List<(string Name, double MultiplyAdds, Action Run)>();
@@ -64,9 +66,9 @@ public static class SmallMapsProbe
         using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(onnx, options);
         using var runOptions = new RunOptions();
-        float[] ortOutput = new float[batch * 10];
+        float[] ortOutput = new float[batch * classes];
         using var inputValue = OrtValue.CreateTensorValueFromMemory(images, [.. shape.Select(d => (long)d)]);
-        using var outputValue = OrtValue.CreateTensorValueFromMemory(ortOutput, [batch, 10]);
+        using var outputValue = OrtValue.CreateTensorValueFromMemory(ortOutput, [batch, classes]);
         Action ours = () => model.Forward(input);
         Action ort = () => session.Run(runOptions, [OnnxExporter.InputName], [inputValue], [OnnxExporter.OutputName], [outputValue]);
         long allocated = GC.GetAllocatedBytesForCurrentThread();
@@ -81,7 +83,7 @@ public static class SmallMapsProbe
         double[] all = WinogradProbe.Alternate([ours, ort, .. rows.Select(r => r.Run)], TimeSpan.FromSeconds(seconds * 2));
         double[] whole = all[..2], times = all[2..];
         File.Delete(onnx);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"resnet20 batch {batch}, {threads} thread(s), {SimdSupport.Best}: Forward {whole[0]:F1} µs, ORT {whole[1]:F1} µs, ORT ÷ ours {whole[1] / whole[0]:F2}× (load {File.ReadAllText("/proc/loadavg").Trim()})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{network} batch {batch}, {threads} thread(s), {SimdSupport.Best}: Forward {whole[0]:F1} µs, ORT {whole[1]:F1} µs, ORT ÷ ours {whole[1] / whole[0]:F2}× (load {File.ReadAllText("/proc/loadavg").Trim()})"));
         Console.WriteLine("| segment | µs | GFLOP/s |");
         Console.WriteLine("|---|---:|---:|");
         double sum = 0;

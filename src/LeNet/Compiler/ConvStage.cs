@@ -57,6 +57,10 @@ internal sealed partial class ConvStage : Stage, IRowStage
         {
             _winograd = new WinogradPlan(_weight, _bias, g.OutChannels, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null);
         }
+        else if (pool is null && ConvStemPlan.Suits(g))
+        {
+            _stem = new ConvStemPlan(g);
+        }
     }
 
     /// <summary>The weights packed for the tile kernel (<see cref="ConvTileKernel"/>), made on first use.</summary>
@@ -79,9 +83,9 @@ internal sealed partial class ConvStage : Stage, IRowStage
     /// <summary>The geometry, the weights [O, I, k, k] and bias [O] with any BatchNorm folded in, the activation and the fused pool (null for none), for the WebAssembly emitter.</summary>
     internal (ConvGeometry Geometry, float[] Weight, float[] Bias, ActivationKind Activation, Pool2d? Pool) Parts => (_plan.Geometry, _weight, _bias, _activation, _pool);
 
-    public override int GemmLength => Math.Max(_plan.OutputLength, ConvGemmKernel.OutputLength(_plan.Geometry.OutChannels, _plan.Pixels));
+    public override int GemmLength => _stem is not null ? 0 : Math.Max(_plan.OutputLength, ConvGemmKernel.OutputLength(_plan.Geometry.OutChannels, _plan.Pixels));
 
-    public override int ColumnsLength => _plan.ColumnsLength;
+    public override int ColumnsLength => _stem?.PhasesLength ?? _plan.ColumnsLength;
 
     public override int RowLength => PoolKernel.RowLength(2, 2, Math.Max(1, _plan.Geometry.OutWidth / 2));
 
@@ -108,6 +112,12 @@ internal sealed partial class ConvStage : Stage, IRowStage
     public override void RunImage(Workspace workspace, SimdWidth width)
     {
         ConvGeometry g = _plan.Geometry;
+        if (_stem is not null)
+        {
+            StemImage(workspace, width);
+            return;
+        }
+
         if (_winograd is not null)
         {
             // Winograd F(2×2, 3×3): split its tile rows across the threads like the channel kernel's pooled rows.
@@ -222,6 +232,12 @@ internal sealed partial class ConvStage : Stage, IRowStage
         if (_winograd is not null)
         {
             WinogradRows(workspace, width, part, parts, scratch);
+            return;
+        }
+
+        if (_stem is not null)
+        {
+            StemRows(workspace, width, part, parts);
             return;
         }
 
