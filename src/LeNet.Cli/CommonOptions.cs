@@ -117,7 +117,8 @@ internal static class CommonOptions
         {
             // A torch.save file has no metadata: the network is the one asked for, else lenet.
             network = modelName ?? "lenet";
-            Module net = Create(network);
+            string name = network;
+            Module net = Module.SkipInit(() => Create(name)); // LoadInto's strict load overwrites every value
             LoadInto(net, network, weightsPath, ReadStateDict(net, weightsPath, stripPrefix));
             net.Eval();
             return net;
@@ -146,7 +147,8 @@ internal static class CommonOptions
         }
 
         network = modelName ?? recorded ?? "lenet";
-        Module model = Create(network);
+        string chosen = network;
+        Module model = Module.SkipInit(() => Create(chosen)); // LoadInto's strict load overwrites every value
         // The library's prefix handling on the file already read: --strip-prefix, and the hint for a DataParallel file.
         LoadInto(model, network, weightsPath, Read(() => model.StateDictOf(file, weightsPath, stripPrefix)));
         model.Eval();
@@ -177,7 +179,8 @@ internal static class CommonOptions
             throw new CliException(ExitCodes.InputNotFound, $"weights file '{weightsPath}' not found");
         }
 
-        Module model = context.Models.Create(name, numClasses ?? 1000);
+        // With weights, LoadInto's strict load overwrites every value: skip drawing them.
+        Module model = weightsPath is null ? context.Models.Create(name, numClasses ?? 1000) : Module.SkipInit(() => context.Models.Create(name, numClasses ?? 1000));
         if (weightsPath is not null)
         {
             byte[] head = Head(weightsPath);
@@ -191,7 +194,7 @@ internal static class CommonOptions
             {
                 // A classifier fine-tuned to other classes: build the architecture with the file's.
                 context.Error.WriteLine($"lenet: note: the classifier in '{weightsPath}' has {classes} classes, not ImageNet's 1000; building {name} with --num-classes {classes}");
-                model = context.Models.Create(name, classes);
+                model = Module.SkipInit(() => context.Models.Create(name, classes));
             }
 
             LoadInto(model, ModelCatalog.Prefix + name, weightsPath, state, numClasses);

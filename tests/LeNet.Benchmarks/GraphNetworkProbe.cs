@@ -14,9 +14,10 @@ namespace LeNet.Benchmarks;
 /// <remarks>
 /// <c>graph-probe write NET DIR</c> writes DIR/NET.pth (this library's state dict, torch.save format) and DIR/NET-1.onnx,
 /// DIR/NET-64.onnx (its <see cref="OnnxExporter"/> export at batch 1 and 64); <c>graph-probe load ours|ort NET DIR THREADS</c> prints the milliseconds
-/// from nothing loaded to the first batch-1 answer; <c>graph-probe memory ours|ort NET DIR BATCH THREADS</c> loads,
+/// from nothing loaded to the first batch-1 answer (ours builds under <see cref="Module.SkipInit{T}(Func{T})"/>;
+/// <c>ours-drawn</c> draws the initial values first, as before it); <c>graph-probe memory ours|ort NET DIR BATCH THREADS</c> loads,
 /// runs three forwards (the third after a full collection) and prints the resident memory before them and the peak (VmHWM) of each, in MB;
-/// <c>graph-probe phases ours NET DIR THREADS</c> splits the load-to-first-answer time into its phases, then repeats them
+/// <c>graph-probe phases ours|ours-drawn NET DIR THREADS</c> splits the load-to-first-answer time into its phases, then repeats them
 /// in the same process (the second pass runs JIT-compiled code);
 /// <c>graph-probe train ours resnet20 BATCH THREADS</c> times SGD steps.
 /// </remarks>
@@ -37,6 +38,11 @@ public static class GraphNetworkProbe
                 Parallelism.MaxDegreeOfParallelism = Int(args[4]);
                 Report("load", network, "ours", LoadOurs(network, pth, 1).Milliseconds);
                 break;
+            case ("load", "ours-drawn"):
+                // As before Module.SkipInit: the architecture's initial values drawn, then overwritten by the load.
+                Parallelism.MaxDegreeOfParallelism = Int(args[4]);
+                Report("load", network, "ours-drawn", LoadOurs(network, pth, 1, skipInit: false).Milliseconds);
+                break;
             case ("load", "ort"):
                 Report("load", network, "ort", LoadOrt(network, Onnx(1), 1, Int(args[4])).Milliseconds);
                 break;
@@ -55,12 +61,12 @@ public static class GraphNetworkProbe
                     break;
                 }
 
-            case ("phases", "ours"):
+            case ("phases", "ours" or "ours-drawn"):
                 Parallelism.MaxDegreeOfParallelism = Int(args[4]);
-                Phases(network, pth, "");
+                Phases(network, pth, "", args[1] == "ours");
 
                 // The same again in the same process: what is left once the code has been compiled (JIT) is the work itself.
-                Phases(network, pth, " again");
+                Phases(network, pth, " again", args[1] == "ours");
                 break;
 
             case ("train", "ours"):
@@ -85,11 +91,14 @@ public static class GraphNetworkProbe
         }
     }
 
-    /// <summary>Builds the architecture, loads the state dict, switches to evaluation mode and answers one batch.</summary>
-    private static (Func<float> Run, double Milliseconds) LoadOurs(string network, string pth, int batch, bool firstRun = true)
+    /// <summary>
+    /// Builds the architecture (without drawing the initial values the load overwrites, unless <paramref name="skipInit"/>
+    /// is false), loads the state dict, switches to evaluation mode and answers one batch.
+    /// </summary>
+    private static (Func<float> Run, double Milliseconds) LoadOurs(string network, string pth, int batch, bool firstRun = true, bool skipInit = true)
     {
         var clock = Stopwatch.StartNew();
-        (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
+        (Module model, int[] image, _) = skipInit ? Module.SkipInit(() => GraphNetworkBenchmarks.Create(network)) : GraphNetworkBenchmarks.Create(network);
         model.LoadStateDict(TorchFile.Read(pth));
         model.Eval();
         float[] images = GraphNetworkBenchmarks.Images(batch * image.Aggregate(1, (a, b) => a * b));
@@ -145,18 +154,27 @@ public static class GraphNetworkProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory {network} {engine}: rss before {before:F0} MB, peak of the first call {first:F0} MB, of the second {later:F0} MB, of a third after a collection {steady:F0} MB (managed allocations of the third {allocated / 1048576.0:F1} MB)"));
     }
 
-    /// <summary>Where load-to-first-answer goes: milliseconds of each phase, then of the next two calls.</summary>
-    private static void Phases(string network, string pth, string pass)
+    /// <summary>
+    /// Where load-to-first-answer goes: milliseconds of each phase, then of the next two calls, each with the methods the
+    /// JIT compiled during it and its compilation time (<see cref="System.Runtime.JitInfo"/>, this thread's and others').
+    /// </summary>
+    private static void Phases(string network, string pth, string pass, bool skipInit)
     {
         var clock = Stopwatch.StartNew();
         var phases = new List<string>();
+        long methods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime();
         void Lap(string phase)
         {
-            phases.Add(string.Create(CultureInfo.InvariantCulture, $"{phase} {clock.Elapsed.TotalMilliseconds:F0}"));
+            double elapsed = clock.Elapsed.TotalMilliseconds;
+            long methodsNow = System.Runtime.JitInfo.GetCompiledMethodCount();
+            TimeSpan jitNow = System.Runtime.JitInfo.GetCompilationTime();
+            phases.Add(string.Create(CultureInfo.InvariantCulture, $"{phase} {elapsed:F0} (JIT: {methodsNow - methods} methods, {(jitNow - jit).TotalMilliseconds:F0} ms)"));
+            (methods, jit) = (methodsNow, jitNow);
             clock.Restart();
         }
 
-        (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
+        (Module model, int[] image, _) = skipInit ? Module.SkipInit(() => GraphNetworkBenchmarks.Create(network)) : GraphNetworkBenchmarks.Create(network);
         Lap("build");
         IReadOnlyDictionary<string, Tensor> state = TorchFile.Read(pth);
         Lap("read");
@@ -170,7 +188,7 @@ public static class GraphNetworkProbe
         Lap("second (compile + run)");
         model.Forward(x);
         Lap("third");
-        Console.WriteLine($"phases{pass} {network} ours (ms): {string.Join(", ", phases)}");
+        Console.WriteLine($"phases{pass} {network} {(skipInit ? "ours" : "ours-drawn")} (ms): {string.Join(", ", phases)}");
     }
 
     /// <summary>

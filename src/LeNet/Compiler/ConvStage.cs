@@ -40,9 +40,8 @@ internal sealed partial class ConvStage : Stage, IRowStage
         : base(input, output, inputIndex, outputIndex)
     {
         _plan = plan;
-        _weight = conv.Weight.Value.ToArray();
         _bias = conv.Bias?.Value.ToArray() ?? new float[conv.OutChannels];
-        norm?.FoldInto(_weight, _bias);
+        _weight = norm is null ? conv.Weight.Value.ToArray() : norm.FoldedCopy(conv.Weight.Value.ReadData, _bias);
         _activation = activation;
         _pool = pool;
         _kernel = conv.Kernel;

@@ -14,10 +14,13 @@ internal sealed class LinearStage : Stage, IRowStage
 {
     private readonly float[] _weight;
     private readonly float[] _bias;
-    private readonly float[] _packed;
-    private readonly float[] _packedBias;
-    private readonly float[] _rowPacked;
     private readonly float[] _rowBias;
+
+    // Each kernel's packing of the weights is made on its first use (batch tiles or single images; a plan for one
+    // image never packs for the tiles), not both at build.
+    private float[]? _packed;
+    private float[]? _packedBias;
+    private float[]? _rowPacked;
     private readonly ActivationKind _activation;
     private readonly int _in;
     private readonly int _out;
@@ -28,17 +31,26 @@ internal sealed class LinearStage : Stage, IRowStage
     {
         _in = linear.InFeatures;
         _out = linear.OutFeatures;
-        _weight = linear.Weight.Value.ToArray();
         _bias = linear.Bias?.Value.ToArray() ?? new float[_out];
-        norm?.FoldInto(_weight, _bias);
-        _packed = LinearTileKernel.PackWeights(_weight, _out, _in);
-        _packedBias = new float[(_packed.Length / _in)];
-        _bias.CopyTo(_packedBias, 0);
+        _weight = norm is null ? linear.Weight.Value.ToArray() : norm.FoldedCopy(linear.Weight.Value.ReadData, _bias);
         _activation = activation;
-        _rowPacked = DenseRowKernel.PackWeights(_weight, _out, _in);
         _rowBias = new float[DenseRowKernel.PaddedOutputs(_out)];
         _bias.CopyTo(_rowBias, 0);
     }
+
+    /// <summary>The weights packed for the tile kernel (<see cref="LinearTileKernel"/>), made on first use.</summary>
+    private float[] Packed => _packed ?? LazyInitializer.EnsureInitialized(ref _packed, () => LinearTileKernel.PackWeights(_weight, _out, _in));
+
+    /// <summary>The bias padded to the tile kernel's packed outputs, made on first use.</summary>
+    private float[] PackedBias => _packedBias ?? LazyInitializer.EnsureInitialized(ref _packedBias, () =>
+    {
+        var padded = new float[Packed.Length / _in];
+        _bias.CopyTo(padded, 0);
+        return padded;
+    });
+
+    /// <summary>The weights packed for the single-image kernel (<see cref="DenseRowKernel"/>), made on first use.</summary>
+    private float[] RowPacked => _rowPacked ?? LazyInitializer.EnsureInitialized(ref _rowPacked, () => DenseRowKernel.PackWeights(_weight, _out, _in));
 
     /// <summary>The weights [Out, In] and bias [Out] with any BatchNorm folded in and the activation, for the WebAssembly emitter.</summary>
     internal (float[] Weight, float[] Bias, ActivationKind Activation) Parts => (_weight, _bias, _activation);
@@ -124,13 +136,13 @@ internal sealed class LinearStage : Stage, IRowStage
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                DenseRowKernel.Forward<TOps, TVec, SigmoidActivation>(input, _rowPacked, _rowBias, output, first, end);
+                DenseRowKernel.Forward<TOps, TVec, SigmoidActivation>(input, RowPacked, _rowBias, output, first, end);
                 break;
             case ActivationKind.Relu:
-                DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, _rowPacked, _rowBias, output, first, end);
+                DenseRowKernel.Forward<TOps, TVec, ReluActivation>(input, RowPacked, _rowBias, output, first, end);
                 break;
             default:
-                DenseRowKernel.Forward<TOps, TVec, NoActivation>(input, _rowPacked, _rowBias, output, first, end);
+                DenseRowKernel.Forward<TOps, TVec, NoActivation>(input, RowPacked, _rowBias, output, first, end);
                 break;
         }
     }
@@ -161,11 +173,11 @@ internal sealed class LinearStage : Stage, IRowStage
         float[] input = workspace.Tiles[Input], output = workspace.Tiles[Output];
         if (pair)
         {
-            LinearTileKernel.ForwardPair<TOps, TVec, TAct>(input, _in, _packed, _packedBias, output, _out, lane);
+            LinearTileKernel.ForwardPair<TOps, TVec, TAct>(input, _in, Packed, PackedBias, output, _out, lane);
         }
         else
         {
-            LinearTileKernel.Forward<TOps, TVec, TAct>(input, _in, _packed, _packedBias, output, _out, lane);
+            LinearTileKernel.Forward<TOps, TVec, TAct>(input, _in, Packed, PackedBias, output, _out, lane);
         }
     }
 }

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using LeNet.IO;
 using LeNet.Kernels;
 
@@ -204,15 +206,67 @@ public abstract class BatchNorm : Layer
     /// are scaled by <c>scale[o]</c> and its bias becomes <c>bias[o] · scale[o] + shift[o]</c>.
     /// Only for a layer with running statistics (<see cref="TrackRunningStats"/>).
     /// </summary>
-    internal void FoldInto(float[] weight, float[] bias)
+    internal void FoldInto(float[] weight, float[] bias) => FoldInto(weight, weight, bias);
+
+    /// <summary>
+    /// <see cref="FoldInto(float[], float[])"/> from <paramref name="source"/> into a new array, in one pass (a compiled
+    /// stage's snapshot of a convolution's or dense layer's weights); <paramref name="bias"/> is folded in place.
+    /// </summary>
+    /// <param name="source">The layer's weights [NumFeatures, …], left as they are.</param>
+    /// <param name="bias">The layer's bias [NumFeatures] (a copy), overwritten with the folded bias.</param>
+    /// <returns>The folded weights, the length of <paramref name="source"/>.</returns>
+    internal float[] FoldedCopy(ReadOnlySpan<float> source, float[] bias)
+    {
+        float[] weight = GC.AllocateUninitializedArray<float>(source.Length);
+        FoldInto(source, weight, bias);
+        return weight;
+    }
+
+    private void FoldInto(ReadOnlySpan<float> source, Span<float> weight, float[] bias)
     {
         (float[] scale, float[] shift) = EvaluationAffine();
-        int row = weight.Length / NumFeatures;
+        int row = source.Length / NumFeatures;
         for (int o = 0; o < NumFeatures; o++)
         {
-            Span<float> rowWeights = weight.AsSpan(o * row, row);
-            TensorPrimitives.Multiply(rowWeights, scale[o], rowWeights);
+            Scale(source.Slice(o * row, row), scale[o], weight.Slice(o * row, row));
             bias[o] = (bias[o] * scale[o]) + shift[o];
+        }
+    }
+
+    /// <summary>
+    /// destination = source · factor, element by element (the same products as <see cref="TensorPrimitives.Multiply(ReadOnlySpan{float}, float, Span{float})"/>).
+    /// Fully optimized at its first call: folding is done once, while a model loads, when TensorPrimitives' generic code
+    /// still runs unoptimized (resnet18's 11 million weights took ~65 ms cold through it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scale(ReadOnlySpan<float> source, float factor, Span<float> destination)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= source.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                (Vector512.Create(source.Slice(i, Vector512<float>.Count)) * factor).CopyTo(destination.Slice(i, Vector512<float>.Count));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= source.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256.Create(source.Slice(i, Vector256<float>.Count)) * factor).CopyTo(destination.Slice(i, Vector256<float>.Count));
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= source.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                (Vector128.Create(source.Slice(i, Vector128<float>.Count)) * factor).CopyTo(destination.Slice(i, Vector128<float>.Count));
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            destination[i] = source[i] * factor;
         }
     }
 

@@ -3,7 +3,25 @@ namespace LeNet.Layers;
 /// <summary>Parameter initialisation, following <c>torch.nn.init</c>.</summary>
 public static class Init
 {
-    /// <summary>Fills <paramref name="tensor"/> from U(<paramref name="low"/>, <paramref name="high"/>), like <c>nn.init.uniform_</c>.</summary>
+    [ThreadStatic]
+    private static bool _skipped;
+
+    /// <summary>
+    /// Whether this thread is inside <see cref="Module.SkipInit{T}(Func{T})"/>: every initialisation that draws values
+    /// (the layers' defaults, the <see cref="Init"/> methods, torchvision models' own schemes) then leaves the tensor as
+    /// it is. A custom layer that draws its own initial values should skip them too when this is true.
+    /// </summary>
+    public static bool IsSkipped => _skipped;
+
+    /// <summary>Sets <see cref="IsSkipped"/> on this thread and returns its previous value (for <see cref="Module.SkipInit{T}(Func{T})"/> to restore).</summary>
+    internal static bool SetSkipped(bool skipped)
+    {
+        bool previous = _skipped;
+        _skipped = skipped;
+        return previous;
+    }
+
+    /// <summary>Fills <paramref name="tensor"/> from U(<paramref name="low"/>, <paramref name="high"/>), like <c>nn.init.uniform_</c>; nothing inside <see cref="Module.SkipInit{T}(Func{T})"/>.</summary>
     /// <param name="tensor">The tensor to overwrite.</param>
     /// <param name="low">The lower bound.</param>
     /// <param name="high">The upper bound.</param>
@@ -11,6 +29,11 @@ public static class Init
     public static void Uniform(Tensor tensor, double low, double high, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
+        if (_skipped)
+        {
+            return;
+        }
+
         random ??= Random.Shared;
         Span<float> values = tensor.AsSpan();
         for (int i = 0; i < values.Length; i++)
@@ -99,6 +122,11 @@ public static class Init
     /// </remarks>
     internal static void Uniform(Span<float> values, double bound, Random random)
     {
+        if (_skipped)
+        {
+            return;
+        }
+
         if (ReferenceEquals(random, Random.Shared))
         {
             InitRandom.FillUniform(values, bound, random);

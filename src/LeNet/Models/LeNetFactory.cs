@@ -37,12 +37,13 @@ public static class LeNetFactory
     /// <exception cref="ArgumentOutOfRangeException">An undefined variant.</exception>
     public static Sequential CreatePretrained(LeNetVariant variant = LeNetVariant.Modern)
     {
-        Sequential model = variant switch
+        // Every parameter is overwritten by the strict load below: skip drawing the initial values.
+        Sequential model = Module.SkipInit(() => variant switch
         {
             LeNetVariant.Classic => Create(),
             LeNetVariant.Modern => CreateModern(),
             _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "LeNetFactory.CreatePretrained: unknown variant."),
-        };
+        });
         model.LoadStateDict(PretrainedWeights.Read(variant));
         model.Eval();
         return model;

@@ -46,6 +46,11 @@ internal static class ClassicInit
     /// </remarks>
     public static void TruncatedNormal(Tensor tensor, double mean, double std, double a, double b, Random random)
     {
+        if (Init.IsSkipped)
+        {
+            return;
+        }
+
         const int BlockPairs = 512;
         Span<float> values = tensor.AsSpan();
         float m = (float)mean, s = (float)std;

@@ -64,6 +64,11 @@ internal static class MobileInit
     /// <summary><c>nn.init.kaiming_uniform_(weight, mode="fan_out", nonlinearity=…)</c>: U(−b, b) with b = gain · √(3 / fan_out).</summary>
     public static void KaimingUniformFanOut(Tensor weight, Random random, double gain)
     {
+        if (Init.IsSkipped)
+        {
+            return;
+        }
+
         double bound = gain * Math.Sqrt(3.0 / FanOut(weight));
         Span<float> values = weight.AsSpan();
         for (int i = 0; i < values.Length; i++)
@@ -75,6 +80,11 @@ internal static class MobileInit
     /// <summary><c>nn.init.normal_(tensor, mean, std)</c>, by the Box–Muller transform.</summary>
     public static void Normal(Tensor tensor, double mean, double std, Random random)
     {
+        if (Init.IsSkipped)
+        {
+            return;
+        }
+
         Span<float> values = tensor.AsSpan();
         for (int i = 0; i < values.Length; i += 2)
         {

@@ -36,6 +36,11 @@ internal static class ResNetInit
     /// </remarks>
     public static void Normal(Span<float> values, double std, Random random)
     {
+        if (Init.IsSkipped)
+        {
+            return;
+        }
+
         if (ReferenceEquals(random, Random.Shared))
         {
             InitRandom.FillNormal(values, std, random);

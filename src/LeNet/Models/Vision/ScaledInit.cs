@@ -33,6 +33,11 @@ internal static class ScaledInit
     /// </summary>
     public static void TruncatedNormal(Span<float> values, double std, Random random)
     {
+        if (Init.IsSkipped)
+        {
+            return;
+        }
+
         Normal(values, std, random);
         for (int i = 0; i < values.Length; i++)
         {
@@ -50,6 +55,11 @@ internal static class ScaledInit
     /// </summary>
     public static void Normal(Span<float> values, double std, Random random)
     {
+        if (Init.IsSkipped)
+        {
+            return;
+        }
+
         const int Half = 2048;
         Span<float> radius = stackalloc float[Half];
         Span<float> angle = stackalloc float[Half];
