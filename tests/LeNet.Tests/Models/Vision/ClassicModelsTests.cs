@@ -40,6 +40,15 @@ public class ClassicModelsTests(ITestOutputHelper output)
     /// </summary>
     private const double InceptionV3TrainBatchNormAt80Tolerance = 3e-2;
 
+    /// <summary>
+    /// googlenet's training-mode BatchNorm pass at 64x64 is as ill-conditioned as its training step (see
+    /// <see cref="GoogLeNetStepTolerance"/>): PyTorch 1.13.1 in float64 on the same weights and input (one thread, after
+    /// the same evaluation pass) differs from the float32 fixture by 1.41e-4 of the largest logit (1.01), so 1e-4 is
+    /// tighter than PyTorch's own float32 error. LeNet differs from the fixture by 1.03e-4 on the Vector256 path (where
+    /// its sums are ordered differently) and less at Vector512; this allows twice PyTorch's own error.
+    /// </summary>
+    private const double GoogLeNetTrainBatchNormTolerance = 3e-4;
+
     private static readonly StepTolerance GoogLeNetStepTolerance = new(Logits: 1e-4, Loss: 1e-4, InputGradient: 2e-3, GradientSums: 1e-2, GradientValues: 0.3);
 
     public static TheoryData<string> Names => [.. TorchVision.ClassicModels.Select(m => m.Name)];
@@ -93,7 +102,12 @@ public class ClassicModelsTests(ITestOutputHelper output)
         TrainWithDropoutEval(model);
         watch.Restart();
         Tensor train = model.Forward(input);
-        double trainTolerance = name == "inception_v3" ? InceptionV3TrainBatchNormAt80Tolerance : Tolerance;
+        double trainTolerance = name switch
+        {
+            "inception_v3" => InceptionV3TrainBatchNormAt80Tolerance,
+            "googlenet" => GoogLeNetTrainBatchNormTolerance,
+            _ => Tolerance,
+        };
         double trainDiff = Report(name, "train-BN", train.ToArray(), expectedTrain, watch.ElapsedMilliseconds);
 
         eval.Shape.ToArray().Should().Equal(2, 10);
