@@ -351,6 +351,12 @@ internal sealed class GraphRecorder
                 Pool.Return(array);
             }
         }
+
+        // The output stays with the caller: never handed out again, and not tracked (a step would otherwise leave one entry behind).
+        if (Output is not null)
+        {
+            Pool.Forget(Output.ReadData);
+        }
     }
 
     /// <summary>Returns a gradient the backward has consumed to the pool, unless a gradient still waiting to be consumed shares its array.</summary>

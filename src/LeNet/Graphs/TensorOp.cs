@@ -36,11 +36,20 @@ internal abstract class TensorOp
     /// </summary>
     public virtual int[]? OutputShape(Tensor[] inputs) => null;
 
+    /// <summary>
+    /// Computes the output in a training step's recording: an operation whose forward overwrites a new result in full
+    /// may take its array from <paramref name="pool"/> (it comes back when the next training-mode forward starts, as the
+    /// layers' results do); by default, as <see cref="Forward(Tensor[])"/>.
+    /// </summary>
+    public virtual Tensor Forward(Tensor[] inputs, TrainingBufferPool pool) => Forward(inputs);
+
     /// <summary>Runs the operation and records it on the thread's recording, if any (on shapes only when the recording is).</summary>
     public Tensor Apply(params Tensor[] inputs)
     {
         GraphRecorder? recorder = GraphRecorder.Current;
-        Tensor output = recorder is { Mode: RecordingMode.PlanShapes } && OutputShape(inputs) is { } shape ? recorder.Scratch(shape) : Forward(inputs);
+        Tensor output = recorder is { Mode: RecordingMode.PlanShapes } && OutputShape(inputs) is { } shape ? recorder.Scratch(shape)
+            : recorder is { Mode: RecordingMode.Differentiate, Pool: { } pool } ? Forward(inputs, pool)
+            : Forward(inputs);
         recorder?.Record(this, inputs, output);
         return output;
     }

@@ -13,6 +13,9 @@ namespace LeNet.Kernels;
 /// </summary>
 internal static class Conv2dKernel
 {
+    /// <summary>Output channels from which <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in ConvGeometry, SimdWidth)"/> runs <see cref="ConvGemmKernel"/> on packed weights.</summary>
+    public const int PackedFromChannels = 4;
+
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, in ConvGeometry g) =>
         Forward(input, weight, bias, output, g, SimdSupport.Best);
 
@@ -22,19 +25,30 @@ internal static class Conv2dKernel
         g.AssertSpans(input.Length, weight.Length, output.Length);
         var plan = new ConvImagePlan(g);
 
+        // From 4 output channels on, the weights are packed once per call for the 6-channel register blocks of
+        // ConvGemmKernel (3× the FMAs per pixel load of ConvImageKernel's 2-channel blocks); both sum bias + taps
+        // in order 0..R−1, one FMA each, so the two give the same bits.
+        float[]? packed = g.OutChannels >= PackedFromChannels ? ConvGemmPacking.PackWeights(weight, g.OutChannels, plan.Offsets.Length) : null;
+        ReadOnlySpan<float> kernelWeight = packed ?? weight;
+        ReadOnlySpan<float> kernelBias = packed is null ? bias : ConvGemmPacking.PackBias(bias, g.OutChannels);
+
         // The spans are pinned for the whole (blocking) call, so the worker threads can read them through pointers.
-        fixed (float* pInput = input, pWeight = weight, pBias = bias, pOutput = output)
+        fixed (float* pInput = input, pWeight = kernelWeight, pBias = kernelBias, pOutput = output)
         {
-            var job = new Job(plan, width, pInput, pWeight, weight.Length, pBias, bias.Length, pOutput);
+            var job = new Job(plan, width, pInput, pWeight, kernelWeight.Length, pBias, kernelBias.Length, pOutput, packed is not null);
             Parallelism.For(g.Batch, job.Image);
         }
     }
 
-    /// <summary>One image [C,H,W] → [O,OH,OW]: pad, im2col when strided, GEMM, copy the valid pixels out.</summary>
+    /// <summary>
+    /// One image [C,H,W] → [O,OH,OW]: pad, im2col when strided, GEMM, copy the valid pixels out. With
+    /// <paramref name="packed"/>, weight and bias are <see cref="ConvGemmPacking"/>'s and gemm holds
+    /// <see cref="ConvGemmKernel.OutputLength"/> floats.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Image(
         ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
-        ConvImagePlan plan, SimdWidth width, Span<float> padded, Span<float> columns, Span<float> gemm)
+        ConvImagePlan plan, SimdWidth width, Span<float> padded, Span<float> columns, Span<float> gemm, bool packed)
     {
         ConvGeometry g = plan.Geometry;
         ConvImageKernel.Pad(image, padded, plan);
@@ -45,7 +59,15 @@ internal static class Conv2dKernel
             source = columns;
         }
 
-        ConvImageKernel.Gemm<NoActivation>(width, weight, bias, plan.Offsets, source, gemm, plan.Pixels);
+        if (packed)
+        {
+            ConvGemmKernel.Run<NoActivation>(width, weight, bias, plan.Offsets, source, gemm, plan.Pixels, 0, 1);
+        }
+        else
+        {
+            ConvImageKernel.Gemm<NoActivation>(width, weight, bias, plan.Offsets, source, gemm, plan.Pixels);
+        }
+
         for (int o = 0; o < g.OutChannels; o++)
         {
             for (int y = 0; y < g.OutHeight; y++)
@@ -57,7 +79,7 @@ internal static class Conv2dKernel
     }
 
     /// <summary>The pinned operands of one call and the per-image work, for <see cref="Parallelism.For"/>.</summary>
-    private sealed unsafe class Job(ConvImagePlan plan, SimdWidth width, float* input, float* weight, int weightLength, float* bias, int biasLength, float* output)
+    private sealed unsafe class Job(ConvImagePlan plan, SimdWidth width, float* input, float* weight, int weightLength, float* bias, int biasLength, float* output, bool packed)
     {
         public void Image(int n)
         {
@@ -66,7 +88,7 @@ internal static class Conv2dKernel
             int outLength = g.OutChannels * g.OutPlane;
             float[] padded = ArrayPool<float>.Shared.Rent(plan.SourceLength);
             float[] columns = ArrayPool<float>.Shared.Rent(plan.ColumnsLength);
-            float[] gemm = ArrayPool<float>.Shared.Rent(plan.OutputLength);
+            float[] gemm = ArrayPool<float>.Shared.Rent(packed ? ConvGemmKernel.OutputLength(g.OutChannels, plan.Pixels) : plan.OutputLength);
             try
             {
                 Conv2dKernel.Image(
@@ -74,7 +96,7 @@ internal static class Conv2dKernel
                     new ReadOnlySpan<float>(weight, weightLength),
                     new ReadOnlySpan<float>(bias, biasLength),
                     new Span<float>(output + ((long)n * outLength), outLength),
-                    plan, width, padded, columns, gemm);
+                    plan, width, padded, columns, gemm, packed);
             }
             finally
             {

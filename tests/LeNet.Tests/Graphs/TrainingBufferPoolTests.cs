@@ -77,4 +77,84 @@ public class TrainingBufferPoolTests
         output.ToArray().Should().Equal(outputValues);
         inputGradient.ToArray().Should().Equal(inputGradientValues);
     }
+
+    /// <summary>A residual sum (a tensor operation, not a layer) inside the forward and, optionally, as its output.</summary>
+    private sealed class ResidualSum : Module
+    {
+        private readonly Conv2d _conv = new(1, 4, 3, padding: 1, random: new Random(11));
+        private readonly BatchNorm2d _bn = new(4);
+        private readonly bool _sumIsOutput;
+        private readonly bool _sum;
+
+        public ResidualSum(bool sumIsOutput, bool sum = true)
+        {
+            (_sumIsOutput, _sum) = (sumIsOutput, sum);
+            Register("conv", _conv);
+            Register("bn", _bn);
+        }
+
+        protected override Tensor ForwardCore(Tensor input)
+        {
+            Tensor h = _conv.Forward(input);
+            Tensor sum = _sum ? _bn.Forward(h) + h : _bn.Forward(h);
+            return _sumIsOutput ? sum : Functional.Relu(sum);
+        }
+    }
+
+    [Fact]
+    public void TrainingStep_ResidualSum_ReusesItsArrayAcrossSteps()
+    {
+        // Arrange: 8 images of 32×32, so one 4-channel map is 128 KB.
+        const long MapBytes = 8 * 4 * 32 * 32 * sizeof(float);
+
+        // Act: what a steady step allocates with the sum and without it (relu(bn(h)) alone).
+        long withSum = SteadyStepBytes(new ResidualSum(sumIsOutput: false));
+        long withoutSum = SteadyStepBytes(new ResidualSum(sumIsOutput: false, sum: false));
+
+        // Assert: the sum's map (and the sum of h's two gradients) come from the pool, not from new arrays.
+        (withSum - withoutSum).Should().BeLessThan(MapBytes / 2, $"a step allocated {withSum} bytes with the sum and {withoutSum} without");
+    }
+
+    private static long SteadyStepBytes(Module model)
+    {
+        Tensor x = Arrays.Random(new Random(12), 8, 1, 32, 32), g = Arrays.Random(new Random(13), 8, 4, 32, 32);
+        for (int step = 0; step < 3; step++)
+        {
+            model.Forward(x);
+            model.Backward(g);
+        }
+
+        // The least of five steps: the runtime's own allocations (tiered compilation on other threads) come and go.
+        long least = long.MaxValue;
+        for (int step = 0; step < 5; step++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            model.Forward(x);
+            model.Backward(g);
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+
+        return least;
+    }
+
+    [Fact]
+    public void TrainingStep_ResidualSumAsOutput_LeavesTheEarlierOutputAlone()
+    {
+        // Arrange
+        var reused = new ResidualSum(sumIsOutput: true);
+        Tensor g = Arrays.Random(new Random(14), 2, 4, 6, 6);
+        Tensor output = reused.Forward(Arrays.Random(new Random(15), 2, 1, 6, 6));
+        reused.Backward(g);
+        float[] outputValues = output.ToArray();
+
+        // Act: two more steps on other batches.
+        for (int step = 0; step < 2; step++)
+        {
+            reused.Forward(Arrays.Random(new Random(16 + step), 2, 1, 6, 6));
+            reused.Backward(g);
+        }
+
+        // Assert
+        output.ToArray().Should().Equal(outputValues);
+    }
 }

@@ -24,11 +24,16 @@ internal sealed class BinaryOp : TensorOp
 
     public override int[]? OutputShape(Tensor[] inputs) => Broadcast.Shape(inputs[0].Shape, inputs[1].Shape, _kind.ToString());
 
-    public override Tensor Forward(Tensor[] inputs)
+    public override Tensor Forward(Tensor[] inputs) => Compute(inputs, null);
+
+    /// <remarks>Every element of the result is written, so a residual block's sum reuses an array across training steps.</remarks>
+    public override Tensor Forward(Tensor[] inputs, TrainingBufferPool pool) => Compute(inputs, pool);
+
+    private Tensor Compute(Tensor[] inputs, TrainingBufferPool? pool)
     {
         (Tensor a, Tensor b) = (inputs[0], inputs[1]);
         int[] shape = Broadcast.Shape(a.Shape, b.Shape, _kind.ToString());
-        var y = new Tensor(shape);
+        Tensor y = pool is null ? new Tensor(shape) : Tensor.Wrap(pool.Rent(shape.Aggregate(1, (n, size) => n * size)), shape);
         Broadcast.Binary(_kind, a.ReadData, a.Shape.ToArray(), b.ReadData, b.Shape.ToArray(), y.Data, shape);
         return y;
     }
