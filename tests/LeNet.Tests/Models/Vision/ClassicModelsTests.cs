@@ -22,15 +22,6 @@ public class ClassicModelsTests(ITestOutputHelper output)
     private const double Tolerance = 1e-4;
 
     /// <summary>
-    /// googlenet's training step is ill-conditioned in float32 with these weights (a loss of 2.4 gives an input
-    /// gradient abs-sum of 9676): PyTorch 1.13.1 itself, run in float64 on the same weights and input, differs from its
-    /// float32 fixture by 1.4e-4 in the logits, 1.6e-5 in the loss, 6.0e-4 in the input gradient's abs-sum, 3.8e-3 /
-    /// 5.9e-3 of a parameter's gradient abs-sum in its sum / abs-sum, and 0.20 of the mean |gradient| in a first value
-    /// (inception4d.branch2.0.bn.bias). LeNet is as close to that float64 result (1.8e-4, 1.3e-5, 9.0e-4, 1.4e-3,
-    /// 2.5e-3, 0.069) as PyTorch's float32 is, so the comparison with the float32 fixture allows PyTorch's own
-    /// float32 error, not 1e-4.
-    /// </summary>
-    /// <summary>
     /// inception_v3's training-mode BatchNorm fixture at 80x80 is ill-conditioned: Mixed_7b and Mixed_7c see 1x1 maps,
     /// so their BatchNorms normalize 2 values per channel (x − mean = ±half their difference, divided by
     /// √(difference²/4 + 0.001)), which amplifies rounding wherever the two samples nearly agree. PyTorch 1.13.1 in
@@ -41,15 +32,24 @@ public class ClassicModelsTests(ITestOutputHelper output)
     private const double InceptionV3TrainBatchNormAt80Tolerance = 3e-2;
 
     /// <summary>
-    /// googlenet's training-mode BatchNorm pass at 64x64 is as ill-conditioned as its training step (see
-    /// <see cref="GoogLeNetStepTolerance"/>): PyTorch 1.13.1 in float64 on the same weights and input (one thread, after
-    /// the same evaluation pass) differs from the float32 fixture by 1.41e-4 of the largest logit (1.01), so 1e-4 is
-    /// tighter than PyTorch's own float32 error. LeNet differs from the fixture by 1.03e-4 on the Vector256 path (where
-    /// its sums are ordered differently) and less at Vector512; this allows twice PyTorch's own error.
+    /// googlenet's logits with training-mode BatchNorm (its forward pass here and the first part of its training step):
+    /// PyTorch 1.13.1 in float64 on the same weights and input (one thread, after the same evaluation pass) differs from
+    /// the float32 fixture by 1.41e-4 of the largest logit (1.01), so 1e-4 is tighter than PyTorch's own float32 error.
+    /// LeNet differs from the fixture by 1.03e-4 (forward) and 1.0e-4 (step) on the Vector256 path, whose sums are
+    /// ordered differently, and less at Vector512; this allows twice PyTorch's own error.
     /// </summary>
-    private const double GoogLeNetTrainBatchNormTolerance = 3e-4;
+    private const double GoogLeNetTrainLogitsTolerance = 3e-4;
 
-    private static readonly StepTolerance GoogLeNetStepTolerance = new(Logits: 1e-4, Loss: 1e-4, InputGradient: 2e-3, GradientSums: 1e-2, GradientValues: 0.3);
+    /// <summary>
+    /// googlenet's training step is ill-conditioned in float32 with these weights (a loss of 2.4 gives an input
+    /// gradient abs-sum of 9676): PyTorch 1.13.1 itself, run in float64 on the same weights and input, differs from its
+    /// float32 fixture by 1.4e-4 in the logits, 1.6e-5 in the loss, 6.0e-4 in the input gradient's abs-sum, 3.8e-3 /
+    /// 5.9e-3 of a parameter's gradient abs-sum in its sum / abs-sum, and 0.20 of the mean |gradient| in a first value
+    /// (inception4d.branch2.0.bn.bias). LeNet is as close to that float64 result (1.8e-4, 1.3e-5, 9.0e-4, 1.4e-3,
+    /// 2.5e-3, 0.069) as PyTorch's float32 is, so the comparison with the float32 fixture allows PyTorch's own
+    /// float32 error, not 1e-4 (the logits: <see cref="GoogLeNetTrainLogitsTolerance"/>).
+    /// </summary>
+    private static readonly StepTolerance GoogLeNetStepTolerance = new(Logits: GoogLeNetTrainLogitsTolerance, Loss: 1e-4, InputGradient: 2e-3, GradientSums: 1e-2, GradientValues: 0.3);
 
     public static TheoryData<string> Names => [.. TorchVision.ClassicModels.Select(m => m.Name)];
 
@@ -105,7 +105,7 @@ public class ClassicModelsTests(ITestOutputHelper output)
         double trainTolerance = name switch
         {
             "inception_v3" => InceptionV3TrainBatchNormAt80Tolerance,
-            "googlenet" => GoogLeNetTrainBatchNormTolerance,
+            "googlenet" => GoogLeNetTrainLogitsTolerance,
             _ => Tolerance,
         };
         double trainDiff = Report(name, "train-BN", train.ToArray(), expectedTrain, watch.ElapsedMilliseconds);
