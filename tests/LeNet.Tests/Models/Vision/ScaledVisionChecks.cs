@@ -36,7 +36,11 @@ internal static partial class ScaledVisionChecks
     /// of its float32 one: 2e-4. A float32 result over these depths carries summation-order error of that size whatever
     /// the order: regnet_y_32gf's batch-statistics logits are 1.12e-4 from float64 on the Vector512 path and 1.25e-4 on
     /// the Vector256 path (PyTorch's float32: 4.0e-5), regnet_y_400mf's input-gradient sum 1.33e-4 on the Vector256 path
-    /// (PyTorch's: 3.2e-5), measured 2026-12-07; 1e-4 failed those on AVX2-only machines.
+    /// (PyTorch's: 3.2e-5), measured 2026-12-07; 1e-4 failed those on AVX2-only machines. These single numbers are
+    /// noise of ill-conditioned computations, not a larger error of ours: in the same regnet_y_400mf step our gradients
+    /// are closer to float64 than PyTorch's float32 ones (worst gradient sum 1.05e-2 against PyTorch's 2.35e-2, worst
+    /// first values 6.3e-2 against 2.8e-1 on the Vector256 path; 5.3e-3 and 3.2e-2 on the Vector512 path, where the
+    /// input gradient is 2e-9 from float64).
     /// </summary>
     public const double Float64Floor = 2e-4;
 
