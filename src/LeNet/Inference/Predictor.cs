@@ -59,6 +59,9 @@ public sealed partial class Predictor : IChunkWork
     private unsafe float* _addend;
     private bool _relu;
 
+    // Images per chunk of the tile path: a tile's 16, or a vector's (see TileImages).
+    private int _chunkImages = TileMap.Lanes;
+
     // A call of one tile whose convolutions run image by image: its images share the threads (see RunMixed).
     private bool _shareImages;
     private MixedImages? _mixedImages;
@@ -194,7 +197,8 @@ public sealed partial class Predictor : IChunkWork
 
             // A plan of large maps only runs image by image throughout: each thread takes whole images
             // (a tile of 16 would keep a batch of up to 16 on one worker, its convolutions split row by row).
-            int chunks = ImageChunks ? count : TileMap.TileCount(count);
+            _chunkImages = ChunkImages(count);
+            int chunks = ImageChunks ? count : (count + _chunkImages - 1) / _chunkImages;
             _shareImages = chunks == 1 && !ImageChunks && Plan.ImageStages > 0 && Parallelism.ThreadLimit > 1 && !RunsImageByImage(count, _width);
             if (_workspaces.Length < Parallelism.MaxDegreeOfParallelism)
             {
@@ -246,8 +250,8 @@ public sealed partial class Predictor : IChunkWork
         Workspace workspace = _workspaces[worker] ??= new Workspace(Plan);
 
         // One chunk leaves the other threads idle: its single-image stages may split their rows across them (unless its images share the threads, see RunMixed).
-        workspace.Split = (ImageChunks ? _count : TileMap.TileCount(_count)) == 1 && ImageSplit.Threads > 1 && !_shareImages ? ImageSplit.ForCurrentThread : null;
-        (int first, int count) = ImageChunks ? (chunk, 1) : TileMap.TileImages(chunk, _count);
+        workspace.Split = (ImageChunks ? _count : (_count + _chunkImages - 1) / _chunkImages) == 1 && ImageSplit.Threads > 1 && !_shareImages ? ImageSplit.ForCurrentThread : null;
+        (int first, int count) = ImageChunks ? (chunk, 1) : (chunk * _chunkImages, Math.Min(_chunkImages, _count - (chunk * _chunkImages)));
         var images = new ReadOnlySpan<float>(_images + ((long)first * InputLength), count * InputLength);
         int stride = _outputStride;
         var outputs = new Span<float>(_outputs + ((long)first * stride) + _outputOffset, ((count - 1) * stride) + OutputLength);
@@ -290,6 +294,21 @@ public sealed partial class Predictor : IChunkWork
             var addend = new ReadOnlySpan<float>(_addend + ((long)(first + i) * OutputLength), OutputLength);
             ResidualKernel.AddInPlace(_width, outputs.Slice(i * _outputStride, OutputLength), addend, _relu);
         }
+    }
+
+    /// <summary>
+    /// Images per chunk of the tile path: a tile's 16, except that a call of one tile, on a width narrower than a tile
+    /// (Vector256: two vectors of 8 images; Vector128: four of 4), with more threads allowed and a whole number of
+    /// vectors of images, runs each vector as a chunk of its own, so both cores take half the tile instead of one core the whole of it (LeNet at
+    /// batch 16 without AVX-512). Each image lane has the same arithmetic in a tile of one vector as of two, so the
+    /// results are the same bits whatever the thread count.
+    /// </summary>
+    internal int ChunkImages(int count)
+    {
+        int vector = (int)_width;
+        return !ImageChunks && vector is > 1 and < TileMap.Lanes && count <= TileMap.Lanes && count > vector && count % vector == 0 && Parallelism.ThreadLimit > 1
+            ? vector
+            : TileMap.Lanes;
     }
 
     /// <summary>Whether every stage runs image by image (<see cref="PredictorPlan.ImageStages"/>): then a call's chunks are single images.</summary>

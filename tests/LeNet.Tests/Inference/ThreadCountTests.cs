@@ -1,5 +1,6 @@
 using LeNet.Compiler;
 using LeNet.Inference;
+using LeNet.Kernels.Simd;
 using LeNet.Layers;
 using LeNet.Models;
 using LeNet.Models.Vision;
@@ -36,6 +37,52 @@ public class ThreadCountTests
         List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
 
         results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+    }
+
+    /// <summary>
+    /// A call of one tile whose images are whole vectors (16 images at Vector256 or Vector128, 8 at Vector256 is one
+    /// vector, 12 is three Vector128 vectors but not whole Vector256 ones) runs each vector as a chunk of its own on
+    /// several threads: the same bits on 1, 2, 3 and 7 threads, and the layer-by-layer result.
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(12)]
+    [InlineData(16)]
+    public void Predict_OneTileOfWholeVectors_AnyThreadCount_BitIdenticalAndMatchesLayers(int batch)
+    {
+        Sequential net = LeNetFactory.CreateModern(seed: 5);
+        net.Eval();
+        var predictor = new Predictor(net, 1, 28, 28);
+        Tensor images = Arrays.Random(new Random(12), batch, 1, 28, 28);
+
+        List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+        Tensor layers = images;
+        for (int i = 0; i < net.Count; i++)
+        {
+            layers = net[i].Forward(layers);
+        }
+
+        results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
+        int previous = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            Parallelism.MaxDegreeOfParallelism = 2;
+            int expected = (SimdSupport.Best, batch) switch
+            {
+                (SimdWidth.Vector256, 16) => 8,
+                (SimdWidth.Vector128, _) => 4,
+                _ => 16,
+            };
+            predictor.ChunkImages(batch).Should().Be(expected, $"a call of {batch} images at {SimdSupport.Best} on 2 threads");
+            Parallelism.MaxDegreeOfParallelism = 1;
+            predictor.ChunkImages(batch).Should().Be(16, "one thread keeps the whole tile");
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = previous;
+        }
     }
 
     /// <summary>
