@@ -56,8 +56,23 @@ internal sealed class LinearStage : Stage, IRowStage
     internal (float[] Weight, float[] Bias, ActivationKind Activation) Parts => (_weight, _bias, _activation);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups)
+    public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups) => RunTile(workspace, width, laneGroups, 0, 1);
+
+    /// <summary>
+    /// Whether a tile's dense layer has enough work to split its outputs across threads when the tile is a call's only
+    /// chunk (<see cref="SplitMultiplyAdds"/> per image: fc1 of pytorch/examples' Net, 9216 → 128, but not LeNet's).
+    /// </summary>
+    public bool SplitsTile => (long)_in * _out >= SplitMultiplyAdds;
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of the tile's outputs (contiguous blocks of 8 outputs),
+    /// each output computed as in one part.
+    /// </summary>
+    public void RunTile(Workspace workspace, SimdWidth width, int laneGroups, int part, int parts)
     {
+        int blocks = (_out + LinearTileKernel.Block - 1) / LinearTileKernel.Block;
+        int first = blocks * part / parts, end = blocks * (part + 1) / parts;
+
         // Without AVX-512, two vectors of images per block (LinearTileKernel.ForwardPair) need half the
         // broadcasts; with it, a broadcast is a free FMA operand and one vector per block is best.
         bool pairs = !Avx512F.IsSupported;
@@ -68,16 +83,16 @@ internal sealed class LinearStage : Stage, IRowStage
             switch (width)
             {
                 case SimdWidth.Vector512:
-                    Tile<Vector512Ops, Vector512<float>>(workspace, lane, pair);
+                    Tile<Vector512Ops, Vector512<float>>(workspace, lane, pair, first, end);
                     break;
                 case SimdWidth.Vector256:
-                    Tile<Vector256Ops, Vector256<float>>(workspace, lane, pair);
+                    Tile<Vector256Ops, Vector256<float>>(workspace, lane, pair, first, end);
                     break;
                 case SimdWidth.Vector128:
-                    Tile<Vector128Ops, Vector128<float>>(workspace, lane, pair);
+                    Tile<Vector128Ops, Vector128<float>>(workspace, lane, pair, first, end);
                     break;
                 default:
-                    Tile<ScalarOps, float>(workspace, lane, pair);
+                    Tile<ScalarOps, float>(workspace, lane, pair, first, end);
                     break;
             }
 
@@ -147,25 +162,25 @@ internal sealed class LinearStage : Stage, IRowStage
         }
     }
 
-    private void Tile<TOps, TVec>(Workspace workspace, int lane, bool pair)
+    private void Tile<TOps, TVec>(Workspace workspace, int lane, bool pair, int first, int end)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                Tile<TOps, TVec, SigmoidActivation>(workspace, lane, pair);
+                Tile<TOps, TVec, SigmoidActivation>(workspace, lane, pair, first, end);
                 break;
             case ActivationKind.Relu:
-                Tile<TOps, TVec, ReluActivation>(workspace, lane, pair);
+                Tile<TOps, TVec, ReluActivation>(workspace, lane, pair, first, end);
                 break;
             default:
-                Tile<TOps, TVec, NoActivation>(workspace, lane, pair);
+                Tile<TOps, TVec, NoActivation>(workspace, lane, pair, first, end);
                 break;
         }
     }
 
-    private void Tile<TOps, TVec, TAct>(Workspace workspace, int lane, bool pair)
+    private void Tile<TOps, TVec, TAct>(Workspace workspace, int lane, bool pair, int first, int end)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -173,11 +188,11 @@ internal sealed class LinearStage : Stage, IRowStage
         float[] input = workspace.Tiles[Input], output = workspace.Tiles[Output];
         if (pair)
         {
-            LinearTileKernel.ForwardPair<TOps, TVec, TAct>(input, _in, Packed, PackedBias, output, _out, lane);
+            LinearTileKernel.ForwardPair<TOps, TVec, TAct>(input, _in, Packed, PackedBias, output, _out, lane, first, end);
         }
         else
         {
-            LinearTileKernel.Forward<TOps, TVec, TAct>(input, _in, Packed, PackedBias, output, _out, lane);
+            LinearTileKernel.Forward<TOps, TVec, TAct>(input, _in, Packed, PackedBias, output, _out, lane, first, end);
         }
     }
 }

@@ -65,6 +65,7 @@ public sealed partial class Predictor : IChunkWork
     // A call of one tile whose convolutions run image by image: its images share the threads (see RunMixed).
     private bool _shareImages;
     private MixedImages? _mixedImages;
+    private DenseParts? _denseParts;
 
     /// <summary>Compiles <paramref name="model"/> for images of shape <paramref name="imageShape"/>.</summary>
     /// <param name="model">The network; its structure and current weights are captured.</param>
@@ -370,7 +371,15 @@ public sealed partial class Predictor : IChunkWork
         int laneGroups = (count + (int)_width - 1) / (int)_width;
         for (int s = split; s < Plan.Stages.Length; s++)
         {
-            Plan.Stages[s].RunTile(workspace, _width, laneGroups);
+            if (_shareImages && Plan.Stages[s] is LinearStage { SplitsTile: true } dense)
+            {
+                // The other threads would wait for the dense layers: its outputs share the threads too.
+                (_denseParts ??= new DenseParts()).Run(dense, workspace, _width, laneGroups);
+            }
+            else
+            {
+                Plan.Stages[s].RunTile(workspace, _width, laneGroups);
+            }
         }
 
         TileTranspose.Out(workspace.Tiles[^1], Plan.Maps[^1], outputs, count, _outputStride);
@@ -388,6 +397,29 @@ public sealed partial class Predictor : IChunkWork
         }
 
         CopyOut(workspace.Images[map], Plan.Maps[map], staged);
+    }
+
+    /// <summary>A dense stage on the call's one tile, its blocks of outputs in parts across the calling thread's split (<see cref="ImageSplit"/>).</summary>
+    private sealed class DenseParts : IRowStage
+    {
+        private LinearStage? _stage;
+        private int _laneGroups;
+
+        public void Run(LinearStage stage, Workspace workspace, SimdWidth width, int laneGroups)
+        {
+            (_stage, _laneGroups) = (stage, laneGroups);
+            try
+            {
+                ImageSplit.ForCurrentThread.Run(this, workspace, width, ImageSplit.Threads);
+            }
+            finally
+            {
+                _stage = null;
+            }
+        }
+
+        public void RunRows(Workspace workspace, SimdWidth width, int part, int parts, Span<float> scratch) =>
+            _stage!.RunTile(workspace, width, _laneGroups, part, parts);
     }
 
     /// <summary>Image <c>chunk</c> of the call's one tile through the image stages, on worker <c>worker</c>'s own workspace (see <see cref="RunMixed"/>).</summary>

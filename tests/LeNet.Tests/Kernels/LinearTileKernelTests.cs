@@ -50,6 +50,38 @@ public class LinearTileKernelTests
         output.Should().BeCloseTo(Expected(input, weight, bias, inFeatures, outFeatures, activation), atol: 2e-5, rtol: 1e-5);
     }
 
+    /// <summary>
+    /// The outputs in parts of whole blocks (1, 2 and 3 parts, some empty when there are fewer blocks, run last part
+    /// first), as a call's one tile splits them across threads: the union is the whole call's bits, and nothing past the
+    /// outputs is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Forward_InParts_SameBitsAsWhole(int width, int inFeatures, int outFeatures, string activation)
+    {
+        (float[] input, _, _, float[] packed, float[] paddedBias) = Arrange(inFeatures, outFeatures);
+        var results = new List<float[]>();
+        foreach (bool pair in width == (int)SimdWidth.Vector512 ? [false] : new[] { false, true })
+        {
+            foreach (int parts in new[] { 0, 1, 2, 3 })
+            {
+                float[] output = [.. Enumerable.Repeat(float.NaN, (outFeatures * L) + 3)];
+                AtWidth.EveryLaneGroup(width, new Call(pair, activation, input, inFeatures, packed, paddedBias, output, outFeatures, parts), groupVectors: pair ? 2 : 1);
+                results.Add(output);
+            }
+        }
+
+        results[0].Take(outFeatures * L).Should().NotContain(float.NaN, "the whole call writes every output");
+
+        // One part alone writes its blocks' outputs and nothing else.
+        int blocks = (outFeatures + LinearTileKernel.Block - 1) / LinearTileKernel.Block, firstOutput = blocks / 2 * LinearTileKernel.Block;
+        float[] half = [.. Enumerable.Repeat(float.NaN, (outFeatures * L) + 3)];
+        AtWidth.EveryLaneGroup(width, new Call(false, activation, input, inFeatures, packed, paddedBias, half, outFeatures, Parts: 2, OnlyPart: 1));
+        half.Take(firstOutput * L).Count(v => !float.IsNaN(v)).Should().Be(0, "the first part's outputs are not the second part's to write");
+        half.Skip(firstOutput * L).Take((outFeatures - firstOutput) * L).Should().Equal(results[0].Skip(firstOutput * L).Take((outFeatures - firstOutput) * L));
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0], (a, e) => a.Equals(e)));
+    }
+
     private static (float[] Input, float[] Weight, float[] Bias, float[] Packed, float[] PaddedBias) Arrange(int inFeatures, int outFeatures)
     {
         var random = new Random((31 * inFeatures) + outFeatures);
@@ -83,7 +115,7 @@ public class LinearTileKernelTests
         return expected;
     }
 
-    private sealed record Call(bool Pair, string Activation, float[] Input, int InFeatures, float[] Packed, float[] Bias, float[] Output, int OutFeatures) : IWidthCall
+    private sealed record Call(bool Pair, string Activation, float[] Input, int InFeatures, float[] Packed, float[] Bias, float[] Output, int OutFeatures, int Parts = 0, int OnlyPart = -1) : IWidthCall
     {
         public void Run<TOps, TVec>(int lane)
             where TOps : ISimdOps<TVec>
@@ -108,7 +140,28 @@ public class LinearTileKernelTests
             where TVec : struct
             where TAct : IActivation
         {
-            if (Pair)
+            if (Parts > 0)
+            {
+                int blocks = (OutFeatures + LinearTileKernel.Block - 1) / LinearTileKernel.Block;
+                for (int part = Parts - 1; part >= 0; part--)
+                {
+                    if (OnlyPart >= 0 && part != OnlyPart)
+                    {
+                        continue;
+                    }
+
+                    int first = blocks * part / Parts, end = blocks * (part + 1) / Parts;
+                    if (Pair)
+                    {
+                        LinearTileKernel.ForwardPair<TOps, TVec, TAct>(Input, InFeatures, Packed, Bias, Output, OutFeatures, lane, first, end);
+                    }
+                    else
+                    {
+                        LinearTileKernel.Forward<TOps, TVec, TAct>(Input, InFeatures, Packed, Bias, Output, OutFeatures, lane, first, end);
+                    }
+                }
+            }
+            else if (Pair)
             {
                 LinearTileKernel.ForwardPair<TOps, TVec, TAct>(Input, InFeatures, Packed, Bias, Output, OutFeatures, lane);
             }

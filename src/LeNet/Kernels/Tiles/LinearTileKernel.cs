@@ -39,9 +39,13 @@ internal static class LinearTileKernel
         }
     }
 
-    /// <summary>out[o] = act(bias[o] + Σ_i W[o, i] · in[i]) for lanes [lane, lane + Count); bias has ⌈Out/8⌉·8 entries.</summary>
+    /// <summary>
+    /// out[o] = act(bias[o] + Σ_i W[o, i] · in[i]) for lanes [lane, lane + Count); bias has ⌈Out/8⌉·8 entries. Only the
+    /// blocks of 8 outputs in [<paramref name="firstBlock"/>, <paramref name="endBlock"/>) when given (a part of the
+    /// outputs for one thread; each output is computed the same way whichever part holds it).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<TOps, TVec, TAct>(ReadOnlySpan<float> input, int inFeatures, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output, int outFeatures, int lane)
+    public static void Forward<TOps, TVec, TAct>(ReadOnlySpan<float> input, int inFeatures, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output, int outFeatures, int lane, int firstBlock = 0, int endBlock = int.MaxValue)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -52,7 +56,7 @@ internal static class LinearTileKernel
         Debug.Assert(packed.Length == blocks * inFeatures * Block && bias.Length == blocks * Block);
         ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), lane);
         ref float y = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), lane);
-        for (int block = 0; block < blocks; block++)
+        for (int block = firstBlock; block < Math.Min(blocks, endBlock); block++)
         {
             ref float w = ref Unsafe.Add(ref MemoryMarshal.GetReference(packed), block * inFeatures * Block);
             ref float b = ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), block * Block);
@@ -103,10 +107,11 @@ internal static class LinearTileKernel
     /// As <see cref="Forward{TOps, TVec, TAct}"/> for two vectors of images at once (lanes [lane, lane +
     /// 2·Count)): 4 outputs × 2 vectors = 8 accumulators, 2 loads and 4 broadcasts per 8 FMAs. Without
     /// AVX-512's broadcast-from-memory FMA operand every broadcast is an instruction of its own, and this
-    /// block needs half as many.
+    /// block needs half as many. Only the blocks of 8 outputs in [<paramref name="firstBlock"/>, <paramref name="endBlock"/>)
+    /// when given.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardPair<TOps, TVec, TAct>(ReadOnlySpan<float> input, int inFeatures, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output, int outFeatures, int lane)
+    public static void ForwardPair<TOps, TVec, TAct>(ReadOnlySpan<float> input, int inFeatures, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> output, int outFeatures, int lane, int firstBlock = 0, int endBlock = int.MaxValue)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -118,7 +123,7 @@ internal static class LinearTileKernel
         Debug.Assert(packed.Length == blocks * inFeatures * Block && bias.Length == blocks * Block);
         ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), lane);
         ref float y = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), lane);
-        for (int half = 0; half < 2 * blocks; half++)
+        for (int half = 2 * firstBlock; half < 2 * Math.Min(blocks, endBlock); half++)
         {
             int o = half * 4;
             if (o >= outFeatures)
