@@ -16,8 +16,8 @@ namespace LeNet.Kernels;
 /// <remarks>
 /// <para>
 /// A pass of <see cref="WinogradF4Plan.RowsPerPass"/> tile rows at a time: (1) per tile row and input channel, the
-/// input transform, vectorized over columns (the 6 rows combine into 6 rows of every column, then the columns
-/// x … x + 5 of each), the tiles' columns (4t) gathered into V [36, C, tiles]; (2) for each of the 36 positions ξ
+/// input transform, vectorized over tiles (each input row split into its 4 column phases by even/odd shuffles, the
+/// 6 rows combined, then the 6 columns of each tile) into V [36, C, tiles]; (2) for each of the 36 positions ξ
 /// a GEMM over input channels, M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o], vectorized over output channels in blocks
 /// of 4 tiles × 3 channel vectors on 16-register CPUs or × 4 with AVX-512's 32 registers (one read of U serves a
 /// pass's tiles); (3) the output transform per tile and channel vector with the bias, activation and pool in
@@ -53,44 +53,45 @@ internal static class WinogradF4Kernel
         for (int pass = first; pass < first + count; pass += plan.RowsPerPass)
         {
             int rows = Math.Min(plan.RowsPerPass, first + count - pass), tiles = rows * plan.TilesX;
-            Span<float> v = scratch[..(WinogradF4Plan.Positions * plan.InChannels * tiles)];
+            int tileStride = tiles + ConvChannelsKernel.ChannelAlign;
+            Span<float> v = scratch[..(WinogradF4Plan.Positions * plan.InChannels * tileStride)];
             Span<float> m = scratch.Slice(plan.TransformedLength, WinogradF4Plan.Positions * tiles * plan.PaddedOut);
             Span<float> row = scratch.Slice(plan.TransformedLength + plan.ProductLength, plan.RowLength);
             for (int r = 0; r < rows; r++)
             {
-                TransformInput<TOps, TVec>(plan, input, pass + r, v, tiles, r * plan.TilesX, row);
+                TransformInput<TOps, TVec>(plan, input, pass + r, v, tileStride, r * plan.TilesX, row);
             }
 
-            Multiply<TOps, TVec>(plan, v, tiles, m);
+            Multiply<TOps, TVec>(plan, v, tiles, tileStride, m);
             TransformOutput<TOps, TVec, TAct, TPool>(plan, m, tiles, pass, output, outRowStride, outPlaneStride, lanes);
         }
     }
 
     /// <summary>
-    /// V[6k + j, c, first + t] = (Bᵀ d B)[k, j] of tile t's 6×6 patch in tile row <paramref name="ty"/>: the 6 input
-    /// rows combine over every column (vectorized), then the columns x … x + 5 of each combined row, then the tiles'
-    /// columns 4t are gathered.
+    /// V[6k + j, c, first + t] = (Bᵀ d B)[k, j] of tile t's 6×6 patch in tile row <paramref name="ty"/>, vectorized
+    /// over tiles: each of the 6 input rows is split into its 4 phases (columns 4t + p, by two rounds of even/odd
+    /// shuffles), the rows combine per phase, then the columns 4t … 4t + 5 of each combined row (phases 0 … 3 at
+    /// t, 0 and 1 at t + 1) straight into V.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput<TOps, TVec>(WinogradF4Plan plan, ReadOnlySpan<float> input, int ty, Span<float> v, int tiles, int firstTile, Span<float> row)
+    private static void TransformInput<TOps, TVec>(WinogradF4Plan plan, ReadOnlySpan<float> input, int ty, Span<float> v, int tileStride, int firstTile, Span<float> row)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
-        int channels = plan.InChannels, width = plan.TransformedWidth, staged = plan.StagedWidth, wp = plan.PaddedWidth;
-        nint vl = TOps.Count, plane = (nint)plan.PaddedHeight * wp;
+        int channels = plan.InChannels, staged = plan.StagedWidth, wp = plan.PaddedWidth, phaseTiles = plan.PhaseTiles;
+        nint vl = TOps.Count, plane = (nint)plan.PaddedHeight * wp, phase = plan.PhaseStride, rowPhases = 4 * phase;
         int validRows = Math.Min(6, plan.PaddedHeight - (4 * ty));
         bool copy = validRows < 6 || plan.OverhangsColumns;
-        Span<float> columns = row[..(WinogradF4Plan.Positions * width)];
-        Span<float> combined = row.Slice(WinogradF4Plan.Positions * width, 6 * staged);
-        Span<float> copied = row.Slice((WinogradF4Plan.Positions * width) + (6 * staged), 6 * staged);
+        Span<float> copied = row.Slice(2 * 24 * plan.PhaseStride, 6 * staged);
         if (copy)
         {
             copied.Clear();
         }
 
-        ref float t0 = ref MemoryMarshal.GetReference(columns);
-        ref float e0 = ref MemoryMarshal.GetReference(combined);
+        ref float p0 = ref MemoryMarshal.GetReference(row);
+        ref float e0 = ref Unsafe.Add(ref p0, 6 * rowPhases);
         ref float v0 = ref MemoryMarshal.GetReference(v);
+        nint step = (nint)channels * tileStride;
         for (int c = 0; c < channels; c++)
         {
             ReadOnlySpan<float> source = input[(int)((c * plane) + (4 * ty * wp))..];
@@ -107,38 +108,50 @@ internal static class WinogradF4Kernel
                 stride = staged;
             }
 
-            // Rows: combined[k, x] = Σ_r Bᵀ[k, r]·d[r, x] for every column the column pass reads.
+            // Phases: phases[r, p, t] = d[r, 4t + p].
             ref float d0 = ref MemoryMarshal.GetReference(source);
-            for (nint x = 0; x < staged; x += vl)
+            for (int r = 0; r < 6; r++)
             {
-                Transform<TOps, TVec>(
-                    TOps.Load(ref d0, x), TOps.Load(ref d0, stride + x), TOps.Load(ref d0, (2 * stride) + x),
-                    TOps.Load(ref d0, (3 * stride) + x), TOps.Load(ref d0, (4 * stride) + x), TOps.Load(ref d0, (5 * stride) + x),
-                    ref Unsafe.Add(ref e0, x), staged);
-            }
-
-            // Columns: columns[6k + j, x] = Σ_s Bᵀ[j, s]·combined[k, x + s].
-            for (int k = 0; k < 6; k++)
-            {
-                ref float e = ref Unsafe.Add(ref e0, k * staged);
-                ref float t = ref Unsafe.Add(ref t0, 6 * k * width);
-                for (nint x = 0; x < width; x += vl)
+                ref float d = ref Unsafe.Add(ref d0, r * stride);
+                ref float ph = ref Unsafe.Add(ref p0, r * rowPhases);
+                for (nint t = 0; t < phaseTiles; t += vl)
                 {
-                    Transform<TOps, TVec>(
-                        TOps.Load(ref e, x), TOps.Load(ref e, x + 1), TOps.Load(ref e, x + 2),
-                        TOps.Load(ref e, x + 3), TOps.Load(ref e, x + 4), TOps.Load(ref e, x + 5),
-                        ref Unsafe.Add(ref t, x), width);
+                    TVec x0 = TOps.Load(ref d, 4 * t), x1 = TOps.Load(ref d, (4 * t) + vl);
+                    TVec x2 = TOps.Load(ref d, (4 * t) + (2 * vl)), x3 = TOps.Load(ref d, (4 * t) + (3 * vl));
+                    TVec evens01 = TOps.Evens(x0, x1), odds01 = TOps.Odds(x0, x1), evens23 = TOps.Evens(x2, x3), odds23 = TOps.Odds(x2, x3);
+                    TOps.Store(TOps.Evens(evens01, evens23), ref ph, t);
+                    TOps.Store(TOps.Evens(odds01, odds23), ref ph, phase + t);
+                    TOps.Store(TOps.Odds(evens01, evens23), ref ph, (2 * phase) + t);
+                    TOps.Store(TOps.Odds(odds01, odds23), ref ph, (3 * phase) + t);
                 }
             }
 
-            // Gather the tiles' columns: V[ξ, c, first + t] = columns[ξ, 4t].
-            for (int xi = 0; xi < WinogradF4Plan.Positions; xi++)
+            // Rows: combined[k, p, t] = Σ_r Bᵀ[k, r]·phases[r, p, t].
+            for (int p = 0; p < 4; p++)
             {
-                ref float from = ref Unsafe.Add(ref t0, xi * width);
-                ref float to = ref Unsafe.Add(ref v0, (((xi * channels) + c) * tiles) + firstTile);
-                for (int tx = 0; tx < plan.TilesX; tx++)
+                ref float ph = ref Unsafe.Add(ref p0, p * phase);
+                ref float e = ref Unsafe.Add(ref e0, p * phase);
+                for (nint t = 0; t < phaseTiles; t += vl)
                 {
-                    Unsafe.Add(ref to, tx) = Unsafe.Add(ref from, 4 * tx);
+                    Transform<TOps, TVec>(
+                        TOps.Load(ref ph, t), TOps.Load(ref ph, rowPhases + t), TOps.Load(ref ph, (2 * rowPhases) + t),
+                        TOps.Load(ref ph, (3 * rowPhases) + t), TOps.Load(ref ph, (4 * rowPhases) + t), TOps.Load(ref ph, (5 * rowPhases) + t),
+                        ref Unsafe.Add(ref e, t), rowPhases);
+                }
+            }
+
+            // Columns: V[6k + j, c, t] = Σ_s Bᵀ[j, s]·combined[k, 4t + s] (a last vector's tiles past TilesX land in the
+            // next tile row's place, written after, or in V's padding).
+            for (int k = 0; k < 6; k++)
+            {
+                ref float e = ref Unsafe.Add(ref e0, k * rowPhases);
+                ref float to = ref Unsafe.Add(ref v0, ((6 * k * channels) + c) * (nint)tileStride + firstTile);
+                for (nint t = 0; t < plan.TilesX; t += vl)
+                {
+                    Transform<TOps, TVec>(
+                        TOps.Load(ref e, t), TOps.Load(ref e, phase + t), TOps.Load(ref e, (2 * phase) + t),
+                        TOps.Load(ref e, (3 * phase) + t), TOps.Load(ref e, t + 1), TOps.Load(ref e, phase + t + 1),
+                        ref Unsafe.Add(ref to, t), step);
                 }
             }
         }
@@ -163,7 +176,7 @@ internal static class WinogradF4Kernel
 
     /// <summary>M[ξ, t, o'] = Σ_c V[ξ, c, t]·U[ξ, c, o'] for the pass's tiles and every padded output channel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<TOps, TVec>(WinogradF4Plan plan, Span<float> v, int tiles, Span<float> m)
+    private static void Multiply<TOps, TVec>(WinogradF4Plan plan, Span<float> v, int tiles, int tileStride, Span<float> m)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
@@ -178,7 +191,7 @@ internal static class WinogradF4Kernel
         for (int xi = 0; xi < WinogradF4Plan.Positions; xi++)
         {
             ref float uXi = ref Unsafe.Add(ref u0, xi * channels * padded);
-            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * tiles);
+            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * tileStride);
             ref float mXi = ref Unsafe.Add(ref m0, xi * tiles * padded);
             for (int vector = 0; vector < vectors; vector += group)
             {
@@ -193,16 +206,16 @@ internal static class WinogradF4Kernel
                     switch (group)
                     {
                         case 4:
-                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, tiles, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
                             break;
                         case 3:
-                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, tiles, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
                             break;
                         case 2:
-                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, tiles, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
                             break;
                         default:
-                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, tiles, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
                             break;
                     }
                 }
@@ -212,7 +225,7 @@ internal static class WinogradF4Kernel
 
     /// <summary>4 tiles × <typeparamref name="TN"/> vectors of output channels, summed over the input channels in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint tiles, int channels, int t0, int t1, int t2, int t3, ref float products)
+    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint tileStride, int channels, int t0, int t1, int t2, int t3, ref float products)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TN : IVectorCount
@@ -249,7 +262,7 @@ internal static class WinogradF4Kernel
             c3 = TN.Value > 2 ? TOps.MultiplyAdd(s, w2, c3) : c3;
             e3 = TN.Value > 3 ? TOps.MultiplyAdd(s, w3, e3) : e3;
             weights = ref Unsafe.Add(ref weights, padded);
-            v = ref Unsafe.Add(ref v, tiles);
+            v = ref Unsafe.Add(ref v, tileStride);
         }
 
         Store<TOps, TVec, TN>(a3, b3, c3, e3, ref Unsafe.Add(ref products, t3 * padded));

@@ -1,5 +1,3 @@
-using LeNet.Kernels.Simd;
-
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -45,10 +43,10 @@ internal sealed class WinogradF4Plan
         PaddedOut = ConvChannelsKernel.PaddedChannels(outChannels);
         RowsPerPass = Math.Max(1, Math.Min(TilesY, (PassTiles + TilesX - 1) / TilesX));
 
-        // Tile t's transformed patch sits at column 4t of a row of transformed columns (every column is
-        // transformed, whole vectors at a time, then the tiles' columns gathered).
-        TransformedWidth = RoundUp((4 * TilesX) - 3, ConvChannelsKernel.ChannelAlign);
-        StagedWidth = TransformedWidth + ConvChannelsKernel.ChannelAlign;
+        // The input rows are split into 4 phases (columns 4t + p), whole vectors of tiles at a time, for tiles
+        // 0 … TilesX (the last tile's patch reaches into tile TilesX's first two columns).
+        PhaseTiles = RoundUp(TilesX + 1, ConvChannelsKernel.ChannelAlign);
+        StagedWidth = 4 * PhaseTiles;
 
         // A tile whose 6×6 patch reaches past the planes' rows or columns reads a zero-filled copy instead (see the kernel).
         OverhangsColumns = (4 * TilesX) + 2 > paddedWidth;
@@ -92,11 +90,17 @@ internal sealed class WinogradF4Plan
     /// <summary>O rounded up to 16: the channels of U and of the products.</summary>
     public int PaddedOut { get; }
 
-    /// <summary>Columns of one transformed input row (a multiple of 16, at least 4·TilesX − 3).</summary>
-    public int TransformedWidth { get; }
+    /// <summary>Tiles of one phase row: TilesX + 1 rounded up to 16.</summary>
+    public int PhaseTiles { get; }
 
-    /// <summary>Columns of the row-transformed input rows (and of the zero-filled copy of an overhanging tile row's 6 rows): TransformedWidth + 16.</summary>
+    /// <summary>Input columns a tile row's transform reads from each row (4·PhaseTiles), the width of the zero-filled copy of an overhanging tile row.</summary>
     public int StagedWidth { get; }
+
+    /// <summary>Floats between one phase row and the next in the scratch (PhaseTiles + 16: the column pass reads one tile further).</summary>
+    public int PhaseStride => PhaseTiles + ConvChannelsKernel.ChannelAlign;
+
+    /// <summary>Floats between V's rows (one position and input channel): a pass's tiles and room for a last vector's overhang.</summary>
+    public int TileStride => TilesPerPass + ConvChannelsKernel.ChannelAlign;
 
     /// <summary>Whether the last tile column's patch reaches past the padded width.</summary>
     public bool OverhangsColumns { get; }
@@ -107,14 +111,14 @@ internal sealed class WinogradF4Plan
     /// <summary>Tiles in one pass.</summary>
     public int TilesPerPass => RowsPerPass * TilesX;
 
-    /// <summary>Floats of one pass's transformed input V [36, C, TilesPerPass].</summary>
-    public int TransformedLength => Positions * InChannels * TilesPerPass;
+    /// <summary>Floats of one pass's transformed input V [36, C, TileStride].</summary>
+    public int TransformedLength => Positions * InChannels * TileStride;
 
     /// <summary>Floats of one pass's products M [36, TilesPerPass, O'].</summary>
     public int ProductLength => Positions * TilesPerPass * PaddedOut;
 
-    /// <summary>Floats of one channel's transformed columns [36, TransformedWidth], its row-transformed rows and its staged rows (each [6, StagedWidth]).</summary>
-    public int RowLength => (Positions * TransformedWidth) + (12 * StagedWidth);
+    /// <summary>Floats of one channel's phases and row-transformed phases (each [6, 4, PhaseStride]) and staged rows [6, StagedWidth].</summary>
+    public int RowLength => (2 * 24 * PhaseStride) + (6 * StagedWidth);
 
     /// <summary>U [36, C, O'] = G g Gᵀ per (output, input) channel pair, computed in double.</summary>
     public float[] Weights { get; }
@@ -124,13 +128,20 @@ internal sealed class WinogradF4Plan
 
     /// <summary>
     /// Whether F(4×4, 3×3) replaces the direct kernels and F(2×2, 3×3) for this layer: stride 1, 3×3, at least 32
-    /// input and 32 output channels, transformed weights of at most 2.25 MB (C·O ≤ 128·128) and an output of at least 8×8.
+    /// input and 64 output channels, transformed weights of at most 9 MB (C·O ≤ 256·256) and an output of at least 8×8.
+    /// The same rule on both ISAs: the measurements below agree on every layer's choice.
     /// </summary>
     /// <remarks>
-    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks): see docs/performance.md, "Winograd F(4×4, 3×3)".
+    /// Measured with <c>winograd-f4-probe</c> (tests/LeNet.Benchmarks), one image, one thread, alternating calls, the
+    /// 10th percentile, on a 2-core AMD EPYC at load 9–10 (two other jobs): direct ÷ F(4×4) and F(2×2) ÷ F(4×4) time at
+    /// 512 / 256 bits. Net's conv2 32→64 26×26 max-pooled 1.99× / 2.02× and 1.48× / 1.74×; 64→64 8×8 1.85× / 2.17× and
+    /// 1.10× / 1.26×; 64→64 56×56 2.08× / 2.26× and 1.35× / 1.38×; 128→128 28×28 2.12× / 1.84× and 1.28× / 1.05×;
+    /// 256→256 14×14 1.44× / 1.19× (F(2×2) is not taken there: 0.86× / 1.08×). Not taken: 32→32 16×16 0.90× / 0.84×
+    /// and 0.57× / 0.72×, 16→16 32×32 0.50× / 0.55× (with few output channels the transforms outweigh the 36 short
+    /// GEMMs), 512→512 7×7 0.30× / 0.21× (36 MB of U streamed for 4 tiles).
     /// </remarks>
-    public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth, SimdWidth width) =>
-        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 32 && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 10 && paddedWidth >= 10;
+    public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth) =>
+        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 64 && (long)inChannels * outChannels <= 256 * 256 && paddedHeight >= 10 && paddedWidth >= 10;
 
     /// <summary>This thread's scratch for one pass (V, M, then one channel's transformed row), grown on first use and kept.</summary>
     public Span<float> Scratch()

@@ -33,14 +33,14 @@ public class WinogradF4StageTests
         var random = new Random(5);
         var net = new Sequential(
             new Conv2d(3, 32, 3, padding: 1, random: random), new ReLU(),
-            new Conv2d(32, 32, 3, padding: 1, random: random), new ReLU(), new AvgPool2d(2),
-            new Conv2d(32, 40, 3, padding: 1, random: random), new Sigmoid(), new MaxPool2d(2),
-            new Conv2d(40, 33, 3, padding: 1, random: random), activation,
-            new Flatten(), new Linear(33 * 10 * 9, 10, random: random));
+            new Conv2d(32, 64, 3, padding: 1, random: random), new ReLU(), new AvgPool2d(2),
+            new Conv2d(64, 64, 3, padding: 1, random: random), new Sigmoid(), new MaxPool2d(2),
+            new Conv2d(64, 65, 3, padding: 1, random: random), activation,
+            new Flatten(), new Linear(65 * 10 * 9, 10, random: random));
         net.Eval();
         int[] image = [3, 42, 37];
         var plan = new PredictorPlan(net, image);
-        plan.Stages.OfType<ConvStage>().Count(s => s.UsesWinogradF4).Should().Be(3, "the three convolutions with 32 and more channels take F(4×4)");
+        plan.Stages.OfType<ConvStage>().Count(s => s.UsesWinogradF4).Should().Be(3, "the three convolutions with 32 and more input and 64 and more output channels take F(4×4)");
         var predictor = new Predictor(net, image);
         Tensor images = Arrays.Random(new Random(11), batch, 3, 42, 37);
 
