@@ -30,6 +30,7 @@ internal sealed partial class ConvStage : Stage, IRowStage
     private float[]? _channelsPacked;
     private float[]? _gemmPacked;
     private readonly WinogradPlan? _winograd;
+    private readonly WinogradF4Plan? _winogradF4;
 
     /// <summary>
     /// Snapshots <paramref name="conv"/>'s weights, with <paramref name="norm"/> (an evaluation-mode
@@ -52,7 +53,11 @@ internal sealed partial class ConvStage : Stage, IRowStage
         _bias.CopyTo(_channelsBias, 0);
         _gemmBias = ConvGemmPacking.PackBias(_bias, conv.OutChannels);
         ConvGeometry g = plan.Geometry;
-        if (WinogradPlan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth))
+        if (WinogradF4Plan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth))
+        {
+            _winogradF4 = new WinogradF4Plan(_weight, _bias, g.OutChannels, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null);
+        }
+        else if (WinogradPlan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth))
         {
             _winograd = new WinogradPlan(_weight, _bias, g.OutChannels, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null);
         }
@@ -77,7 +82,7 @@ internal sealed partial class ConvStage : Stage, IRowStage
     /// <summary>Whether the stage runs single images by Winograd F(2×2, 3×3); for the tests.</summary>
     internal bool UsesWinograd => _winograd is not null;
 
-    public override int SourceLength => Math.Max(_plan.SourceLength, _winograd?.SourceLength ?? 0);
+    public override int SourceLength => Math.Max(_plan.SourceLength, Math.Max(_winograd?.SourceLength ?? 0, _winogradF4?.SourceLength ?? 0));
 
     /// <summary>The geometry, the weights [O, I, k, k] and bias [O] with any BatchNorm folded in, the activation and the fused pool (null for none), for the WebAssembly emitter.</summary>
     internal (ConvGeometry Geometry, float[] Weight, float[] Bias, ActivationKind Activation, Pool2d? Pool) Parts => (_plan.Geometry, _weight, _bias, _activation, _pool);
@@ -114,6 +119,12 @@ internal sealed partial class ConvStage : Stage, IRowStage
         if (_stem is not null)
         {
             StemImage(workspace, width);
+            return;
+        }
+
+        if (_winogradF4 is not null)
+        {
+            WinogradF4Image(workspace, width);
             return;
         }
 
@@ -228,6 +239,12 @@ internal sealed partial class ConvStage : Stage, IRowStage
     /// </summary>
     public void RunRows(Workspace workspace, SimdWidth width, int part, int parts, Span<float> scratch)
     {
+        if (_winogradF4 is not null)
+        {
+            WinogradF4Rows(workspace, width, part, parts, scratch);
+            return;
+        }
+
         if (_winograd is not null)
         {
             WinogradRows(workspace, width, part, parts, scratch);
