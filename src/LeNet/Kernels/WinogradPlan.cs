@@ -112,17 +112,29 @@ internal sealed class WinogradPlan
 
     /// <summary>
     /// Whether F(2×2, 3×3) replaces the direct single-image kernels: stride 1, 3×3, at least 32 input and 16
-    /// output channels, and transformed weights of at most 1 MB (C·O ≤ 128·128), which every tile row reads again.
+    /// output channels, and transformed weights of at most 4 MB (C·O ≤ 256·256), read once per group of tile rows.
     /// </summary>
     /// <remarks>
-    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks), one image, one thread, direct ÷ Winograd time at
-    /// 256 / 512 bits: Net's conv2 32→64 26×26 pooled 1.36× / 1.35×; 32→32 16×16 1.16× / 1.58×; 64→64 8×8 1.86× /
-    /// 1.78×; 64→64 56×56 1.57× / 1.53×; 128→128 28×28 1.63× / 1.67×; but 16→16 32×32 0.82× / 0.61×, 8→16 0.79× /
-    /// 0.77×, 4→16 0.52× (the transforms outweigh the short GEMMs), 256→256 14×14 1.02× / 2.08× and 512→512 7×7
-    /// 0.12× / 0.20× (4 MB and 16 MB of transformed weights streamed once per tile row).
+    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks) on the AMD EPYC (AVX-512), one image, one
+    /// thread, the kernel with groups of tile rows, direct ÷ Winograd time at 512 / 256 bits (DOTNET_EnableAVX512=0;
+    /// the machine's load average was about 8–10, the two candidates alternate call by call):
+    /// <list type="table">
+    /// <listheader><term>layer</term><description>512 bits / 256 bits</description></listheader>
+    /// <item><term>Net conv2 32→64 26×26 + max pool</term><description>1.82× / 1.72×</description></item>
+    /// <item><term>ResNet-20 16→16 32×32</term><description>0.75× / 1.02× (below 32 input channels: not taken)</description></item>
+    /// <item><term>ResNet-20 32→32 16×16</term><description>1.50× / 1.24×</description></item>
+    /// <item><term>ResNet-20 64→64 8×8</term><description>1.73× / 2.28×</description></item>
+    /// <item><term>8→16 and 4→16 28×28</term><description>0.88× / 0.86×, 0.54× / 0.55× (the transforms outweigh the short GEMMs)</description></item>
+    /// <item><term>resnet18 64→64 56×56</term><description>1.95× / 2.07×</description></item>
+    /// <item><term>resnet18 128→128 28×28</term><description>2.11× / 2.14×</description></item>
+    /// <item><term>resnet18 256→256 14×14</term><description>2.16× / 1.80× (1 tile row at a time: 2.08× / 1.02×)</description></item>
+    /// <item><term>resnet18 512→512 7×7</term><description>0.96× / 0.88× (1 tile row at a time: 0.20× / 0.12×): not taken</description></item>
+    /// </list>
+    /// At 512→512 7×7 the 16 MB of U are read once per image, but each U element serves only 16 tiles where each
+    /// direct weight serves 49 pixels, so the layer is bound by the memory traffic for U on both ISAs.
     /// </remarks>
     public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth) =>
-        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 16 && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 4 && paddedWidth >= 4;
+        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 16 && (long)inChannels * outChannels <= 256 * 256 && paddedHeight >= 4 && paddedWidth >= 4;
 
     /// <summary>
     /// The tile rows and 16-channel blocks of part <paramref name="part"/> of <paramref name="parts"/>: contiguous tile rows
