@@ -15,139 +15,175 @@ namespace LeNet.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A tile row at a time: (1) the input transform, vectorized over input columns (every column is
-/// transformed, tile t reads column 2t), into V [16, C, W']; (2) for each of the 16 positions ξ a GEMM over
-/// input channels, M[ξ, t, o] = Σ_c V[ξ, c, 2t]·U[ξ, c, o], vectorized over output channels (the V element
-/// is broadcast) in blocks of 4 tiles × 3 channel vectors on 16-register CPUs (12 accumulators + 3 weights
-/// + 1 broadcast) or × 4 with AVX-512's 32 registers; (3) the output transform per tile and channel vector,
-/// with the bias, activation and pool in registers, scattered into the output planes.
+/// A group of <see cref="WinogradPlan.GroupRows"/> tile rows at a time, so the transformed weights U (4 MB at
+/// 256→256, 16 MB at 512→512) are streamed once per group rather than once per tile row: (1) the input
+/// transform, vectorized over a row's tiles (the patch columns 2t … 2t + 3 split from two loads by even and odd
+/// lanes), into V [16, C, S] with the group's tiles side by side (row r's tiles at r·TilesX; S leaves room for
+/// the last vector's spare lanes); (2) for each of the 16 positions ξ a GEMM over input channels,
+/// M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o], vectorized over output channels (the V element is broadcast) in
+/// blocks of 4 tiles × 3 channel vectors on 16-register CPUs (12 accumulators + 3 weights + 1 broadcast) or × 4
+/// with AVX-512's 32 registers, each U[ξ] block serving every tile of the group; (3) the output transform per
+/// tile and channel vector, with the bias, activation and pool in registers, scattered into the output planes.
+/// A call covers a range of tile rows and a range of 16-channel output blocks (<see cref="WinogradPlan.Part"/>).
 /// </para>
 /// <para>
 /// Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]. Every
-/// output is computed by the same operations whichever tile rows a call covers, so splitting the rows
-/// across threads gives the same bits. Output row 2t + 1 (column likewise) is the only one that reads the
-/// patch's last row, so a tile that overhangs an odd output edge reads slack that reaches no stored pixel.
+/// output is computed by the same operations whichever tile rows, groups and channel blocks a call covers, so
+/// splitting the rows or the channels across threads gives the same bits. Output row 2t + 1 (column likewise)
+/// is the only one that reads the patch's last row, so a tile that overhangs an odd output edge reads slack
+/// that reaches no stored pixel.
 /// </para>
 /// </remarks>
 internal static class WinogradKernel
 {
     /// <summary>
-    /// Tile rows [first, first + count) of <paramref name="plan"/>'s convolution of input planes [C, Hp, Wp]
-    /// (at least <see cref="WinogradPlan.SourceLength"/> floats): output planes at the given strides from
-    /// output pixel (0, 0) (pooled pixel (0, 0) when pooled); <paramref name="scratch"/> is
+    /// Tile rows [first, first + count) of <paramref name="plan"/>'s convolution, every output channel; see the
+    /// overload with channel blocks.
+    /// </summary>
+    public static void Rows<TOps, TVec, TAct, TPool>(
+        WinogradPlan plan, ReadOnlySpan<float> input, int first, int count, Span<float> output, int outRowStride, int outPlaneStride, Span<float> scratch, Span<float> lanes)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+        where TPool : IPoolReduction =>
+        Rows<TOps, TVec, TAct, TPool>(plan, input, first, count, 0, plan.Blocks, output, outRowStride, outPlaneStride, scratch, lanes);
+
+    /// <summary>
+    /// Tile rows [first, first + count) and output channels [16·firstBlock, 16·(firstBlock + blockCount)) ∩ [0, O)
+    /// of <paramref name="plan"/>'s convolution of input planes [C, Hp, Wp] (at least
+    /// <see cref="WinogradPlan.SourceLength"/> floats): output planes at the given strides from output pixel (0, 0)
+    /// of channel 0 (pooled pixel (0, 0) when pooled); <paramref name="scratch"/> is
     /// <see cref="WinogradPlan.Scratch"/>, <paramref name="lanes"/> 16 floats.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TOps, TVec, TAct, TPool>(
-        WinogradPlan plan, ReadOnlySpan<float> input, int first, int count, Span<float> output, int outRowStride, int outPlaneStride, Span<float> scratch, Span<float> lanes)
+        WinogradPlan plan, ReadOnlySpan<float> input, int first, int count, int firstBlock, int blockCount, Span<float> output, int outRowStride, int outPlaneStride, Span<float> scratch, Span<float> lanes)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
         where TPool : IPoolReduction
     {
         Debug.Assert(input.Length >= plan.SourceLength && scratch.Length >= plan.TransformedLength + plan.ProductLength && lanes.Length >= TOps.Count);
-        Debug.Assert(first >= 0 && first + count <= plan.TilesY);
+        Debug.Assert(first >= 0 && first + count <= plan.TilesY && firstBlock >= 0 && firstBlock + blockCount <= plan.Blocks);
         Span<float> v = scratch[..plan.TransformedLength];
         Span<float> m = scratch.Slice(plan.TransformedLength, plan.ProductLength);
-        for (int ty = first; ty < first + count; ty++)
+        int perBlock = WinogradPlan.BlockChannels / TOps.Count;
+        int firstVector = firstBlock * perBlock, endVector = (firstBlock + blockCount) * perBlock;
+        for (int ty = first; ty < first + count; ty += plan.GroupRows)
         {
-            TransformInput<TOps, TVec>(input[(2 * ty * plan.PaddedWidth)..], plan.PaddedHeight, plan.PaddedWidth, plan.InChannels, plan.TransformedWidth, v);
-            Multiply<TOps, TVec>(plan, v, m);
+            int rows = Math.Min(plan.GroupRows, first + count - ty);
+            TransformInput<TOps, TVec>(plan, input, ty, rows, v);
+            Multiply<TOps, TVec>(plan, v, m, rows * plan.TilesX, firstVector, endVector);
             if (plan.Pooled)
             {
-                TransformPooled<TOps, TVec, TAct, TPool>(plan, m, ty, output, outRowStride, outPlaneStride, lanes);
+                TransformPooled<TOps, TVec, TAct, TPool>(plan, m, ty, rows, firstVector, endVector, output, outRowStride, outPlaneStride, lanes);
             }
             else
             {
-                TransformOutput<TOps, TVec, TAct>(plan, m, ty, output, outRowStride, outPlaneStride, lanes);
+                TransformOutput<TOps, TVec, TAct>(plan, m, ty, rows, firstVector, endVector, output, outRowStride, outPlaneStride, lanes);
             }
         }
     }
 
     /// <summary>
-    /// V[4k + j, c, x] = (Bᵀ d B)[k, j] of the 4×4 patch whose top-left is column x of the tile row's first
-    /// input row: the rows combine first (vectorized over x), then the columns at x … x + 3.
+    /// V[4k + j, c, r·TilesX + t] = (Bᵀ d B)[k, j] of the 4×4 patch at column 2t of tile row first + r's first
+    /// input row: the rows combine first, on whole loads, then the even and odd lanes give the patch columns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput<TOps, TVec>(ReadOnlySpan<float> input, int paddedHeight, int paddedWidth, int inChannels, int width, Span<float> v)
+    private static void TransformInput<TOps, TVec>(WinogradPlan plan, ReadOnlySpan<float> input, int first, int rows, Span<float> v)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
-        nint vl = TOps.Count, row = paddedWidth, plane = (nint)paddedHeight * paddedWidth, position = (nint)inChannels * width;
+        int tiles = plan.TilesX;
+        nint vl = TOps.Count, row = plan.PaddedWidth, plane = (nint)plan.PaddedHeight * plan.PaddedWidth, stride = plan.TileStride;
+        nint position = plan.InChannels * stride;
         ref float x0 = ref MemoryMarshal.GetReference(input);
         ref float dst = ref MemoryMarshal.GetReference(v);
-        for (int c = 0; c < inChannels; c++)
+        for (int c = 0; c < plan.InChannels; c++)
         {
-            ref float r0 = ref Unsafe.Add(ref x0, c * plane);
-            ref float r1 = ref Unsafe.Add(ref r0, row);
-            ref float r2 = ref Unsafe.Add(ref r1, row);
-            ref float r3 = ref Unsafe.Add(ref r2, row);
-            ref float d = ref Unsafe.Add(ref dst, (nint)c * width);
-            for (nint x = 0; x < width; x += vl)
+            // Rows ascend, and tiles within a row: a vector's spare lanes past a row's last tile land where the next
+            // row's tiles (or the slack after the group) are written later.
+            for (int r = 0; r < rows; r++)
             {
-                // Row k of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3; then its columns the same way.
-                Columns<TOps, TVec>(
-                    TOps.Subtract(TOps.Load(ref r0, x), TOps.Load(ref r2, x)),
-                    TOps.Subtract(TOps.Load(ref r0, x + 1), TOps.Load(ref r2, x + 1)),
-                    TOps.Subtract(TOps.Load(ref r0, x + 2), TOps.Load(ref r2, x + 2)),
-                    TOps.Subtract(TOps.Load(ref r0, x + 3), TOps.Load(ref r2, x + 3)),
-                    ref Unsafe.Add(ref d, x), position);
-                Columns<TOps, TVec>(
-                    TOps.Add(TOps.Load(ref r1, x), TOps.Load(ref r2, x)),
-                    TOps.Add(TOps.Load(ref r1, x + 1), TOps.Load(ref r2, x + 1)),
-                    TOps.Add(TOps.Load(ref r1, x + 2), TOps.Load(ref r2, x + 2)),
-                    TOps.Add(TOps.Load(ref r1, x + 3), TOps.Load(ref r2, x + 3)),
-                    ref Unsafe.Add(ref d, x + (4 * position)), position);
-                Columns<TOps, TVec>(
-                    TOps.Subtract(TOps.Load(ref r2, x), TOps.Load(ref r1, x)),
-                    TOps.Subtract(TOps.Load(ref r2, x + 1), TOps.Load(ref r1, x + 1)),
-                    TOps.Subtract(TOps.Load(ref r2, x + 2), TOps.Load(ref r1, x + 2)),
-                    TOps.Subtract(TOps.Load(ref r2, x + 3), TOps.Load(ref r1, x + 3)),
-                    ref Unsafe.Add(ref d, x + (8 * position)), position);
-                Columns<TOps, TVec>(
-                    TOps.Subtract(TOps.Load(ref r1, x), TOps.Load(ref r3, x)),
-                    TOps.Subtract(TOps.Load(ref r1, x + 1), TOps.Load(ref r3, x + 1)),
-                    TOps.Subtract(TOps.Load(ref r1, x + 2), TOps.Load(ref r3, x + 2)),
-                    TOps.Subtract(TOps.Load(ref r1, x + 3), TOps.Load(ref r3, x + 3)),
-                    ref Unsafe.Add(ref d, x + (12 * position)), position);
+                ref float r0 = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
+                ref float r1 = ref Unsafe.Add(ref r0, row);
+                ref float r2 = ref Unsafe.Add(ref r1, row);
+                ref float r3 = ref Unsafe.Add(ref r2, row);
+                ref float d = ref Unsafe.Add(ref dst, (c * stride) + (r * tiles));
+                for (nint t = 0; t < tiles; t += vl)
+                {
+                    // Row k of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3; then its columns the same way.
+                    nint x = 2 * t;
+                    Columns<TOps, TVec>(
+                        TOps.Subtract(TOps.Load(ref r0, x), TOps.Load(ref r2, x)),
+                        TOps.Subtract(TOps.Load(ref r0, x + vl), TOps.Load(ref r2, x + vl)),
+                        TOps.Subtract(TOps.Load(ref r0, x + 2), TOps.Load(ref r2, x + 2)),
+                        TOps.Subtract(TOps.Load(ref r0, x + 2 + vl), TOps.Load(ref r2, x + 2 + vl)),
+                        ref Unsafe.Add(ref d, t), position);
+                    Columns<TOps, TVec>(
+                        TOps.Add(TOps.Load(ref r1, x), TOps.Load(ref r2, x)),
+                        TOps.Add(TOps.Load(ref r1, x + vl), TOps.Load(ref r2, x + vl)),
+                        TOps.Add(TOps.Load(ref r1, x + 2), TOps.Load(ref r2, x + 2)),
+                        TOps.Add(TOps.Load(ref r1, x + 2 + vl), TOps.Load(ref r2, x + 2 + vl)),
+                        ref Unsafe.Add(ref d, t + (4 * position)), position);
+                    Columns<TOps, TVec>(
+                        TOps.Subtract(TOps.Load(ref r2, x), TOps.Load(ref r1, x)),
+                        TOps.Subtract(TOps.Load(ref r2, x + vl), TOps.Load(ref r1, x + vl)),
+                        TOps.Subtract(TOps.Load(ref r2, x + 2), TOps.Load(ref r1, x + 2)),
+                        TOps.Subtract(TOps.Load(ref r2, x + 2 + vl), TOps.Load(ref r1, x + 2 + vl)),
+                        ref Unsafe.Add(ref d, t + (8 * position)), position);
+                    Columns<TOps, TVec>(
+                        TOps.Subtract(TOps.Load(ref r1, x), TOps.Load(ref r3, x)),
+                        TOps.Subtract(TOps.Load(ref r1, x + vl), TOps.Load(ref r3, x + vl)),
+                        TOps.Subtract(TOps.Load(ref r1, x + 2), TOps.Load(ref r3, x + 2)),
+                        TOps.Subtract(TOps.Load(ref r1, x + 2 + vl), TOps.Load(ref r3, x + 2 + vl)),
+                        ref Unsafe.Add(ref d, t + (12 * position)), position);
+                }
             }
         }
     }
 
+    /// <summary>
+    /// Stores one row of Bᵀ d B for a vector of tiles from the combined input rows at columns 2t (lo, hi: the two
+    /// loads from there) and 2t + 2 (lo2, hi2): the patch columns are their even and odd lanes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns<TOps, TVec>(TVec e0, TVec e1, TVec e2, TVec e3, ref float d, nint position)
+    private static void Columns<TOps, TVec>(TVec lo, TVec hi, TVec lo2, TVec hi2, ref float d, nint position)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
+        TVec e0 = TOps.Evens(lo, hi), e1 = TOps.Odds(lo, hi), e2 = TOps.Evens(lo2, hi2), e3 = TOps.Odds(lo2, hi2);
         TOps.Store(TOps.Subtract(e0, e2), ref d, 0);
         TOps.Store(TOps.Add(e1, e2), ref d, position);
         TOps.Store(TOps.Subtract(e2, e1), ref d, 2 * position);
         TOps.Store(TOps.Subtract(e1, e3), ref d, 3 * position);
     }
 
-    /// <summary>M[ξ, t, o'] = Σ_c V[ξ, c, 2t]·U[ξ, c, o'] for the tile row's tiles and every padded output channel.</summary>
+    /// <summary>
+    /// M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o] for the group's <paramref name="tiles"/> tiles and the channel vectors
+    /// [firstVector, endVector).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<TOps, TVec>(WinogradPlan plan, Span<float> v, Span<float> m)
+    private static void Multiply<TOps, TVec>(WinogradPlan plan, Span<float> v, Span<float> m, int tiles, int firstVector, int endVector)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
-        int vl = TOps.Count, channels = plan.InChannels, width = plan.TransformedWidth, padded = plan.PaddedOut, tiles = plan.TilesX;
-        int vectors = padded / vl;
+        int vl = TOps.Count, channels = plan.InChannels, stride = plan.TileStride, padded = plan.PaddedOut;
 
         // 32 vector registers come with AVX-512 (Vector512); otherwise assume 16: 4 tiles × 3 vectors = 12 accumulators.
-        int group = Math.Min(vl == 16 ? 4 : 3, vectors);
+        int group = Math.Min(vl == 16 ? 4 : 3, endVector - firstVector);
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(plan.Weights);
         ref float v0 = ref MemoryMarshal.GetReference(v);
         ref float m0 = ref MemoryMarshal.GetReference(m);
         for (int xi = 0; xi < WinogradPlan.Positions; xi++)
         {
             ref float uXi = ref Unsafe.Add(ref u0, xi * channels * padded);
-            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * width);
+            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * stride);
             ref float mXi = ref Unsafe.Add(ref m0, xi * tiles * padded);
-            for (int vector = 0; vector < vectors; vector += group)
+            for (int vector = firstVector; vector < endVector; vector += group)
             {
                 // The last group overlaps the one before when the vectors do not divide: those are computed twice, with the same bits.
-                int at = Math.Min(vector, vectors - group) * vl;
+                int at = Math.Min(vector, endVector - group) * vl;
                 ref float weights = ref Unsafe.Add(ref uXi, at);
                 ref float products = ref Unsafe.Add(ref mXi, at);
                 for (int t = 0; t < tiles; t += 4)
@@ -157,16 +193,16 @@ internal static class WinogradKernel
                     switch (group)
                     {
                         case 4:
-                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
                             break;
                         case 3:
-                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
                             break;
                         case 2:
-                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
                             break;
                         default:
-                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, width, channels, t, t1, t2, t3, ref products);
+                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
                             break;
                     }
                 }
@@ -176,7 +212,7 @@ internal static class WinogradKernel
 
     /// <summary>4 tiles × <typeparamref name="TN"/> vectors of output channels, summed over the input channels in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint width, int channels, int t0, int t1, int t2, int t3, ref float products)
+    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint stride, int channels, int t0, int t1, int t2, int t3, ref float products)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TN : IVectorCount
@@ -186,7 +222,7 @@ internal static class WinogradKernel
         TVec b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         TVec c0 = a0, c1 = a0, c2 = a0, c3 = a0;
         TVec e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-        nint x0 = 2 * t0, x1 = 2 * t1, x2 = 2 * t2, x3 = 2 * t3;
+        nint x0 = t0, x1 = t1, x2 = t2, x3 = t3;
         for (int c = 0; c < channels; c++)
         {
             TVec w0 = TOps.Load(ref weights, 0);
@@ -262,7 +298,7 @@ internal static class WinogradKernel
             }
 
             weights = ref Unsafe.Add(ref weights, padded);
-            v = ref Unsafe.Add(ref v, width);
+            v = ref Unsafe.Add(ref v, stride);
         }
 
         Store<TOps, TVec, TN>(a3, b3, c3, e3, ref Unsafe.Add(ref products, t3 * padded));
@@ -325,21 +361,24 @@ internal static class WinogradKernel
         where TVec : struct =>
         TOps.Subtract(TOps.Subtract(TOps.Load(ref at, (4 + j) * position), TOps.Load(ref at, (8 + j) * position)), TOps.Load(ref at, (12 + j) * position));
 
-    /// <summary>Each tile is a pool window: pooled pixel (ty, t) = pool of act(Y + bias).</summary>
+    /// <summary>Each tile is a pool window: pooled pixel (ty, t) = pool of act(Y + bias), for the group's rows [first, first + rows).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformPooled<TOps, TVec, TAct, TPool>(WinogradPlan plan, Span<float> m, int ty, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+    private static void TransformPooled<TOps, TVec, TAct, TPool>(
+        WinogradPlan plan, Span<float> m, int first, int rows, int firstVector, int endVector, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
         where TPool : IPoolReduction
     {
-        int vl = TOps.Count, padded = plan.PaddedOut;
-        nint position = (nint)plan.TilesX * padded;
+        int vl = TOps.Count, padded = plan.PaddedOut, tilesX = plan.TilesX, tiles = rows * tilesX;
+        int end = Math.Min(endVector * vl, plan.OutChannels);
+        nint position = (nint)tiles * padded;
         ref float m0 = ref MemoryMarshal.GetReference(m);
         ref float b = ref MemoryMarshal.GetArrayDataReference(plan.Bias);
-        for (int t = 0; t < plan.TilesX; t++)
+        for (int t = 0; t < tiles; t++)
         {
-            for (int at = 0; at < plan.OutChannels; at += vl)
+            int ty = first + (t / tilesX), tx = t % tilesX;
+            for (int at = firstVector * vl; at < end; at += vl)
             {
                 (TVec y00, TVec y01, TVec y10, TVec y11) = Inverse<TOps, TVec>(ref Unsafe.Add(ref m0, (t * padded) + at), position);
                 TVec bias = TOps.Load(ref b, at);
@@ -359,28 +398,31 @@ internal static class WinogradKernel
                     pooled = TAct.Apply<TOps, TVec>(TOps.Add(TOps.Max(TOps.Max(y00, y01), TOps.Max(y10, y11)), bias));
                 }
 
-                Scatter<TOps, TVec>(pooled, at, plan.OutChannels, output, (ty * outRowStride) + t, outPlaneStride, lanes);
+                Scatter<TOps, TVec>(pooled, at, plan.OutChannels, output, (ty * outRowStride) + tx, outPlaneStride, lanes);
             }
         }
     }
 
-    /// <summary>No pool: output pixels (2ty + i, 2t + j) = act(Y[i, j] + bias), those inside the output.</summary>
+    /// <summary>No pool: output pixels (2ty + i, 2t + j) = act(Y[i, j] + bias), those inside the output, for the group's rows [first, first + rows).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput<TOps, TVec, TAct>(WinogradPlan plan, Span<float> m, int ty, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
+    private static void TransformOutput<TOps, TVec, TAct>(
+        WinogradPlan plan, Span<float> m, int first, int rows, int firstVector, int endVector, Span<float> output, int outRowStride, int outPlaneStride, Span<float> lanes)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
     {
-        int vl = TOps.Count, padded = plan.PaddedOut;
-        nint position = (nint)plan.TilesX * padded;
+        int vl = TOps.Count, padded = plan.PaddedOut, tilesX = plan.TilesX, tiles = rows * tilesX;
+        int end = Math.Min(endVector * vl, plan.OutChannels);
+        nint position = (nint)tiles * padded;
         ref float m0 = ref MemoryMarshal.GetReference(m);
         ref float b = ref MemoryMarshal.GetArrayDataReference(plan.Bias);
-        bool lowerRow = (2 * ty) + 1 < plan.OutHeight;
-        for (int t = 0; t < plan.TilesX; t++)
+        for (int t = 0; t < tiles; t++)
         {
-            bool rightColumn = (2 * t) + 1 < plan.OutWidth;
-            int offset = (2 * ty * outRowStride) + (2 * t);
-            for (int at = 0; at < plan.OutChannels; at += vl)
+            int ty = first + (t / tilesX), tx = t % tilesX;
+            bool lowerRow = (2 * ty) + 1 < plan.OutHeight;
+            bool rightColumn = (2 * tx) + 1 < plan.OutWidth;
+            int offset = (2 * ty * outRowStride) + (2 * tx);
+            for (int at = firstVector * vl; at < end; at += vl)
             {
                 (TVec y00, TVec y01, TVec y10, TVec y11) = Inverse<TOps, TVec>(ref Unsafe.Add(ref m0, (t * padded) + at), position);
                 TVec bias = TOps.Load(ref b, at);

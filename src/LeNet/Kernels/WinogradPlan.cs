@@ -3,7 +3,7 @@ namespace LeNet.Kernels;
 /// <summary>
 /// A stride-1 3×3 convolution prepared for <see cref="WinogradKernel"/> (F(2×2, 3×3)): the weights
 /// transformed once (U = G g Gᵀ, [16, C, O'] with O' the output channels padded to 16), the bias padded to
-/// O', the tile grid and the scratch one tile row needs. Read-only once built; shared by every image.
+/// O', the tile grid, the grouping of tile rows and the scratch one group needs. Read-only once built; shared by every image.
 /// </summary>
 /// <remarks>
 /// Each output tile is a 2×2 block of output pixels, made from the 4×4 input patch at twice its position.
@@ -14,6 +14,15 @@ internal sealed class WinogradPlan
 {
     /// <summary>The 4×4 positions of a transformed tile.</summary>
     public const int Positions = 16;
+
+    /// <summary>Output channels per block of a split over channels (the widest vector).</summary>
+    public const int BlockChannels = 16;
+
+    /// <summary>
+    /// Tiles per group: each U[ξ] block is read once per group from wherever U lives (L3 or memory for the large
+    /// layers) and then from L2 for each further block of 4 tiles; 32 tiles keep a group's V and M within L2.
+    /// </summary>
+    private const int TargetTiles = 32;
 
     [ThreadStatic]
     private static float[]? _threadScratch;
@@ -35,15 +44,19 @@ internal sealed class WinogradPlan
         TilesX = pooled ? OutWidth / 2 : (OutWidth + 1) / 2;
         PaddedOut = ConvChannelsKernel.PaddedChannels(outChannels);
 
-        // Tile t's transformed patch sits at column 2t of a row of transformed columns (every column is
-        // transformed, whole vectors at a time; the odd ones are never read).
-        TransformedWidth = RoundUp((2 * TilesX) - 1, ConvChannelsKernel.ChannelAlign);
-        TransformedLength = Positions * inChannels * TransformedWidth;
-        ProductLength = Positions * TilesX * PaddedOut;
+        // Tile rows go through the kernel in groups of about TargetTiles tiles, which each U block serves in turn.
+        GroupRows = Math.Clamp(TargetTiles / Math.Max(1, TilesX), 1, Math.Max(1, TilesY));
 
-        // The last tile row's transform reads 4 rows and TransformedWidth + 3 columns from its first row.
+        // A group's tiles side by side per (position, input channel), plus room for the spare lanes of a row's
+        // last vector of tiles.
+        TileStride = (GroupRows * TilesX) + BlockChannels;
+        TransformedLength = Positions * inChannels * TileStride;
+        ProductLength = Positions * GroupRows * TilesX * PaddedOut;
+
+        // The last tile row's transform reads 4 rows and, from column 2t of its last vector of tiles t …
+        // t + 15, two vectors from there and two from 2 columns on.
         int lastRow = ((inChannels - 1) * paddedHeight * paddedWidth) + ((2 * (TilesY - 1)) + 3) * paddedWidth;
-        SourceLength = Math.Max(inChannels * paddedHeight * paddedWidth, lastRow + TransformedWidth + 3);
+        SourceLength = Math.Max(inChannels * paddedHeight * paddedWidth, lastRow + (2 * RoundUp(TilesX, BlockChannels)) + 2);
         Weights = TransformWeights(weight, outChannels, inChannels, PaddedOut);
         Bias = new float[PaddedOut];
         bias.CopyTo(Bias);
@@ -73,13 +86,19 @@ internal sealed class WinogradPlan
     /// <summary>O rounded up to 16: the channels of U and of the products.</summary>
     public int PaddedOut { get; }
 
-    /// <summary>Columns of one transformed input row (a multiple of 16, at least 2·TilesX − 1).</summary>
-    public int TransformedWidth { get; }
+    /// <summary>Tile rows the kernel transforms and multiplies together (the last group of a call may be shorter).</summary>
+    public int GroupRows { get; }
 
-    /// <summary>Floats of one tile row's transformed input V [16, C, TransformedWidth].</summary>
+    /// <summary>The 16-channel blocks of the padded output channels, O' / 16: the unit of a split over channels.</summary>
+    public int Blocks => PaddedOut / BlockChannels;
+
+    /// <summary>Floats between one (position, input channel)'s transformed tiles and the next's: GroupRows·TilesX + 16.</summary>
+    public int TileStride { get; }
+
+    /// <summary>Floats of one group's transformed input V [16, C, TileStride].</summary>
     public int TransformedLength { get; }
 
-    /// <summary>Floats of one tile row's products M [16, TilesX, O'].</summary>
+    /// <summary>Floats of one group's products M [16, GroupRows·TilesX, O'].</summary>
     public int ProductLength { get; }
 
     /// <summary>Floats the kernel may read of the input buffer (the planes and the slack past them).</summary>
@@ -93,19 +112,49 @@ internal sealed class WinogradPlan
 
     /// <summary>
     /// Whether F(2×2, 3×3) replaces the direct single-image kernels: stride 1, 3×3, at least 32 input and 16
-    /// output channels, and transformed weights of at most 1 MB (C·O ≤ 128·128), which every tile row reads again.
+    /// output channels, and transformed weights of at most 4 MB (C·O ≤ 256·256), read once per group of tile rows.
     /// </summary>
     /// <remarks>
-    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks), one image, one thread, direct ÷ Winograd time at
-    /// 256 / 512 bits: Net's conv2 32→64 26×26 pooled 1.36× / 1.35×; 32→32 16×16 1.16× / 1.58×; 64→64 8×8 1.86× /
-    /// 1.78×; 64→64 56×56 1.57× / 1.53×; 128→128 28×28 1.63× / 1.67×; but 16→16 32×32 0.82× / 0.61×, 8→16 0.79× /
-    /// 0.77×, 4→16 0.52× (the transforms outweigh the short GEMMs), 256→256 14×14 1.02× / 2.08× and 512→512 7×7
-    /// 0.12× / 0.20× (4 MB and 16 MB of transformed weights streamed once per tile row).
+    /// Measured with <c>winograd-probe</c> (tests/LeNet.Benchmarks) on the AMD EPYC (AVX-512), one image, one
+    /// thread, the kernel with groups of tile rows, direct ÷ Winograd time at 512 / 256 bits (DOTNET_EnableAVX512=0;
+    /// the machine's load average was about 8–10, the two candidates alternate call by call):
+    /// <list type="table">
+    /// <listheader><term>layer</term><description>512 bits / 256 bits</description></listheader>
+    /// <item><term>Net conv2 32→64 26×26 + max pool</term><description>1.82× / 1.72×</description></item>
+    /// <item><term>ResNet-20 16→16 32×32</term><description>0.75× / 1.02× (below 32 input channels: not taken)</description></item>
+    /// <item><term>ResNet-20 32→32 16×16</term><description>1.50× / 1.24×</description></item>
+    /// <item><term>ResNet-20 64→64 8×8</term><description>1.73× / 2.28×</description></item>
+    /// <item><term>8→16 and 4→16 28×28</term><description>0.88× / 0.86×, 0.54× / 0.55× (the transforms outweigh the short GEMMs)</description></item>
+    /// <item><term>resnet18 64→64 56×56</term><description>1.95× / 2.07×</description></item>
+    /// <item><term>resnet18 128→128 28×28</term><description>2.11× / 2.14×</description></item>
+    /// <item><term>resnet18 256→256 14×14</term><description>2.16× / 1.80× (1 tile row at a time: 2.08× / 1.02×)</description></item>
+    /// <item><term>resnet18 512→512 7×7</term><description>0.96× / 0.88× (1 tile row at a time: 0.20× / 0.12×): not taken</description></item>
+    /// </list>
+    /// At 512→512 7×7 the 16 MB of U are read once per image, but each U element serves only 16 tiles where each
+    /// direct weight serves 49 pixels, so the layer is bound by the memory traffic for U on both ISAs.
     /// </remarks>
     public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth) =>
-        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 16 && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 4 && paddedWidth >= 4;
+        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 16 && (long)inChannels * outChannels <= 256 * 256 && paddedHeight >= 4 && paddedWidth >= 4;
 
-    /// <summary>This thread's scratch for one tile row (V then M), grown on first use and kept.</summary>
+    /// <summary>
+    /// The tile rows and 16-channel blocks of part <paramref name="part"/> of <paramref name="parts"/>: contiguous tile rows
+    /// when each part still gets a whole group of them; otherwise (a small map, large U: 256→256 at 14×14, 512→512 at
+    /// 7×7) every tile row and a contiguous range of channel blocks, so U is read once across the parts rather than once
+    /// per part (each part transforms the whole input).
+    /// </summary>
+    public (int FirstRow, int Rows, int FirstBlock, int BlockCount) Part(int part, int parts)
+    {
+        if (TilesY >= parts * GroupRows || Blocks < parts)
+        {
+            int first = TilesY * part / parts;
+            return (first, (TilesY * (part + 1) / parts) - first, 0, Blocks);
+        }
+
+        int firstBlock = Blocks * part / parts;
+        return (0, TilesY, firstBlock, (Blocks * (part + 1) / parts) - firstBlock);
+    }
+
+    /// <summary>This thread's scratch for one group of tile rows (V then M), grown on first use and kept.</summary>
     public Span<float> Scratch()
     {
         int length = TransformedLength + ProductLength;

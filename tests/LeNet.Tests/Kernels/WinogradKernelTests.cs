@@ -13,7 +13,10 @@ public class WinogradKernelTests
     // pytorch/examples' Net conv2 (32→64 at 26×26, max pool); CIFAR ResNet-20's 16→16 at 32×32, padded; channels
     // that leave a short last vector (17, 40: 5 vectors of 8, the 3 + overlapping 3 blocks) and tiles that leave
     // a short last block of 4; odd output sizes (the last tile overhangs the edge, or the pool drops a row);
-    // gaps after rows and planes; average pool.
+    // gaps after rows and planes; average pool. Groups of tile rows (GroupRows = 32 / TilesX): 5 tiles a row in
+    // groups of 6 rows with a partial last group (19 rows) and channel blocks of 16 that leave 8 of the last unused;
+    // a pooled map of 3 tiles a row in groups of 10 (20 rows, split into halves, thirds and channel blocks); 18 tiles
+    // a row (two vectors at 512 bits, the second nearly empty), one row a group.
     public static IEnumerable<object[]> Configurations => KernelWidths.Cross(
     [
         [32, 64, 26, 26, 0, 0, 0, NaiveActivations.Relu, "max"],
@@ -23,6 +26,9 @@ public class WinogradKernelTests
         [12, 24, 7, 7, 1, 2, 0, NaiveActivations.Relu, "none"],
         [10, 33, 11, 10, 0, 0, 3, NaiveActivations.Sigmoid, "avg"],
         [64, 64, 8, 8, 1, 0, 0, NaiveActivations.Identity, "none"],
+        [32, 40, 37, 9, 1, 0, 2, NaiveActivations.Relu, "none"],
+        [17, 36, 41, 7, 1, 2, 3, NaiveActivations.Identity, "avg"],
+        [12, 18, 35, 35, 1, 1, 0, NaiveActivations.Relu, "none"],
     ]);
 
     [Theory]
@@ -63,6 +69,21 @@ public class WinogradKernelTests
         AtWidth.Once(width, new Call(activation, pool == "max", plan, padded, 0, half, output, rowStride, planeStride));
         AtWidth.Once(width, new Call(activation, pool == "max", plan, padded, half, plan.TilesY - half, output, rowStride, planeStride));
 
+        // Any split of the rows or the output channels into parts (as the threads of one image take them) gives the same bits.
+        foreach (int parts in new[] { 3, plan.Blocks })
+        {
+            float[] split = [.. Enumerable.Repeat(float.NaN, o * planeStride)];
+            for (int part = 0; part < parts; part++)
+            {
+                (int firstRow, int rows, int firstBlock, int blocks) = part < plan.Blocks && parts == plan.Blocks
+                    ? (0, plan.TilesY, part, 1)
+                    : plan.Part(part, parts);
+                AtWidth.Once(width, new Call(activation, pool == "max", plan, padded, firstRow, rows, split, rowStride, planeStride, firstBlock, blocks));
+            }
+
+            Bits(split).Should().Equal(Bits(output), because: $"{parts} parts of {c}→{o}, {h}×{w}");
+        }
+
         double[] conv = DoubleReference.Conv2d(KernelData.ToDouble(image), 1, c, h, w, KernelData.ToDouble(weight), KernelData.ToDouble(bias), o, 3, 1, padding);
         float[] expected = pooled
             ? NaiveActivations.Pooled(conv, o, oh, ow, activation, pool == "max", rowStride, planeStride)
@@ -70,6 +91,8 @@ public class WinogradKernelTests
 
         output.Should().BeCloseTo(expected, atol: 2e-5, rtol: 1e-4, because: $"{c}→{o}, {h}×{w}, padding {padding}, {pool}");
     }
+
+    private static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
 
     /// <summary>act(conv) in planes <paramref name="planeStride"/> and rows <paramref name="rowStride"/> apart, every gap NaN.</summary>
     private static float[] Plain(double[] conv, int channels, int height, int width, string activation, int rowStride, int planeStride)
@@ -90,12 +113,14 @@ public class WinogradKernelTests
     }
 
     private sealed record Call(
-        string Activation, bool Max, WinogradPlan Plan, float[] Input, int First, int Count, float[] Output, int RowStride, int PlaneStride) : PooledCall(Activation, Max)
+        string Activation, bool Max, WinogradPlan Plan, float[] Input, int First, int Count, float[] Output, int RowStride, int PlaneStride, int FirstBlock = 0, int Blocks = -1)
+        : PooledCall(Activation, Max)
     {
         protected override void Run<TOps, TVec, TAct, TPool>()
         {
             var lanes = new float[16];
-            WinogradKernel.Rows<TOps, TVec, TAct, TPool>(Plan, Input, First, Count, Output, RowStride, PlaneStride, Plan.Scratch(), lanes);
+            int blocks = Blocks < 0 ? Plan.Blocks : Blocks;
+            WinogradKernel.Rows<TOps, TVec, TAct, TPool>(Plan, Input, First, Count, FirstBlock, blocks, Output, RowStride, PlaneStride, Plan.Scratch(), lanes);
         }
     }
 }

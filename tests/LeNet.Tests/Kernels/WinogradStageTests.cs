@@ -35,9 +35,29 @@ public class WinogradStageTests
             new Conv2d(32, 40, 3, padding: 1, random: random), new Sigmoid(), new MaxPool2d(2),
             new Conv2d(40, 33, 3, random: random), activation,
             new Flatten(), new Linear(33 * 3 * 2, 10, random: random));
+        AssertMatchesLayersOnEveryThreadCount(net, Arrays.Random(new Random(11), batch, 3, 21, 17));
+    }
+
+    /// <summary>
+    /// An 8×8 map has 4 tile rows, one group: a 64→64 convolution is split over its four 16-channel blocks across the
+    /// threads (<see cref="LeNet.Kernels.WinogradPlan.Part"/>), a 64→48 one over its tile rows (3 blocks).
+    /// </summary>
+    [Fact]
+    public void Predict_SmallMapSplitOverChannels_MatchesLayersAndBitIdenticalOverThreads()
+    {
+        var random = new Random(8);
+        var net = new Sequential(
+            new Conv2d(3, 64, 3, padding: 1, random: random), new ReLU(),
+            new Conv2d(64, 64, 3, padding: 1, random: random), new ReLU(),
+            new Conv2d(64, 48, 3, padding: 1, random: random), new ReLU(),
+            new Flatten(), new Linear(48 * 8 * 8, 10, random: random));
+        AssertMatchesLayersOnEveryThreadCount(net, Arrays.Random(new Random(12), 1, 3, 8, 8));
+    }
+
+    private static void AssertMatchesLayersOnEveryThreadCount(Sequential net, Tensor images)
+    {
         net.Eval();
-        var predictor = new Predictor(net, 3, 21, 17);
-        Tensor images = Arrays.Random(new Random(11), batch, 3, 21, 17);
+        var predictor = new Predictor(net, images.Shape[1], images.Shape[2], images.Shape[3]);
 
         var results = new List<float[]>();
         int previous = Parallelism.MaxDegreeOfParallelism;
