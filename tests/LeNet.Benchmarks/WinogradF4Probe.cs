@@ -33,6 +33,9 @@ public static class WinogradF4Probe
             (128, 128, 28, 28, 1, false, "resnet18 128→128 28×28"),
             (256, 256, 14, 14, 1, false, "resnet18 256→256 14×14"),
             (512, 512, 7, 7, 1, false, "resnet18 512→512 7×7"),
+            (32, 128, 27, 27, 1, false, "squeezenet1_1 expand 32→128 27×27"),
+            (48, 192, 13, 13, 1, false, "squeezenet1_1 expand 48→192 13×13"),
+            (64, 256, 13, 13, 1, false, "squeezenet1_1 expand 64→256 13×13"),
         ];
         foreach (var s in shapes)
         {

@@ -53,7 +53,7 @@ internal sealed partial class ConvStage : Stage, IRowStage
         _bias.CopyTo(_channelsBias, 0);
         _gemmBias = ConvGemmPacking.PackBias(_bias, conv.OutChannels);
         ConvGeometry g = plan.Geometry;
-        if (WinogradF4Plan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth))
+        if (WinogradF4Plan.Suits(g.InChannels, g.OutChannels, g.Kernel, g.Stride, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null))
         {
             _winogradF4 = new WinogradF4Plan(_weight, _bias, g.OutChannels, g.InChannels, plan.PaddedHeight, plan.PaddedWidth, pooled: pool is not null);
         }

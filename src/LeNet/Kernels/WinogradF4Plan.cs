@@ -127,23 +127,26 @@ internal sealed class WinogradF4Plan
     public float[] Bias { get; }
 
     /// <summary>
-    /// Whether F(4×4, 3×3) replaces the direct kernels and F(2×2, 3×3) for this layer: stride 1, 3×3, at least 32
-    /// input and 64 output channels, transformed weights of at most 2.4 MB (C·O ≤ 128·128) and an output of at least
-    /// 12×12. The same rule on both ISAs: the measurements below agree on every layer's choice.
+    /// Whether F(4×4, 3×3) replaces the direct kernels and F(2×2, 3×3) for this layer: stride 1, 3×3, at least 64
+    /// output channels, transformed weights of at most 2.4 MB (C·O ≤ 128·128), an output of at least 24×24, and at
+    /// least 64 input channels, or 32 with a fused 2×2 pool. The same rule on both ISAs: the measurements below agree
+    /// on every layer's choice.
     /// </summary>
     /// <remarks>
     /// Measured with <c>winograd-f4-probe</c> (tests/LeNet.Benchmarks) after the F(2×2) kernel's row groups landed, one
     /// image, one thread pinned to a core, alternating calls, the 10th percentile, on a quiet 2-core AMD EPYC (load
-    /// 1.8–2.4), 2026-12-07: direct ÷ F(4×4) and F(2×2) ÷ F(4×4) time at 512 / 256 bits. Taken: Net's conv2 32→64 26×26
+    /// 1.5–2.4), 2026-12-07: direct ÷ F(4×4) and F(2×2) ÷ F(4×4) time at 512 / 256 bits. Taken: Net's conv2 32→64 26×26
     /// max-pooled 2.06× / 1.99× and 1.17× / 1.20×; 64→64 56×56 2.08× / 2.27× and 1.07× / 1.08×; 128→128 28×28 2.20× /
-    /// 2.15× and 1.08× / 1.08×. Not taken: 256→256 14×14 1.24× / 1.15× but 0.74× / 0.85× of F(2×2) (9.4 MB of U for
-    /// 16 tiles); 64→64 8×8 1.17× / 1.00× of F(2×2) alone, but ResNet-20's batch-1 and 16×2 Forward measured 3–8 %
-    /// slower with it (2 tile rows of 2 tiles fill half of the 4-tile GEMM blocks and split poorly over 2 threads);
-    /// 32→32 16×16 0.65× / 0.74× of F(2×2), 16→16 32×32 0.17× / 0.21× of direct (with few channels the transforms
-    /// outweigh the 36 short GEMMs), 512→512 7×7 0.52× / 0.44× (direct runs it).
+    /// 2.15× and 1.08× / 1.08×. Not taken, F(2×2) ÷ F(4×4): 256→256 14×14 0.74× / 0.85× (9.4 MB of U for 16 tiles);
+    /// squeezenet1_1's expand 32→128 27×27 0.92× / 1.00× (K = 32 is short against the larger output transform unless a
+    /// pool shrinks it), 48→192 and 64→256 13×13 0.51–0.59× (16 tiles cover 16×16 for 13×13); 64→64 8×8 1.17× / 1.00×
+    /// alone, but ResNet-20's batch-1 and 16×2 Forward measured 3–8 % slower with it (2 tile rows of 2 tiles fill half
+    /// of the 4-tile GEMM blocks and split poorly over 2 threads); 32→32 16×16 0.65× / 0.74×; 16→16 32×32 0.17× / 0.21×
+    /// of direct; 512→512 7×7 0.52× / 0.44× of direct.
     /// </remarks>
-    public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth) =>
-        kernel == 3 && stride == 1 && inChannels >= 32 && outChannels >= 64 && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 14 && paddedWidth >= 14;
+    public static bool Suits(int inChannels, int outChannels, int kernel, int stride, int paddedHeight, int paddedWidth, bool pooled) =>
+        kernel == 3 && stride == 1 && (inChannels >= 64 || (pooled && inChannels >= 32)) && outChannels >= 64
+        && (long)inChannels * outChannels <= 128 * 128 && paddedHeight >= 26 && paddedWidth >= 26;
 
     /// <summary>This thread's scratch for one pass (V, M, then one channel's transformed row), grown on first use and kept.</summary>
     public Span<float> Scratch()

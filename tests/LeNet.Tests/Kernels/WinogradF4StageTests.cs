@@ -8,7 +8,7 @@ namespace LeNet.Tests.Kernels;
 /// <summary>
 /// The compiled convolution stage when it takes Winograd F(4×4, 3×3) (<see cref="LeNet.Kernels.WinogradF4Plan.Suits"/>):
 /// a padded convolution with a fused average pool over an odd width, one with a fused max pool over an odd size, and
-/// a plain one (14×13) whose last tiles overhang the output by 2 rows and 3 columns with each mobile activation (ReLU6,
+/// a plain one (26×25) whose last tiles overhang the output by 2 rows and 3 columns with each mobile activation (ReLU6,
 /// Hardswish, Hardsigmoid) or none, against the layers run one by one, with the same bits on 1, 2, 3 and 7 threads.
 /// </summary>
 [Collection(SerialTestGroup.Name)]
@@ -36,13 +36,13 @@ public class WinogradF4StageTests
             new Conv2d(32, 64, 3, padding: 1, random: random), new ReLU(), new AvgPool2d(2),
             new Conv2d(64, 64, 3, padding: 1, random: random), new Sigmoid(), new MaxPool2d(2),
             new Conv2d(64, 65, 3, padding: 1, random: random), activation,
-            new Flatten(), new Linear(65 * 14 * 13, 10, random: random));
+            new Flatten(), new Linear(65 * 26 * 25, 10, random: random));
         net.Eval();
-        int[] image = [3, 58, 53];
+        int[] image = [3, 106, 101];
         var plan = new PredictorPlan(net, image);
-        plan.Stages.OfType<ConvStage>().Count(s => s.UsesWinogradF4).Should().Be(3, "the three convolutions with 32 and more input and 64 and more output channels take F(4×4)");
+        plan.Stages.OfType<ConvStage>().Count(s => s.UsesWinogradF4).Should().Be(3, "the pooled 32→64 and 64→64 convolutions and the plain 64→65 one on 26×25 take F(4×4)");
         var predictor = new Predictor(net, image);
-        Tensor images = Arrays.Random(new Random(11), batch, 3, 58, 53);
+        Tensor images = Arrays.Random(new Random(11), batch, 3, 106, 101);
 
         var results = new List<float[]>();
         int previous = Parallelism.MaxDegreeOfParallelism;
