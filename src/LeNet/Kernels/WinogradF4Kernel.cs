@@ -18,7 +18,8 @@ namespace LeNet.Kernels;
 /// A pass of <see cref="WinogradF4Plan.RowsPerPass"/> tile rows at a time: (1) per tile row and input channel, the
 /// input transform, vectorized over tiles (each input row split into its 4 column phases by even/odd shuffles, the
 /// 6 rows combined, then the 6 columns of each tile) into V [36, C, tiles]; (2) for each of the 36 positions ξ
-/// a GEMM over input channels, M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o], vectorized over output channels in blocks
+/// a GEMM over input channels (<see cref="WinogradGemm"/>, shared with F(2×2)), M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o],
+/// vectorized over output channels in blocks
 /// of 4 tiles × 3 channel vectors on 16-register CPUs or × 4 with AVX-512's 32 registers (one read of U serves a
 /// pass's tiles); (3) the output transform per tile and channel vector with the bias, activation and pool in
 /// registers, scattered into the output planes.
@@ -62,7 +63,7 @@ internal static class WinogradF4Kernel
                 TransformInput<TOps, TVec>(plan, input, pass + r, v, tileStride, r * plan.TilesX, row);
             }
 
-            Multiply<TOps, TVec>(plan, v, tiles, tileStride, m);
+            WinogradGemm.Multiply<TOps, TVec>(plan.Weights, WinogradF4Plan.Positions, plan.InChannels, plan.PaddedOut, v, tileStride, m, tiles, 0, plan.PaddedOut / TOps.Count);
             TransformOutput<TOps, TVec, TAct, TPool>(plan, m, tiles, pass, output, outRowStride, outPlaneStride, lanes);
         }
     }
@@ -172,127 +173,6 @@ internal static class WinogradF4Kernel
         TOps.Store(TOps.MultiplyAdd(difference31, TOps.Create(2f), difference42), ref destination, 3 * step);
         TOps.Store(TOps.MultiplyAdd(difference31, TOps.Create(-2f), difference42), ref destination, 4 * step);
         TOps.Store(TOps.MultiplyAdd(a1, TOps.Create(4f), TOps.MultiplyAdd(a3, TOps.Create(-5f), a5)), ref destination, 5 * step);
-    }
-
-    /// <summary>M[ξ, t, o'] = Σ_c V[ξ, c, t]·U[ξ, c, o'] for the pass's tiles and every padded output channel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<TOps, TVec>(WinogradF4Plan plan, Span<float> v, int tiles, int tileStride, Span<float> m)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-    {
-        int vl = TOps.Count, channels = plan.InChannels, padded = plan.PaddedOut;
-        int vectors = padded / vl;
-
-        // 32 vector registers come with AVX-512 (Vector512); otherwise assume 16: 4 tiles × 3 vectors = 12 accumulators.
-        int group = Math.Min(vl == 16 ? 4 : 3, vectors);
-        ref float u0 = ref MemoryMarshal.GetArrayDataReference(plan.Weights);
-        ref float v0 = ref MemoryMarshal.GetReference(v);
-        ref float m0 = ref MemoryMarshal.GetReference(m);
-        for (int xi = 0; xi < WinogradF4Plan.Positions; xi++)
-        {
-            ref float uXi = ref Unsafe.Add(ref u0, xi * channels * padded);
-            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * tileStride);
-            ref float mXi = ref Unsafe.Add(ref m0, xi * tiles * padded);
-            for (int vector = 0; vector < vectors; vector += group)
-            {
-                // The last group overlaps the one before when the vectors do not divide: those are computed twice, with the same bits.
-                int at = Math.Min(vector, vectors - group) * vl;
-                ref float weights = ref Unsafe.Add(ref uXi, at);
-                ref float products = ref Unsafe.Add(ref mXi, at);
-                for (int t = 0; t < tiles; t += 4)
-                {
-                    // A short last block repeats the last tile (same values, stored twice).
-                    int t1 = Math.Min(t + 1, tiles - 1), t2 = Math.Min(t + 2, tiles - 1), t3 = Math.Min(t + 3, tiles - 1);
-                    switch (group)
-                    {
-                        case 4:
-                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
-                            break;
-                        case 3:
-                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
-                            break;
-                        case 2:
-                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
-                            break;
-                        default:
-                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, tileStride, channels, t, t1, t2, t3, ref products);
-                            break;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>4 tiles × <typeparamref name="TN"/> vectors of output channels, summed over the input channels in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint tileStride, int channels, int t0, int t1, int t2, int t3, ref float products)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TN : IVectorCount
-    {
-        nint vl = TOps.Count;
-        TVec a0 = TOps.Zero, a1 = a0, a2 = a0, a3 = a0;
-        TVec b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        TVec c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-        TVec e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-        for (int c = 0; c < channels; c++)
-        {
-            TVec w0 = TOps.Load(ref weights, 0);
-            TVec w1 = TN.Value > 1 ? TOps.Load(ref weights, vl) : w0;
-            TVec w2 = TN.Value > 2 ? TOps.Load(ref weights, 2 * vl) : w0;
-            TVec w3 = TN.Value > 3 ? TOps.Load(ref weights, 3 * vl) : w0;
-            TVec s = TOps.Create(Unsafe.Add(ref v, t0));
-            a0 = TOps.MultiplyAdd(s, w0, a0);
-            b0 = TN.Value > 1 ? TOps.MultiplyAdd(s, w1, b0) : b0;
-            c0 = TN.Value > 2 ? TOps.MultiplyAdd(s, w2, c0) : c0;
-            e0 = TN.Value > 3 ? TOps.MultiplyAdd(s, w3, e0) : e0;
-            s = TOps.Create(Unsafe.Add(ref v, t1));
-            a1 = TOps.MultiplyAdd(s, w0, a1);
-            b1 = TN.Value > 1 ? TOps.MultiplyAdd(s, w1, b1) : b1;
-            c1 = TN.Value > 2 ? TOps.MultiplyAdd(s, w2, c1) : c1;
-            e1 = TN.Value > 3 ? TOps.MultiplyAdd(s, w3, e1) : e1;
-            s = TOps.Create(Unsafe.Add(ref v, t2));
-            a2 = TOps.MultiplyAdd(s, w0, a2);
-            b2 = TN.Value > 1 ? TOps.MultiplyAdd(s, w1, b2) : b2;
-            c2 = TN.Value > 2 ? TOps.MultiplyAdd(s, w2, c2) : c2;
-            e2 = TN.Value > 3 ? TOps.MultiplyAdd(s, w3, e2) : e2;
-            s = TOps.Create(Unsafe.Add(ref v, t3));
-            a3 = TOps.MultiplyAdd(s, w0, a3);
-            b3 = TN.Value > 1 ? TOps.MultiplyAdd(s, w1, b3) : b3;
-            c3 = TN.Value > 2 ? TOps.MultiplyAdd(s, w2, c3) : c3;
-            e3 = TN.Value > 3 ? TOps.MultiplyAdd(s, w3, e3) : e3;
-            weights = ref Unsafe.Add(ref weights, padded);
-            v = ref Unsafe.Add(ref v, tileStride);
-        }
-
-        Store<TOps, TVec, TN>(a3, b3, c3, e3, ref Unsafe.Add(ref products, t3 * padded));
-        Store<TOps, TVec, TN>(a2, b2, c2, e2, ref Unsafe.Add(ref products, t2 * padded));
-        Store<TOps, TVec, TN>(a1, b1, c1, e1, ref Unsafe.Add(ref products, t1 * padded));
-        Store<TOps, TVec, TN>(a0, b0, c0, e0, ref Unsafe.Add(ref products, t0 * padded));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOps, TVec, TN>(TVec a, TVec b, TVec c, TVec e, ref float destination)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TN : IVectorCount
-    {
-        nint vl = TOps.Count;
-        TOps.Store(a, ref destination, 0);
-        if (TN.Value > 1)
-        {
-            TOps.Store(b, ref destination, vl);
-        }
-
-        if (TN.Value > 2)
-        {
-            TOps.Store(c, ref destination, 2 * vl);
-        }
-
-        if (TN.Value > 3)
-        {
-            TOps.Store(e, ref destination, 3 * vl);
-        }
     }
 
     /// <summary>Row <paramref name="r"/> of Aᵀ applied to a0 … a5.</summary>
@@ -467,31 +347,5 @@ internal static class WinogradF4Kernel
         {
             Unsafe.Add(ref o, ((nint)(first + i) * outPlaneStride) + offset) = Unsafe.Add(ref l, i);
         }
-    }
-
-    /// <summary>A block's count of output-channel vectors, known to the JIT (unused accumulators vanish).</summary>
-    private interface IVectorCount
-    {
-        static abstract int Value { get; }
-    }
-
-    private readonly struct One : IVectorCount
-    {
-        public static int Value => 1;
-    }
-
-    private readonly struct Two : IVectorCount
-    {
-        public static int Value => 2;
-    }
-
-    private readonly struct Three : IVectorCount
-    {
-        public static int Value => 3;
-    }
-
-    private readonly struct Four : IVectorCount
-    {
-        public static int Value => 4;
     }
 }

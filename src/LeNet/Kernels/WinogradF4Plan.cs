@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -172,6 +174,7 @@ internal sealed class WinogradF4Plan
     };
 
     /// <summary>U[ξ = 6r + s, c, o] = (G g[o, c] Gᵀ)[r, s], in double then rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per layer at load: optimized at its first call, not interpreted by tier 0
     private static float[] TransformWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int paddedOut)
     {
         var u = new float[Positions * inChannels * paddedOut];

@@ -19,7 +19,7 @@ namespace LeNet.Kernels;
 /// 256→256, 16 MB at 512→512) are streamed once per group rather than once per tile row: (1) the input
 /// transform, vectorized over a row's tiles (the patch columns 2t … 2t + 3 split from two loads by even and odd
 /// lanes), into V [16, C, S] with the group's tiles side by side (row r's tiles at r·TilesX; S leaves room for
-/// the last vector's spare lanes); (2) for each of the 16 positions ξ a GEMM over input channels,
+/// the last vector's spare lanes); (2) for each of the 16 positions ξ a GEMM over input channels (<see cref="WinogradGemm"/>),
 /// M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o], vectorized over output channels (the V element is broadcast) in
 /// blocks of 4 tiles × 3 channel vectors on 16-register CPUs (12 accumulators + 3 weights + 1 broadcast) or × 4
 /// with AVX-512's 32 registers, each U[ξ] block serving every tile of the group; (3) the output transform per
@@ -73,7 +73,7 @@ internal static class WinogradKernel
         {
             int rows = Math.Min(plan.GroupRows, first + count - ty);
             TransformInput<TOps, TVec>(plan, input, ty, rows, v);
-            Multiply<TOps, TVec>(plan, v, m, rows * plan.TilesX, firstVector, endVector);
+            WinogradGemm.Multiply<TOps, TVec>(plan.Weights, WinogradPlan.Positions, plan.InChannels, plan.PaddedOut, v, plan.TileStride, m, rows * plan.TilesX, firstVector, endVector);
             if (plan.Pooled)
             {
                 TransformPooled<TOps, TVec, TAct, TPool>(plan, m, ty, rows, firstVector, endVector, output, outRowStride, outPlaneStride, lanes);
@@ -157,178 +157,6 @@ internal static class WinogradKernel
         TOps.Store(TOps.Add(e1, e2), ref d, position);
         TOps.Store(TOps.Subtract(e2, e1), ref d, 2 * position);
         TOps.Store(TOps.Subtract(e1, e3), ref d, 3 * position);
-    }
-
-    /// <summary>
-    /// M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o] for the group's <paramref name="tiles"/> tiles and the channel vectors
-    /// [firstVector, endVector).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<TOps, TVec>(WinogradPlan plan, Span<float> v, Span<float> m, int tiles, int firstVector, int endVector)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-    {
-        int vl = TOps.Count, channels = plan.InChannels, stride = plan.TileStride, padded = plan.PaddedOut;
-
-        // 32 vector registers come with AVX-512 (Vector512); otherwise assume 16: 4 tiles × 3 vectors = 12 accumulators.
-        int group = Math.Min(vl == 16 ? 4 : 3, endVector - firstVector);
-        ref float u0 = ref MemoryMarshal.GetArrayDataReference(plan.Weights);
-        ref float v0 = ref MemoryMarshal.GetReference(v);
-        ref float m0 = ref MemoryMarshal.GetReference(m);
-        for (int xi = 0; xi < WinogradPlan.Positions; xi++)
-        {
-            ref float uXi = ref Unsafe.Add(ref u0, xi * channels * padded);
-            ref float vXi = ref Unsafe.Add(ref v0, xi * channels * stride);
-            ref float mXi = ref Unsafe.Add(ref m0, xi * tiles * padded);
-            for (int vector = firstVector; vector < endVector; vector += group)
-            {
-                // The last group overlaps the one before when the vectors do not divide: those are computed twice, with the same bits.
-                int at = Math.Min(vector, endVector - group) * vl;
-                ref float weights = ref Unsafe.Add(ref uXi, at);
-                ref float products = ref Unsafe.Add(ref mXi, at);
-                for (int t = 0; t < tiles; t += 4)
-                {
-                    // A short last block repeats the last tile (same values, stored twice).
-                    int t1 = Math.Min(t + 1, tiles - 1), t2 = Math.Min(t + 2, tiles - 1), t3 = Math.Min(t + 3, tiles - 1);
-                    switch (group)
-                    {
-                        case 4:
-                            Block<TOps, TVec, Four>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
-                            break;
-                        case 3:
-                            Block<TOps, TVec, Three>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
-                            break;
-                        case 2:
-                            Block<TOps, TVec, Two>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
-                            break;
-                        default:
-                            Block<TOps, TVec, One>(ref weights, padded, ref vXi, stride, channels, t, t1, t2, t3, ref products);
-                            break;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>4 tiles × <typeparamref name="TN"/> vectors of output channels, summed over the input channels in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TOps, TVec, TN>(ref float weights, nint padded, ref float v, nint stride, int channels, int t0, int t1, int t2, int t3, ref float products)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TN : IVectorCount
-    {
-        nint vl = TOps.Count;
-        TVec a0 = TOps.Zero, a1 = a0, a2 = a0, a3 = a0;
-        TVec b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        TVec c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-        TVec e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-        nint x0 = t0, x1 = t1, x2 = t2, x3 = t3;
-        for (int c = 0; c < channels; c++)
-        {
-            TVec w0 = TOps.Load(ref weights, 0);
-            TVec w1 = TN.Value > 1 ? TOps.Load(ref weights, vl) : w0;
-            TVec w2 = TN.Value > 2 ? TOps.Load(ref weights, 2 * vl) : w0;
-            TVec w3 = TN.Value > 3 ? TOps.Load(ref weights, 3 * vl) : w0;
-            TVec s = TOps.Create(Unsafe.Add(ref v, x0));
-            a0 = TOps.MultiplyAdd(s, w0, a0);
-            if (TN.Value > 1)
-            {
-                b0 = TOps.MultiplyAdd(s, w1, b0);
-            }
-
-            if (TN.Value > 2)
-            {
-                c0 = TOps.MultiplyAdd(s, w2, c0);
-            }
-
-            if (TN.Value > 3)
-            {
-                e0 = TOps.MultiplyAdd(s, w3, e0);
-            }
-
-            s = TOps.Create(Unsafe.Add(ref v, x1));
-            a1 = TOps.MultiplyAdd(s, w0, a1);
-            if (TN.Value > 1)
-            {
-                b1 = TOps.MultiplyAdd(s, w1, b1);
-            }
-
-            if (TN.Value > 2)
-            {
-                c1 = TOps.MultiplyAdd(s, w2, c1);
-            }
-
-            if (TN.Value > 3)
-            {
-                e1 = TOps.MultiplyAdd(s, w3, e1);
-            }
-
-            s = TOps.Create(Unsafe.Add(ref v, x2));
-            a2 = TOps.MultiplyAdd(s, w0, a2);
-            if (TN.Value > 1)
-            {
-                b2 = TOps.MultiplyAdd(s, w1, b2);
-            }
-
-            if (TN.Value > 2)
-            {
-                c2 = TOps.MultiplyAdd(s, w2, c2);
-            }
-
-            if (TN.Value > 3)
-            {
-                e2 = TOps.MultiplyAdd(s, w3, e2);
-            }
-
-            s = TOps.Create(Unsafe.Add(ref v, x3));
-            a3 = TOps.MultiplyAdd(s, w0, a3);
-            if (TN.Value > 1)
-            {
-                b3 = TOps.MultiplyAdd(s, w1, b3);
-            }
-
-            if (TN.Value > 2)
-            {
-                c3 = TOps.MultiplyAdd(s, w2, c3);
-            }
-
-            if (TN.Value > 3)
-            {
-                e3 = TOps.MultiplyAdd(s, w3, e3);
-            }
-
-            weights = ref Unsafe.Add(ref weights, padded);
-            v = ref Unsafe.Add(ref v, stride);
-        }
-
-        Store<TOps, TVec, TN>(a3, b3, c3, e3, ref Unsafe.Add(ref products, t3 * padded));
-        Store<TOps, TVec, TN>(a2, b2, c2, e2, ref Unsafe.Add(ref products, t2 * padded));
-        Store<TOps, TVec, TN>(a1, b1, c1, e1, ref Unsafe.Add(ref products, t1 * padded));
-        Store<TOps, TVec, TN>(a0, b0, c0, e0, ref Unsafe.Add(ref products, t0 * padded));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOps, TVec, TN>(TVec a, TVec b, TVec c, TVec e, ref float destination)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TN : IVectorCount
-    {
-        nint vl = TOps.Count;
-        TOps.Store(a, ref destination, 0);
-        if (TN.Value > 1)
-        {
-            TOps.Store(b, ref destination, vl);
-        }
-
-        if (TN.Value > 2)
-        {
-            TOps.Store(c, ref destination, 2 * vl);
-        }
-
-        if (TN.Value > 3)
-        {
-            TOps.Store(e, ref destination, 3 * vl);
-        }
     }
 
     /// <summary>Aᵀ M A of tile t's channel vector at <paramref name="at"/>: its 2×2 outputs (row-major).</summary>
@@ -458,31 +286,5 @@ internal static class WinogradKernel
         {
             Unsafe.Add(ref o, ((nint)(first + i) * outPlaneStride) + offset) = Unsafe.Add(ref l, i);
         }
-    }
-
-    /// <summary>A block's count of output-channel vectors, known to the JIT (unused accumulators vanish).</summary>
-    private interface IVectorCount
-    {
-        static abstract int Value { get; }
-    }
-
-    private readonly struct One : IVectorCount
-    {
-        public static int Value => 1;
-    }
-
-    private readonly struct Two : IVectorCount
-    {
-        public static int Value => 2;
-    }
-
-    private readonly struct Three : IVectorCount
-    {
-        public static int Value => 3;
-    }
-
-    private readonly struct Four : IVectorCount
-    {
-        public static int Value => 4;
     }
 }

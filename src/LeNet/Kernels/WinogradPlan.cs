@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LeNet.Kernels;
 
 /// <summary>
@@ -169,6 +171,7 @@ internal sealed class WinogradPlan
     /// <summary>
     /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]; U[ξ = 4r + s, c, o] = (G g[o, c] Gᵀ)[r, s].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per layer at load: optimized at its first call, not interpreted by tier 0
     private static float[] TransformWeights(ReadOnlySpan<float> weight, int outChannels, int inChannels, int paddedOut)
     {
         var u = new float[Positions * inChannels * paddedOut];
