@@ -55,7 +55,6 @@ internal sealed class LinearStage : Stage, IRowStage
     /// <summary>The weights [Out, In] and bias [Out] with any BatchNorm folded in and the activation, for the WebAssembly emitter.</summary>
     internal (float[] Weight, float[] Bias, ActivationKind Activation) Parts => (_weight, _bias, _activation);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunTile(Workspace workspace, SimdWidth width, int laneGroups) => RunTile(workspace, width, laneGroups, 0, 1);
 
     /// <summary>
@@ -68,6 +67,7 @@ internal sealed class LinearStage : Stage, IRowStage
     /// Part <paramref name="part"/> of <paramref name="parts"/> of the tile's outputs (contiguous blocks of 8 outputs),
     /// each output computed as in one part.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void RunTile(Workspace workspace, SimdWidth width, int laneGroups, int part, int parts)
     {
         int blocks = (_out + LinearTileKernel.Block - 1) / LinearTileKernel.Block;

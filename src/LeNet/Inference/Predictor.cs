@@ -59,7 +59,7 @@ public sealed partial class Predictor : IChunkWork
     private unsafe float* _addend;
     private bool _relu;
 
-    // Images per chunk of the tile path: a tile's 16, or a vector's (see TileImages).
+    // Images per chunk of the tile path: a tile's 16, or a vector's (see ChunkImages).
     private int _chunkImages = TileMap.Lanes;
 
     // A call of one tile whose convolutions run image by image: its images share the threads (see RunMixed).
