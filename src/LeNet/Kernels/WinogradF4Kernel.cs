@@ -282,20 +282,20 @@ internal static class WinogradF4Kernel
         where TVec : struct
         where TAct : IActivation
     {
-        Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y0, bias)), at, outChannels, output, pixel, outPlaneStride, lanes);
+        WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y0, bias)), at, outChannels, output, pixel, outPlaneStride, lanes);
         if (cols > 1)
         {
-            Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y1, bias)), at, outChannels, output, pixel + 1, outPlaneStride, lanes);
+            WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y1, bias)), at, outChannels, output, pixel + 1, outPlaneStride, lanes);
         }
 
         if (cols > 2)
         {
-            Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y2, bias)), at, outChannels, output, pixel + 2, outPlaneStride, lanes);
+            WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y2, bias)), at, outChannels, output, pixel + 2, outPlaneStride, lanes);
         }
 
         if (cols > 3)
         {
-            Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y3, bias)), at, outChannels, output, pixel + 3, outPlaneStride, lanes);
+            WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y.Y3, bias)), at, outChannels, output, pixel + 3, outPlaneStride, lanes);
         }
     }
 
@@ -307,45 +307,12 @@ internal static class WinogradF4Kernel
         where TAct : IActivation
         where TPool : IPoolReduction
     {
-        Scatter<TOps, TVec>(Pool<TOps, TVec, TAct, TPool>(y.Y0, y.Y1, z.Y0, z.Y1, bias), at, outChannels, output, pixel, outPlaneStride, lanes);
+        WinogradOutput.Scatter<TOps, TVec>(WinogradOutput.PoolWindow<TOps, TVec, TAct, TPool>(y.Y0, y.Y1, z.Y0, z.Y1, bias), at, outChannels, output, pixel, outPlaneStride, lanes);
         if (cols > 1)
         {
-            Scatter<TOps, TVec>(Pool<TOps, TVec, TAct, TPool>(y.Y2, y.Y3, z.Y2, z.Y3, bias), at, outChannels, output, pixel + 1, outPlaneStride, lanes);
+            WinogradOutput.Scatter<TOps, TVec>(WinogradOutput.PoolWindow<TOps, TVec, TAct, TPool>(y.Y2, y.Y3, z.Y2, z.Y3, bias), at, outChannels, output, pixel + 1, outPlaneStride, lanes);
         }
     }
 
-    /// <summary>One pool window of four outputs: as in the direct kernels, averaging activates each biased value; the max commutes with the bias and the monotonic activation, applied once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Pool<TOps, TVec, TAct, TPool>(TVec y00, TVec y01, TVec y10, TVec y11, TVec bias)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-        where TAct : IActivation
-        where TPool : IPoolReduction
-    {
-        if (TPool.Averages)
-        {
-            TVec sum = TOps.Add(
-                TOps.Add(TAct.Apply<TOps, TVec>(TOps.Add(y00, bias)), TAct.Apply<TOps, TVec>(TOps.Add(y01, bias))),
-                TOps.Add(TAct.Apply<TOps, TVec>(TOps.Add(y10, bias)), TAct.Apply<TOps, TVec>(TOps.Add(y11, bias))));
-            return TOps.Multiply(sum, TOps.Create(0.25f));
-        }
 
-        return TAct.Apply<TOps, TVec>(TOps.Add(TOps.Max(TOps.Max(y00, y01), TOps.Max(y10, y11)), bias));
-    }
-
-    /// <summary>Writes channels [first, first + vector width) ∩ [0, O) of one pixel into the channel planes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scatter<TOps, TVec>(TVec value, int first, int outChannels, Span<float> output, int offset, int outPlaneStride, Span<float> lanes)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-    {
-        TOps.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
-        int count = Math.Min(TOps.Count, outChannels - first);
-        ref float o = ref MemoryMarshal.GetReference(output);
-        ref float l = ref MemoryMarshal.GetReference(lanes);
-        for (int i = 0; i < count; i++)
-        {
-            Unsafe.Add(ref o, ((nint)(first + i) * outPlaneStride) + offset) = Unsafe.Add(ref l, i);
-        }
-    }
 }

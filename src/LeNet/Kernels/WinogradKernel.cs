@@ -210,23 +210,8 @@ internal static class WinogradKernel
             {
                 (TVec y00, TVec y01, TVec y10, TVec y11) = Inverse<TOps, TVec>(ref Unsafe.Add(ref m0, (t * padded) + at), position);
                 TVec bias = TOps.Load(ref b, at);
-                TVec pooled;
-
-                // As in the direct kernels: averaging activates each biased value; the max commutes with the
-                // bias and the monotonic activation, which are applied once.
-                if (TPool.Averages)
-                {
-                    TVec sum = TOps.Add(
-                        TOps.Add(TAct.Apply<TOps, TVec>(TOps.Add(y00, bias)), TAct.Apply<TOps, TVec>(TOps.Add(y01, bias))),
-                        TOps.Add(TAct.Apply<TOps, TVec>(TOps.Add(y10, bias)), TAct.Apply<TOps, TVec>(TOps.Add(y11, bias))));
-                    pooled = TOps.Multiply(sum, TOps.Create(0.25f));
-                }
-                else
-                {
-                    pooled = TAct.Apply<TOps, TVec>(TOps.Add(TOps.Max(TOps.Max(y00, y01), TOps.Max(y10, y11)), bias));
-                }
-
-                Scatter<TOps, TVec>(pooled, at, plan.OutChannels, output, (ty * outRowStride) + tx, outPlaneStride, lanes);
+                TVec pooled = WinogradOutput.PoolWindow<TOps, TVec, TAct, TPool>(y00, y01, y10, y11, bias);
+                WinogradOutput.Scatter<TOps, TVec>(pooled, at, plan.OutChannels, output, (ty * outRowStride) + tx, outPlaneStride, lanes);
             }
         }
     }
@@ -254,37 +239,22 @@ internal static class WinogradKernel
             {
                 (TVec y00, TVec y01, TVec y10, TVec y11) = Inverse<TOps, TVec>(ref Unsafe.Add(ref m0, (t * padded) + at), position);
                 TVec bias = TOps.Load(ref b, at);
-                Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y00, bias)), at, plan.OutChannels, output, offset, outPlaneStride, lanes);
+                WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y00, bias)), at, plan.OutChannels, output, offset, outPlaneStride, lanes);
                 if (rightColumn)
                 {
-                    Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y01, bias)), at, plan.OutChannels, output, offset + 1, outPlaneStride, lanes);
+                    WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y01, bias)), at, plan.OutChannels, output, offset + 1, outPlaneStride, lanes);
                 }
 
                 if (lowerRow)
                 {
-                    Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y10, bias)), at, plan.OutChannels, output, offset + outRowStride, outPlaneStride, lanes);
+                    WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y10, bias)), at, plan.OutChannels, output, offset + outRowStride, outPlaneStride, lanes);
                     if (rightColumn)
                     {
-                        Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y11, bias)), at, plan.OutChannels, output, offset + outRowStride + 1, outPlaneStride, lanes);
+                        WinogradOutput.Scatter<TOps, TVec>(TAct.Apply<TOps, TVec>(TOps.Add(y11, bias)), at, plan.OutChannels, output, offset + outRowStride + 1, outPlaneStride, lanes);
                     }
                 }
             }
         }
     }
 
-    /// <summary>Writes channels [first, first + vector width) ∩ [0, O) of one pixel into the channel planes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scatter<TOps, TVec>(TVec value, int first, int outChannels, Span<float> output, int offset, int outPlaneStride, Span<float> lanes)
-        where TOps : ISimdOps<TVec>
-        where TVec : struct
-    {
-        TOps.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
-        int count = Math.Min(TOps.Count, outChannels - first);
-        ref float o = ref MemoryMarshal.GetReference(output);
-        ref float l = ref MemoryMarshal.GetReference(lanes);
-        for (int i = 0; i < count; i++)
-        {
-            Unsafe.Add(ref o, ((nint)(first + i) * outPlaneStride) + offset) = Unsafe.Add(ref l, i);
-        }
-    }
 }
