@@ -58,12 +58,7 @@ public class ThreadCountTests
         List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
 
         results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
-        Tensor layers = images;
-        for (int i = 0; i < net.Count; i++)
-        {
-            layers = net[i].Forward(layers);
-        }
-
+        Tensor layers = LayerByLayer(net, images);
         results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
         int previous = Parallelism.MaxDegreeOfParallelism;
         try
@@ -110,12 +105,7 @@ public class ThreadCountTests
         List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
 
         results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
-        Tensor layers = images;
-        for (int i = 0; i < net.Count; i++)
-        {
-            layers = net[i].Forward(layers);
-        }
-
+        Tensor layers = LayerByLayer(net, images);
         results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
     }
 
@@ -142,12 +132,7 @@ public class ThreadCountTests
         List<float[]> results = ForEachThreadCount(() => predictor.Predict(images).ToArray());
 
         results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
-        Tensor layers = images;
-        for (int i = 0; i < net.Count; i++)
-        {
-            layers = net[i].Forward(layers);
-        }
-
+        Tensor layers = LayerByLayer(net, images);
         results[0].Should().BeCloseTo(layers.ToArray(), atol: 1e-4, rtol: 1e-4);
     }
 
@@ -246,6 +231,18 @@ public class ThreadCountTests
         {
             Parallelism.MaxDegreeOfParallelism = previous;
         }
+    }
+
+    /// <summary>The net's layers run one by one through their own Forward (the independent result the predictor is checked against).</summary>
+    private static Tensor LayerByLayer(Sequential net, Tensor images)
+    {
+        Tensor layers = images;
+        for (int i = 0; i < net.Count; i++)
+        {
+            layers = net[i].Forward(layers);
+        }
+
+        return layers;
     }
 
     private static List<float[]> ForEachThreadCount(Func<float[]> run)
