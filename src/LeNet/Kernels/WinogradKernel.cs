@@ -103,7 +103,67 @@ internal static class WinogradKernel
         {
             // Rows ascend, and tiles within a row: a vector's spare lanes past a row's last tile land where the next
             // row's tiles (or the slack after the group) are written later.
-            for (int r = 0; r < rows; r++)
+            int r = 0;
+            if (4 * tiles == vl)
+            {
+                // A quarter of a vector of tiles per row (resnet20's 8×8 maps at 512 bits): four tile rows per vector,
+                // the lower halves of each row's combined loads side by side.
+                for (; r + 3 < rows; r += 4)
+                {
+                    ref float top = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
+                    ref float d = ref Unsafe.Add(ref dst, (c * stride) + (r * tiles));
+                    for (int k = 0; k < 4; k++)
+                    {
+                        Columns<TOps, TVec>(
+                            TOps.LowerHalves(Combined<TOps, TVec>(k, ref top, row, 0), Combined<TOps, TVec>(k, ref Unsafe.Add(ref top, 2 * row), row, 0)),
+                            TOps.LowerHalves(Combined<TOps, TVec>(k, ref Unsafe.Add(ref top, 4 * row), row, 0), Combined<TOps, TVec>(k, ref Unsafe.Add(ref top, 6 * row), row, 0)),
+                            TOps.LowerHalves(Combined<TOps, TVec>(k, ref top, row, 2), Combined<TOps, TVec>(k, ref Unsafe.Add(ref top, 2 * row), row, 2)),
+                            TOps.LowerHalves(Combined<TOps, TVec>(k, ref Unsafe.Add(ref top, 4 * row), row, 2), Combined<TOps, TVec>(k, ref Unsafe.Add(ref top, 6 * row), row, 2)),
+                            ref Unsafe.Add(ref d, 4 * k * position), position);
+                    }
+                }
+            }
+            else if (2 * tiles == vl)
+            {
+                // Half a vector of tiles per row (resnet20's 16×16 maps at 512 bits, 8×8 at 256): two tile rows per
+                // vector, the upper one's loads in place of the second vector of columns, so no lane is spare.
+                for (; r + 1 < rows; r += 2)
+                {
+                    ref float a0 = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
+                    ref float a1 = ref Unsafe.Add(ref a0, row);
+                    ref float a2 = ref Unsafe.Add(ref a1, row);
+                    ref float a3 = ref Unsafe.Add(ref a2, row);
+                    ref float b2 = ref Unsafe.Add(ref a3, row);
+                    ref float b3 = ref Unsafe.Add(ref b2, row);
+                    ref float d = ref Unsafe.Add(ref dst, (c * stride) + (r * tiles));
+                    Columns<TOps, TVec>(
+                        TOps.Subtract(TOps.Load(ref a0, 0), TOps.Load(ref a2, 0)),
+                        TOps.Subtract(TOps.Load(ref a2, 0), TOps.Load(ref b2, 0)),
+                        TOps.Subtract(TOps.Load(ref a0, 2), TOps.Load(ref a2, 2)),
+                        TOps.Subtract(TOps.Load(ref a2, 2), TOps.Load(ref b2, 2)),
+                        ref d, position);
+                    Columns<TOps, TVec>(
+                        TOps.Add(TOps.Load(ref a1, 0), TOps.Load(ref a2, 0)),
+                        TOps.Add(TOps.Load(ref a3, 0), TOps.Load(ref b2, 0)),
+                        TOps.Add(TOps.Load(ref a1, 2), TOps.Load(ref a2, 2)),
+                        TOps.Add(TOps.Load(ref a3, 2), TOps.Load(ref b2, 2)),
+                        ref Unsafe.Add(ref d, 4 * position), position);
+                    Columns<TOps, TVec>(
+                        TOps.Subtract(TOps.Load(ref a2, 0), TOps.Load(ref a1, 0)),
+                        TOps.Subtract(TOps.Load(ref b2, 0), TOps.Load(ref a3, 0)),
+                        TOps.Subtract(TOps.Load(ref a2, 2), TOps.Load(ref a1, 2)),
+                        TOps.Subtract(TOps.Load(ref b2, 2), TOps.Load(ref a3, 2)),
+                        ref Unsafe.Add(ref d, 8 * position), position);
+                    Columns<TOps, TVec>(
+                        TOps.Subtract(TOps.Load(ref a1, 0), TOps.Load(ref a3, 0)),
+                        TOps.Subtract(TOps.Load(ref a3, 0), TOps.Load(ref b3, 0)),
+                        TOps.Subtract(TOps.Load(ref a1, 2), TOps.Load(ref a3, 2)),
+                        TOps.Subtract(TOps.Load(ref a3, 2), TOps.Load(ref b3, 2)),
+                        ref Unsafe.Add(ref d, 12 * position), position);
+                }
+            }
+
+            for (; r < rows; r++)
             {
                 ref float r0 = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
                 ref float r1 = ref Unsafe.Add(ref r0, row);
@@ -142,6 +202,18 @@ internal static class WinogradKernel
             }
         }
     }
+
+    /// <summary>Row <paramref name="k"/> of Bᵀ d for the patches whose first input row is at <paramref name="top"/>, from column <paramref name="x"/>: d0 − d2, d1 + d2, d2 − d1, d1 − d3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Combined<TOps, TVec>(int k, ref float top, nint row, nint x)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct => k switch
+        {
+            0 => TOps.Subtract(TOps.Load(ref top, x), TOps.Load(ref top, (2 * row) + x)),
+            1 => TOps.Add(TOps.Load(ref top, row + x), TOps.Load(ref top, (2 * row) + x)),
+            2 => TOps.Subtract(TOps.Load(ref top, (2 * row) + x), TOps.Load(ref top, row + x)),
+            _ => TOps.Subtract(TOps.Load(ref top, row + x), TOps.Load(ref top, (3 * row) + x)),
+        };
 
     /// <summary>
     /// Stores one row of Bᵀ d B for a vector of tiles from the combined input rows at columns 2t (lo, hi: the two

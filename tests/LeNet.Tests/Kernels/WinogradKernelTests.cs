@@ -16,7 +16,11 @@ public class WinogradKernelTests
     // gaps after rows and planes; average pool. Groups of tile rows (GroupRows = 32 / TilesX): 5 tiles a row in
     // groups of 6 rows with a partial last group (19 rows) and channel blocks of 16 that leave 8 of the last unused;
     // a pooled map of 3 tiles a row in groups of 10 (20 rows, split into halves, thirds and channel blocks); 18 tiles
-    // a row (two vectors at 512 bits, the second nearly empty), one row a group.
+    // a row (two vectors at 512 bits, the second nearly empty), one row a group. Half a vector of tiles a row, two
+    // tile rows per vector: 8 tiles at 512 bits (7 rows in groups of 4 and 3, so a last unpaired row; a pooled
+    // average), 4 at 256 (9×8 pooled, 7×7, 8×8, 13×8), 2 at 128 (9×4: 5 rows, one group). A quarter, four tile rows
+    // per vector: 4 tiles at 512 bits (8×8, 7×7, 9×8 pooled: 4 rows; 13×8: 7 rows, three left over), 2 at 256 (9×4),
+    // 1 at 128 (9×2).
     public static IEnumerable<object[]> Configurations => KernelWidths.Cross(
     [
         [32, 64, 26, 26, 0, 0, 0, NaiveActivations.Relu, "max"],
@@ -29,6 +33,11 @@ public class WinogradKernelTests
         [32, 40, 37, 9, 1, 0, 2, NaiveActivations.Relu, "none"],
         [17, 36, 41, 7, 1, 2, 3, NaiveActivations.Identity, "avg"],
         [12, 18, 35, 35, 1, 1, 0, NaiveActivations.Relu, "none"],
+        [16, 24, 13, 16, 1, 1, 0, NaiveActivations.Relu, "none"],
+        [24, 16, 16, 17, 1, 0, 0, NaiveActivations.Identity, "avg"],
+        [6, 20, 9, 4, 1, 0, 1, NaiveActivations.Sigmoid, "none"],
+        [16, 24, 13, 8, 1, 0, 0, NaiveActivations.Relu, "none"],
+        [5, 16, 9, 2, 1, 0, 0, NaiveActivations.Identity, "none"],
     ]);
 
     [Theory]

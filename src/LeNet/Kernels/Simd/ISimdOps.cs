@@ -48,6 +48,9 @@ internal interface ISimdOps<TVec>
     /// <summary>The odd-indexed lanes of the concatenation [left, right]: (l1, l3, …, r1, r3, …).</summary>
     static abstract TVec Odds(TVec left, TVec right);
 
+    /// <summary>The lower half of <paramref name="left"/>'s lanes followed by the lower half of <paramref name="right"/>'s (the scalar: <paramref name="left"/>).</summary>
+    static abstract TVec LowerHalves(TVec left, TVec right);
+
     /// <summary>The sum of the lanes, always in the same order.</summary>
     static abstract float Sum(TVec value);
 

@@ -65,6 +65,9 @@ internal readonly struct ScalarOps : ISimdOps<float>
     public static float Odds(float left, float right) => right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LowerHalves(float left, float right) => left;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(float value) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -78,6 +78,9 @@ internal readonly struct Vector128Ops : ISimdOps<Vector128<float>>
         : Vector128.Create(left[1], left[3], right[1], right[3]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LowerHalves(Vector128<float> left, Vector128<float> right) => Vector128.Create(left.GetLower(), right.GetLower());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -77,6 +77,9 @@ internal readonly struct Vector256Ops : ISimdOps<Vector256<float>>
             : Vector256.Create(Vector128Ops.Odds(left.GetLower(), left.GetUpper()), Vector128Ops.Odds(right.GetLower(), right.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LowerHalves(Vector256<float> left, Vector256<float> right) => Vector256.Create(left.GetLower(), right.GetLower());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -77,6 +77,9 @@ internal readonly struct Vector512Ops : ISimdOps<Vector512<float>>
             : Vector512.Create(Vector256Ops.Odds(left.GetLower(), left.GetUpper()), Vector256Ops.Odds(right.GetLower(), right.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LowerHalves(Vector512<float> left, Vector512<float> right) => Vector512.Create(left.GetLower(), right.GetLower());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
