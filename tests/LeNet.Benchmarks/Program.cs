@@ -15,6 +15,7 @@
 // 'winograd-probe' times 3×3 convolutions direct against Winograd and Net's batch-1 Forward against ORT with a
 // stopwatch (alternating calls, 10th percentile), for machines too busy for BenchmarkDotNet's short runs.
 // 'winograd-f4-probe' times the same layers direct, by F(2×2, 3×3) and by F(4×4, 3×3) (the latter's selection rule).
+// 'conv-gemm-probe' times the stages' direct convolution GEMM on the layers no Winograd or stem kernel takes.
 // 'graph-alternate NETS CASE PAIRS' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
 // 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
 using BenchmarkDotNet.Configs;
@@ -31,6 +32,12 @@ if (args is ["winograd-probe"])
 if (args is ["winograd-f4-probe"])
 {
     WinogradF4Probe.Run();
+    return;
+}
+
+if (args is ["conv-gemm-probe"])
+{
+    ConvGemmProbe.Run();
     return;
 }
 

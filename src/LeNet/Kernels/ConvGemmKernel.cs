@@ -55,7 +55,7 @@ internal static class ConvGemmKernel
     }
 
     /// <summary>
-    /// packed [⌈O/6⌉, R, 6] and bias [⌈O/6⌉·6] from <see cref="ConvGemmPacking"/>, offsets [R]; source holds
+    /// packed chunk-major ([R / KC][⌈O/6⌉][KC][6], <see cref="ConvGemmPacking.Offset"/>) and bias [⌈O/6⌉·6] from <see cref="ConvGemmPacking"/>, offsets [R]; source holds
     /// every tap's run of <paramref name="pixels"/> floats; output [⌈O/6⌉·6, pixels] (<see cref="OutputLength"/>).
     /// <paramref name="pixels"/> is a multiple of the vector width. Computes part <paramref name="part"/> of
     /// <paramref name="parts"/>: a contiguous range of pixel blocks when there are at least
@@ -106,7 +106,7 @@ internal static class ConvGemmKernel
                 ref float s = ref Unsafe.Add(ref src, p);
                 for (int q = q0; q < q1; q++)
                 {
-                    ref float wq = ref Unsafe.Add(ref w, ((q * taps) + k0) * mr);
+                    ref float wq = ref Unsafe.Add(ref w, ((k0 * panels) + (q * kc)) * mr);
                     ref float bq = ref Unsafe.Add(ref bs, q * mr);
                     ref float d = ref Unsafe.Add(ref dst, (q * mr * stride) + p);
                     if (count == 4)
