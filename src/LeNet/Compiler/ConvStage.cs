@@ -219,10 +219,13 @@ internal sealed partial class ConvStage : Stage, IRowStage
     }
 
     /// <summary>
-    /// Below this many multiply-adds per image a convolution is not split across threads (<see cref="ImageSplit"/>):
-    /// waking the helper costs a few microseconds, about what 100 K multiply-adds take.
+    /// Below this many multiply-adds per image a convolution is not split across threads (<see cref="ImageSplit"/>): each
+    /// part must outweigh the helper's start and the wait for the slower part by far. At 1 M, the CIFAR ResNet-20's
+    /// 2.36 M-multiply-add 3×3 layers split: at batch 1 on 2 threads (AMD EPYC, AVX-512, other work on the machine)
+    /// its forward took 1076–1118 µs against 929–950 µs with this threshold and 880–949 µs with no split at all, the
+    /// 64→64 8×8 Winograd layers (split over channel blocks, each part transforming the whole input) 1.4–1.7× slower.
     /// </summary>
-    private const long SplitMultiplyAdds = 1_000_000;
+    private const long SplitMultiplyAdds = 2_500_000;
 
     private long MultiplyAdds
     {

@@ -39,17 +39,18 @@ public class WinogradStageTests
     }
 
     /// <summary>
-    /// An 8×8 map has 4 tile rows, one group: a 64→64 convolution is split over its four 16-channel blocks across the
-    /// threads (<see cref="LeNet.Kernels.WinogradPlan.Part"/>), a 64→48 one over its tile rows (3 blocks).
+    /// An 8×8 map has 4 tile rows, one group: a 128→128 convolution is split over its eight 16-channel blocks across the
+    /// threads (<see cref="LeNet.Kernels.WinogradPlan.Part"/>), a 128→48 one over its tile rows (3 blocks); both have
+    /// enough multiply-adds to be split (ResNet-20's 64→64 at 8×8 has not).
     /// </summary>
     [Fact]
     public void Predict_SmallMapSplitOverChannels_MatchesLayersAndBitIdenticalOverThreads()
     {
         var random = new Random(8);
         var net = new Sequential(
-            new Conv2d(3, 64, 3, padding: 1, random: random), new ReLU(),
-            new Conv2d(64, 64, 3, padding: 1, random: random), new ReLU(),
-            new Conv2d(64, 48, 3, padding: 1, random: random), new ReLU(),
+            new Conv2d(3, 128, 3, padding: 1, random: random), new ReLU(),
+            new Conv2d(128, 128, 3, padding: 1, random: random), new ReLU(),
+            new Conv2d(128, 48, 3, padding: 1, random: random), new ReLU(),
             new Flatten(), new Linear(48 * 8 * 8, 10, random: random));
         AssertMatchesLayersOnEveryThreadCount(net, Arrays.Random(new Random(12), 1, 3, 8, 8));
     }
