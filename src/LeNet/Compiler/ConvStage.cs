@@ -202,7 +202,15 @@ internal sealed partial class ConvStage : Stage, IRowStage
         Span<float> output = workspace.Images[Output];
         if (_pool is null)
         {
-            CopyOut(workspace, width, gemmParts > 1);
+            if (!WritesMap)
+            {
+                CopyOut(workspace, width, gemmParts > 1);
+            }
+            else if (WritesTarget(workspace))
+            {
+                workspace.TargetWritten = true;
+            }
+
             return;
         }
 
@@ -285,10 +293,53 @@ internal sealed partial class ConvStage : Stage, IRowStage
         }
     }
 
-    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the image's GEMM into the workspace's GEMM buffer [O, pixels].</summary>
+    /// <summary>
+    /// Whether the GEMM writes the output map itself (<see cref="ConvGemmKernel"/>'s direct destination): no pool, an
+    /// unpadded map, and GEMM rows that are the map's rows (a 1×1 stride-1 convolution without padding, or im2col).
+    /// </summary>
+    internal bool WritesMap => _pool is null && OutputMap.Pad == 0 && _plan.RowStride == _plan.Geometry.OutWidth;
+
+    /// <summary>The output map: the caller's output itself when this stage writes the last map and the predictor gave it (<see cref="Workspace.Target"/>).</summary>
+    private unsafe Span<float> MapOf(Workspace workspace) =>
+        WritesTarget(workspace) ? new Span<float>(workspace.Target, workspace.TargetLength) : workspace.Images[Output];
+
+    /// <summary>Whether this stage writes the last map while the predictor offers its output (<see cref="Workspace.Target"/>, set for the last stage only).</summary>
+    private unsafe bool WritesTarget(Workspace workspace) => Output == workspace.Images.Length - 1 && workspace.Target is not null;
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the image's GEMM into the output map (<see cref="WritesMap"/>) or the workspace's GEMM buffer [O, pixels].</summary>
     private void RunGemm(Workspace workspace, SimdWidth width, int part, int parts)
     {
         ReadOnlySpan<float> source = _plan.UsesColumns ? workspace.Columns : workspace.Images[Input];
+        if (WritesMap)
+        {
+            ConvGeometry g = _plan.Geometry;
+            Span<float> map = MapOf(workspace);
+            int valid = g.OutHeight * g.OutWidth;
+            switch (_activation)
+            {
+                case ActivationKind.Sigmoid:
+                    ConvGemmKernel.Run<SigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
+                    break;
+                case ActivationKind.Relu:
+                    ConvGemmKernel.Run<ReluActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
+                    break;
+                case ActivationKind.Relu6:
+                    ConvGemmKernel.Run<Relu6Activation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
+                    break;
+                case ActivationKind.Hardswish:
+                    ConvGemmKernel.Run<HardswishActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
+                    break;
+                case ActivationKind.Hardsigmoid:
+                    ConvGemmKernel.Run<HardsigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
+                    break;
+                default:
+                    ConvGemmKernel.Run<NoActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
+                    break;
+            }
+
+            return;
+        }
+
         switch (_activation)
         {
             case ActivationKind.Sigmoid:

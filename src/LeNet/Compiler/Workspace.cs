@@ -43,6 +43,19 @@ internal sealed class Workspace
     public float[] Row { get; }
 
     /// <summary>
+    /// While one image runs image by image: the caller's output for it, [C, H, W] of the last map (which has no padding,
+    /// so the same layout), which the last stage may write in place of <c>Images[^1]</c> (a 1×1 convolution's GEMM does,
+    /// see <see cref="ConvStage.WritesMap"/>), then sets <see cref="TargetWritten"/>; null otherwise.
+    /// </summary>
+    public unsafe float* Target { get; set; }
+
+    /// <summary>Floats at <see cref="Target"/>.</summary>
+    public int TargetLength { get; set; }
+
+    /// <summary>Set by the last stage when it wrote <see cref="Target"/> itself: the copy out of <c>Images[^1]</c> is then skipped.</summary>
+    public bool TargetWritten { get; set; }
+
+    /// <summary>
     /// Set while this worker holds the call's only chunk of images on two or more threads: the single-image
     /// stages may then split a large layer's rows across the threads (see <see cref="ImageSplit"/>); null otherwise.
     /// </summary>

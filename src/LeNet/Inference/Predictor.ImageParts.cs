@@ -57,13 +57,14 @@ public sealed partial class Predictor
                     CopyIn(image, Plan.Maps[0], workspace.Images[0], 0, channels);
                 }
 
-                foreach (Stage stage in Plan.Stages)
-                {
-                    stage.RunImage(workspace, _width);
-                }
+                RunStages(workspace, output);
 
                 parts = OutputLength < SplitFloats ? 1 : 2 * ImageSplit.Threads;
-                if (parts > 1)
+                if (workspace.TargetWritten && _partAddend is null)
+                {
+                    // The last stage wrote the output itself and there is no epilogue.
+                }
+                else if (parts > 1)
                 {
                     split.Run(_outputPhase ??= new OutputPhase(this), workspace, _width, parts);
                 }
@@ -98,7 +99,11 @@ public sealed partial class Predictor
         int blocks = (length + PartAlign - 1) / PartAlign;
         int start = Math.Min(length, blocks * part / parts * PartAlign), end = Math.Min(length, blocks * (part + 1) / parts * PartAlign);
         var output = new Span<float>(_partOutput + start, end - start);
-        workspace.Images[^1].AsSpan(start, end - start).CopyTo(output);
+        if (!workspace.TargetWritten)
+        {
+            workspace.Images[^1].AsSpan(start, end - start).CopyTo(output);
+        }
+
         if (_partAddend is not null)
         {
             ResidualKernel.AddInPlace(_width, output, new ReadOnlySpan<float>(_partAddend + start, end - start), _relu);

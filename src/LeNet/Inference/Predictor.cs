@@ -442,12 +442,44 @@ public sealed partial class Predictor : IChunkWork
     private void RunImage(ReadOnlySpan<float> image, Span<float> output, Workspace workspace)
     {
         CopyIn(image, Plan.Maps[0], workspace.Images[0]);
-        foreach (Stage stage in Plan.Stages)
+        RunStages(workspace, output);
+        if (!workspace.TargetWritten)
         {
-            stage.RunImage(workspace, _width);
+            workspace.Images[^1].AsSpan(0, OutputLength).CopyTo(output);
+        }
+    }
+
+    /// <summary>
+    /// One image through every stage, the last with <paramref name="output"/> as its <see cref="Workspace.Target"/>:
+    /// a stage that writes the last map (unpadded, the output's layout) may write it there and spare the copy out.
+    /// </summary>
+    private unsafe void RunStages(Workspace workspace, Span<float> output)
+    {
+        Stage[] stages = Plan.Stages;
+        workspace.TargetWritten = false;
+        if (stages.Length == 0)
+        {
+            return;
         }
 
-        workspace.Images[^1].AsSpan(0, OutputLength).CopyTo(output);
+        for (int s = 0; s < stages.Length - 1; s++)
+        {
+            stages[s].RunImage(workspace, _width);
+        }
+
+        fixed (float* target = output)
+        {
+            workspace.Target = target;
+            workspace.TargetLength = OutputLength;
+            try
+            {
+                stages[^1].RunImage(workspace, _width);
+            }
+            finally
+            {
+                workspace.Target = null;
+            }
+        }
     }
 
     /// <summary>An image [C, H, W] into the interior of the single-image layout [C, Hp, Wp] (the padding stays zero).</summary>

@@ -19,11 +19,18 @@ namespace LeNet.Kernels;
 /// vectors at 256 bits and below (12 accumulators + 2 pixel vectors + 1 broadcast of 16 registers; AVX2
 /// has no more) and 4 vectors at 512 bits (24 accumulators of 32): per tap 2 (4) loads and 6 broadcasts
 /// feed 12 (24) FMAs, where <see cref="ConvImageKernel.Gemm{TOps, TVec, TAct}"/>'s 2×4 block spends 4
-/// loads on 8. Cache blocking (GotoBLAS order): the taps go in chunks of <see cref="TapBlock"/>; within
-/// a chunk one NR-wide block of pixels (≤ 16 KB of taps, in L1) meets every panel of the chunk's weights
-/// (O·256 floats, in L2) before the next; partial sums go through the output between chunks. Every output
-/// is bias + the taps in order 0..R−1, each one FMA, whatever the chunking, the split into parts or the
-/// thread that runs a part: the same bits at every thread count.
+/// loads on 8. A last block of 3 vectors (169 pixels at 512 bits: 4 + 4 + 3) runs as one 6×3 block, not
+/// three 6×1 blocks of 6 broadcasts per 6 FMAs. Cache blocking (GotoBLAS order): the taps go in chunks of
+/// <see cref="TapBlock"/>; within a chunk one NR-wide block of pixels (≤ 16 KB of taps, in L1) meets every
+/// panel of the chunk's weights (O·256 floats, in L2) before the next; partial sums go through the output
+/// between chunks. Every output is bias + the taps in order 0..R−1, each one FMA, whatever the chunking,
+/// the block shape, the split into parts or the thread that runs a part: the same bits at every thread count.
+/// <para>
+/// With a direct destination (a pad-0 output map whose rows are the GEMM's rows: a 1×1 stride-1 convolution
+/// without padding, or any im2col convolution) the whole vectors of valid pixels of the real channels are
+/// written straight into the map, bias and activation in the epilogue, and only a channel's last partial
+/// vector goes through the GEMM buffer (then its valid floats are copied): no copy pass over the output.
+/// </para>
 /// </remarks>
 internal static class ConvGemmKernel
 {
@@ -34,22 +41,22 @@ internal static class ConvGemmKernel
     public static int OutputLength(int channels, int pixels) => ConvGemmPacking.PaddedChannels(channels) * pixels;
 
     /// <summary>Runs part <paramref name="part"/> of <paramref name="parts"/> of <see cref="Run{TOps, TVec, TAct}"/> at <paramref name="width"/>.</summary>
-    public static void Run<TAct>(SimdWidth width, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, ReadOnlySpan<int> offsets, ReadOnlySpan<float> source, Span<float> output, int pixels, int part, int parts)
+    public static void Run<TAct>(SimdWidth width, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, ReadOnlySpan<int> offsets, ReadOnlySpan<float> source, Span<float> output, int pixels, int part, int parts, Span<float> direct = default, int channels = 0, int valid = 0)
         where TAct : IActivation
     {
         switch (width)
         {
             case SimdWidth.Vector512:
-                Run<Vector512Ops, Vector512<float>, TAct>(packed, bias, offsets, source, output, pixels, part, parts);
+                Run<Vector512Ops, Vector512<float>, TAct>(packed, bias, offsets, source, output, pixels, part, parts, direct, channels, valid);
                 break;
             case SimdWidth.Vector256:
-                Run<Vector256Ops, Vector256<float>, TAct>(packed, bias, offsets, source, output, pixels, part, parts);
+                Run<Vector256Ops, Vector256<float>, TAct>(packed, bias, offsets, source, output, pixels, part, parts, direct, channels, valid);
                 break;
             case SimdWidth.Vector128:
-                Run<Vector128Ops, Vector128<float>, TAct>(packed, bias, offsets, source, output, pixels, part, parts);
+                Run<Vector128Ops, Vector128<float>, TAct>(packed, bias, offsets, source, output, pixels, part, parts, direct, channels, valid);
                 break;
             default:
-                Run<ScalarOps, float, TAct>(packed, bias, offsets, source, output, pixels, part, parts);
+                Run<ScalarOps, float, TAct>(packed, bias, offsets, source, output, pixels, part, parts, direct, channels, valid);
                 break;
         }
     }
@@ -60,9 +67,12 @@ internal static class ConvGemmKernel
     /// <paramref name="pixels"/> is a multiple of the vector width. Computes part <paramref name="part"/> of
     /// <paramref name="parts"/>: a contiguous range of pixel blocks when there are at least
     /// <paramref name="parts"/> of them, else of channel panels (a small map such as resnet18's 7×7 layer).
+    /// When <paramref name="direct"/> is not empty it is the output map [<paramref name="channels"/>,
+    /// <paramref name="valid"/>] (pixel p of channel o at o·valid + p): every pixel p &lt; valid of every channel
+    /// o &lt; channels ends there, and <paramref name="output"/> only stages the last partial vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TOps, TVec, TAct>(ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, ReadOnlySpan<int> offsets, ReadOnlySpan<float> source, Span<float> output, int pixels, int part, int parts)
+    public static void Run<TOps, TVec, TAct>(ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, ReadOnlySpan<int> offsets, ReadOnlySpan<float> source, Span<float> output, int pixels, int part, int parts, Span<float> direct = default, int channels = 0, int valid = 0)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -73,10 +83,12 @@ internal static class ConvGemmKernel
         int vectors = vl == 16 ? 4 : 2;
         int nr = vectors * vl;
         int panels = bias.Length / mr;
+        bool straight = !direct.IsEmpty;
         Debug.Assert(taps > 0 && packed.Length == panels * mr * taps);
         Debug.Assert(pixels % vl == 0 && output.Length >= panels * mr * pixels);
         Debug.Assert(source.Length >= offsets[^1] + pixels);
         Debug.Assert(part >= 0 && part < parts);
+        Debug.Assert(!straight || (channels > panels * mr - mr && channels <= panels * mr && valid <= pixels && direct.Length >= channels * valid));
         int blocks = (pixels + nr - 1) / nr;
         int b0 = 0, b1 = blocks, q0 = 0, q1 = panels;
         if (blocks >= parts)
@@ -93,6 +105,7 @@ internal static class ConvGemmKernel
         ref int off = ref MemoryMarshal.GetReference(offsets);
         ref float src = ref MemoryMarshal.GetReference(source);
         ref float dst = ref MemoryMarshal.GetReference(output);
+        ref float map = ref MemoryMarshal.GetReference(direct);
         nint stride = pixels;
         for (int k0 = 0; k0 < taps; k0 += TapBlock)
         {
@@ -103,29 +116,62 @@ internal static class ConvGemmKernel
             {
                 int p = b * nr;
                 int count = Math.Min(vectors, (pixels - p) / vl);
+
+                // Vectors [0, inMap) of the block go straight into the map; the rest (a channel's last, partial vector) to the GEMM buffer.
+                int inMap = straight ? Math.Clamp((valid - p) / vl, 0, count) : 0;
                 ref float s = ref Unsafe.Add(ref src, p);
                 for (int q = q0; q < q1; q++)
                 {
                     ref float wq = ref Unsafe.Add(ref w, ((k0 * panels) + (q * kc)) * mr);
                     ref float bq = ref Unsafe.Add(ref bs, q * mr);
-                    ref float d = ref Unsafe.Add(ref dst, (q * mr * stride) + p);
-                    if (count == 4)
+                    int rows = straight ? Math.Min(mr, channels - (q * mr)) : mr;
+                    if (inMap > 0)
                     {
-                        Block6x4<TOps, TVec, TAct>(ref wq, ref o, kc, ref s, ref d, stride, ref bq, first, last);
+                        Block<TOps, TVec, TAct>(inMap, ref wq, ref o, kc, ref s, ref Unsafe.Add(ref map, (q * mr * (nint)valid) + p), valid, ref bq, first, last, rows);
                     }
-                    else if (count == 2)
+
+                    if (inMap < count)
                     {
-                        Block6x2<TOps, TVec, TAct>(ref wq, ref o, kc, ref s, ref d, stride, ref bq, first, last);
-                    }
-                    else
-                    {
-                        for (int v = 0; v < count; v++)
+                        int staged = p + (inMap * vl);
+                        ref float d = ref Unsafe.Add(ref dst, (q * mr * stride) + staged);
+                        Block<TOps, TVec, TAct>(count - inMap, ref wq, ref o, kc, ref Unsafe.Add(ref s, inMap * vl), ref d, stride, ref bq, first, last, rows);
+                        if (straight && last && staged < valid)
                         {
-                            Block6x1<TOps, TVec, TAct>(ref wq, ref o, kc, ref Unsafe.Add(ref s, v * vl), ref Unsafe.Add(ref d, v * vl), stride, ref bq, first, last);
+                            // The valid floats of the staged vectors, row by row, into the map.
+                            int n = Math.Min(valid, p + (count * vl)) - staged;
+                            for (int m = 0; m < rows; m++)
+                            {
+                                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref d, m * stride), n)
+                                    .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref map, (((q * mr) + m) * (nint)valid) + staged), n));
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>A 6 × <paramref name="vectors"/> block (1 to 4 vectors of pixels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block<TOps, TVec, TAct>(int vectors, ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last, int rows)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        switch (vectors)
+        {
+            case 4:
+                Block6x4<TOps, TVec, TAct>(ref w, ref off, kc, ref src, ref dst, stride, ref bias, first, last, rows);
+                break;
+            case 3:
+                Block6x3<TOps, TVec, TAct>(ref w, ref off, kc, ref src, ref dst, stride, ref bias, first, last, rows);
+                break;
+            case 2:
+                Block6x2<TOps, TVec, TAct>(ref w, ref off, kc, ref src, ref dst, stride, ref bias, first, last, rows);
+                break;
+            default:
+                Block6x1<TOps, TVec, TAct>(ref w, ref off, kc, ref src, ref dst, stride, ref bias, first, last, rows);
+                break;
         }
     }
 
@@ -137,8 +183,15 @@ internal static class ConvGemmKernel
         where TAct : IActivation
         => TOps.Store(last ? TAct.Apply<TOps, TVec>(value) : value, ref destination, offset);
 
+    /// <summary>Loads a partial sum of a row the block has (a direct map's last panel may have fewer than 6 real channels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Get<TOps, TVec>(ref float source, nint offset, bool has)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        => has ? TOps.Load(ref source, offset) : TOps.Zero;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block6x1<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last)
+    private static void Block6x1<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last, int rows)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -157,11 +210,11 @@ internal static class ConvGemmKernel
         else
         {
             a00 = TOps.Load(ref dst, 0);
-            a10 = TOps.Load(ref dst, stride);
-            a20 = TOps.Load(ref dst, 2 * stride);
-            a30 = TOps.Load(ref dst, 3 * stride);
-            a40 = TOps.Load(ref dst, 4 * stride);
-            a50 = TOps.Load(ref dst, 5 * stride);
+            a10 = Get<TOps, TVec>(ref dst, stride, rows > 1);
+            a20 = Get<TOps, TVec>(ref dst, 2 * stride, rows > 2);
+            a30 = Get<TOps, TVec>(ref dst, 3 * stride, rows > 3);
+            a40 = Get<TOps, TVec>(ref dst, 4 * stride, rows > 4);
+            a50 = Get<TOps, TVec>(ref dst, 5 * stride, rows > 5);
         }
 
         for (int r = 0; r < kc; r++)
@@ -184,15 +237,34 @@ internal static class ConvGemmKernel
         }
 
         Put<TOps, TVec, TAct>(a00, ref dst, 0, last);
-        Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
-        Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
-        Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
-        Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
-        Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
+        if (rows > 1)
+        {
+            Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
+        }
+
+        if (rows > 2)
+        {
+            Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
+        }
+
+        if (rows > 3)
+        {
+            Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
+        }
+
+        if (rows > 4)
+        {
+            Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
+        }
+
+        if (rows > 5)
+        {
+            Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block6x2<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last)
+    private static void Block6x2<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last, int rows)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -212,16 +284,16 @@ internal static class ConvGemmKernel
         {
             a00 = TOps.Load(ref dst, 0);
             a01 = TOps.Load(ref dst, vl);
-            a10 = TOps.Load(ref dst, stride);
-            a11 = TOps.Load(ref dst, stride + vl);
-            a20 = TOps.Load(ref dst, 2 * stride);
-            a21 = TOps.Load(ref dst, (2 * stride) + vl);
-            a30 = TOps.Load(ref dst, 3 * stride);
-            a31 = TOps.Load(ref dst, (3 * stride) + vl);
-            a40 = TOps.Load(ref dst, 4 * stride);
-            a41 = TOps.Load(ref dst, (4 * stride) + vl);
-            a50 = TOps.Load(ref dst, 5 * stride);
-            a51 = TOps.Load(ref dst, (5 * stride) + vl);
+            a10 = Get<TOps, TVec>(ref dst, stride, rows > 1);
+            a11 = Get<TOps, TVec>(ref dst, stride + vl, rows > 1);
+            a20 = Get<TOps, TVec>(ref dst, 2 * stride, rows > 2);
+            a21 = Get<TOps, TVec>(ref dst, (2 * stride) + vl, rows > 2);
+            a30 = Get<TOps, TVec>(ref dst, 3 * stride, rows > 3);
+            a31 = Get<TOps, TVec>(ref dst, (3 * stride) + vl, rows > 3);
+            a40 = Get<TOps, TVec>(ref dst, 4 * stride, rows > 4);
+            a41 = Get<TOps, TVec>(ref dst, (4 * stride) + vl, rows > 4);
+            a50 = Get<TOps, TVec>(ref dst, 5 * stride, rows > 5);
+            a51 = Get<TOps, TVec>(ref dst, (5 * stride) + vl, rows > 5);
         }
 
         for (int r = 0; r < kc; r++)
@@ -252,20 +324,150 @@ internal static class ConvGemmKernel
 
         Put<TOps, TVec, TAct>(a00, ref dst, 0, last);
         Put<TOps, TVec, TAct>(a01, ref dst, vl, last);
-        Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
-        Put<TOps, TVec, TAct>(a11, ref dst, stride + vl, last);
-        Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
-        Put<TOps, TVec, TAct>(a21, ref dst, (2 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
-        Put<TOps, TVec, TAct>(a31, ref dst, (3 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
-        Put<TOps, TVec, TAct>(a41, ref dst, (4 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
-        Put<TOps, TVec, TAct>(a51, ref dst, (5 * stride) + vl, last);
+        if (rows > 1)
+        {
+            Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
+            Put<TOps, TVec, TAct>(a11, ref dst, stride + vl, last);
+        }
+
+        if (rows > 2)
+        {
+            Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
+            Put<TOps, TVec, TAct>(a21, ref dst, (2 * stride) + vl, last);
+        }
+
+        if (rows > 3)
+        {
+            Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
+            Put<TOps, TVec, TAct>(a31, ref dst, (3 * stride) + vl, last);
+        }
+
+        if (rows > 4)
+        {
+            Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
+            Put<TOps, TVec, TAct>(a41, ref dst, (4 * stride) + vl, last);
+        }
+
+        if (rows > 5)
+        {
+            Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
+            Put<TOps, TVec, TAct>(a51, ref dst, (5 * stride) + vl, last);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block6x4<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last)
+    private static void Block6x3<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last, int rows)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+        where TAct : IActivation
+    {
+        nint vl = TOps.Count;
+        TVec a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32, a40, a41, a42, a50, a51, a52;
+        if (first)
+        {
+            a00 = a01 = a02 = TOps.Create(Unsafe.Add(ref bias, 0));
+            a10 = a11 = a12 = TOps.Create(Unsafe.Add(ref bias, 1));
+            a20 = a21 = a22 = TOps.Create(Unsafe.Add(ref bias, 2));
+            a30 = a31 = a32 = TOps.Create(Unsafe.Add(ref bias, 3));
+            a40 = a41 = a42 = TOps.Create(Unsafe.Add(ref bias, 4));
+            a50 = a51 = a52 = TOps.Create(Unsafe.Add(ref bias, 5));
+        }
+        else
+        {
+            a00 = TOps.Load(ref dst, 0);
+            a01 = TOps.Load(ref dst, vl);
+            a02 = TOps.Load(ref dst, 2 * vl);
+            a10 = Get<TOps, TVec>(ref dst, stride, rows > 1);
+            a11 = Get<TOps, TVec>(ref dst, stride + vl, rows > 1);
+            a12 = Get<TOps, TVec>(ref dst, stride + (2 * vl), rows > 1);
+            a20 = Get<TOps, TVec>(ref dst, 2 * stride, rows > 2);
+            a21 = Get<TOps, TVec>(ref dst, (2 * stride) + vl, rows > 2);
+            a22 = Get<TOps, TVec>(ref dst, (2 * stride) + (2 * vl), rows > 2);
+            a30 = Get<TOps, TVec>(ref dst, 3 * stride, rows > 3);
+            a31 = Get<TOps, TVec>(ref dst, (3 * stride) + vl, rows > 3);
+            a32 = Get<TOps, TVec>(ref dst, (3 * stride) + (2 * vl), rows > 3);
+            a40 = Get<TOps, TVec>(ref dst, 4 * stride, rows > 4);
+            a41 = Get<TOps, TVec>(ref dst, (4 * stride) + vl, rows > 4);
+            a42 = Get<TOps, TVec>(ref dst, (4 * stride) + (2 * vl), rows > 4);
+            a50 = Get<TOps, TVec>(ref dst, 5 * stride, rows > 5);
+            a51 = Get<TOps, TVec>(ref dst, (5 * stride) + vl, rows > 5);
+            a52 = Get<TOps, TVec>(ref dst, (5 * stride) + (2 * vl), rows > 5);
+        }
+
+        for (int r = 0; r < kc; r++)
+        {
+            ref float s = ref Unsafe.Add(ref src, Unsafe.Add(ref off, r));
+            ref float t = ref Unsafe.Add(ref w, r * ConvGemmPacking.PanelChannels);
+            TVec x0 = TOps.Load(ref s, 0);
+            TVec x1 = TOps.Load(ref s, vl);
+            TVec x2 = TOps.Load(ref s, 2 * vl);
+            TVec k0 = TOps.Create(Unsafe.Add(ref t, 0));
+            a00 = TOps.MultiplyAdd(k0, x0, a00);
+            a01 = TOps.MultiplyAdd(k0, x1, a01);
+            a02 = TOps.MultiplyAdd(k0, x2, a02);
+            TVec k1 = TOps.Create(Unsafe.Add(ref t, 1));
+            a10 = TOps.MultiplyAdd(k1, x0, a10);
+            a11 = TOps.MultiplyAdd(k1, x1, a11);
+            a12 = TOps.MultiplyAdd(k1, x2, a12);
+            TVec k2 = TOps.Create(Unsafe.Add(ref t, 2));
+            a20 = TOps.MultiplyAdd(k2, x0, a20);
+            a21 = TOps.MultiplyAdd(k2, x1, a21);
+            a22 = TOps.MultiplyAdd(k2, x2, a22);
+            TVec k3 = TOps.Create(Unsafe.Add(ref t, 3));
+            a30 = TOps.MultiplyAdd(k3, x0, a30);
+            a31 = TOps.MultiplyAdd(k3, x1, a31);
+            a32 = TOps.MultiplyAdd(k3, x2, a32);
+            TVec k4 = TOps.Create(Unsafe.Add(ref t, 4));
+            a40 = TOps.MultiplyAdd(k4, x0, a40);
+            a41 = TOps.MultiplyAdd(k4, x1, a41);
+            a42 = TOps.MultiplyAdd(k4, x2, a42);
+            TVec k5 = TOps.Create(Unsafe.Add(ref t, 5));
+            a50 = TOps.MultiplyAdd(k5, x0, a50);
+            a51 = TOps.MultiplyAdd(k5, x1, a51);
+            a52 = TOps.MultiplyAdd(k5, x2, a52);
+        }
+
+        Put<TOps, TVec, TAct>(a00, ref dst, 0, last);
+        Put<TOps, TVec, TAct>(a01, ref dst, vl, last);
+        Put<TOps, TVec, TAct>(a02, ref dst, 2 * vl, last);
+        if (rows > 1)
+        {
+            Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
+            Put<TOps, TVec, TAct>(a11, ref dst, stride + vl, last);
+            Put<TOps, TVec, TAct>(a12, ref dst, stride + (2 * vl), last);
+        }
+
+        if (rows > 2)
+        {
+            Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
+            Put<TOps, TVec, TAct>(a21, ref dst, (2 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a22, ref dst, (2 * stride) + (2 * vl), last);
+        }
+
+        if (rows > 3)
+        {
+            Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
+            Put<TOps, TVec, TAct>(a31, ref dst, (3 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a32, ref dst, (3 * stride) + (2 * vl), last);
+        }
+
+        if (rows > 4)
+        {
+            Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
+            Put<TOps, TVec, TAct>(a41, ref dst, (4 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a42, ref dst, (4 * stride) + (2 * vl), last);
+        }
+
+        if (rows > 5)
+        {
+            Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
+            Put<TOps, TVec, TAct>(a51, ref dst, (5 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a52, ref dst, (5 * stride) + (2 * vl), last);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block6x4<TOps, TVec, TAct>(ref float w, ref int off, int kc, ref float src, ref float dst, nint stride, ref float bias, bool first, bool last, int rows)
         where TOps : ISimdOps<TVec>
         where TVec : struct
         where TAct : IActivation
@@ -287,26 +489,26 @@ internal static class ConvGemmKernel
             a01 = TOps.Load(ref dst, vl);
             a02 = TOps.Load(ref dst, 2 * vl);
             a03 = TOps.Load(ref dst, 3 * vl);
-            a10 = TOps.Load(ref dst, stride);
-            a11 = TOps.Load(ref dst, stride + vl);
-            a12 = TOps.Load(ref dst, stride + (2 * vl));
-            a13 = TOps.Load(ref dst, stride + (3 * vl));
-            a20 = TOps.Load(ref dst, 2 * stride);
-            a21 = TOps.Load(ref dst, (2 * stride) + vl);
-            a22 = TOps.Load(ref dst, (2 * stride) + (2 * vl));
-            a23 = TOps.Load(ref dst, (2 * stride) + (3 * vl));
-            a30 = TOps.Load(ref dst, 3 * stride);
-            a31 = TOps.Load(ref dst, (3 * stride) + vl);
-            a32 = TOps.Load(ref dst, (3 * stride) + (2 * vl));
-            a33 = TOps.Load(ref dst, (3 * stride) + (3 * vl));
-            a40 = TOps.Load(ref dst, 4 * stride);
-            a41 = TOps.Load(ref dst, (4 * stride) + vl);
-            a42 = TOps.Load(ref dst, (4 * stride) + (2 * vl));
-            a43 = TOps.Load(ref dst, (4 * stride) + (3 * vl));
-            a50 = TOps.Load(ref dst, 5 * stride);
-            a51 = TOps.Load(ref dst, (5 * stride) + vl);
-            a52 = TOps.Load(ref dst, (5 * stride) + (2 * vl));
-            a53 = TOps.Load(ref dst, (5 * stride) + (3 * vl));
+            a10 = Get<TOps, TVec>(ref dst, stride, rows > 1);
+            a11 = Get<TOps, TVec>(ref dst, stride + vl, rows > 1);
+            a12 = Get<TOps, TVec>(ref dst, stride + (2 * vl), rows > 1);
+            a13 = Get<TOps, TVec>(ref dst, stride + (3 * vl), rows > 1);
+            a20 = Get<TOps, TVec>(ref dst, 2 * stride, rows > 2);
+            a21 = Get<TOps, TVec>(ref dst, (2 * stride) + vl, rows > 2);
+            a22 = Get<TOps, TVec>(ref dst, (2 * stride) + (2 * vl), rows > 2);
+            a23 = Get<TOps, TVec>(ref dst, (2 * stride) + (3 * vl), rows > 2);
+            a30 = Get<TOps, TVec>(ref dst, 3 * stride, rows > 3);
+            a31 = Get<TOps, TVec>(ref dst, (3 * stride) + vl, rows > 3);
+            a32 = Get<TOps, TVec>(ref dst, (3 * stride) + (2 * vl), rows > 3);
+            a33 = Get<TOps, TVec>(ref dst, (3 * stride) + (3 * vl), rows > 3);
+            a40 = Get<TOps, TVec>(ref dst, 4 * stride, rows > 4);
+            a41 = Get<TOps, TVec>(ref dst, (4 * stride) + vl, rows > 4);
+            a42 = Get<TOps, TVec>(ref dst, (4 * stride) + (2 * vl), rows > 4);
+            a43 = Get<TOps, TVec>(ref dst, (4 * stride) + (3 * vl), rows > 4);
+            a50 = Get<TOps, TVec>(ref dst, 5 * stride, rows > 5);
+            a51 = Get<TOps, TVec>(ref dst, (5 * stride) + vl, rows > 5);
+            a52 = Get<TOps, TVec>(ref dst, (5 * stride) + (2 * vl), rows > 5);
+            a53 = Get<TOps, TVec>(ref dst, (5 * stride) + (3 * vl), rows > 5);
         }
 
         for (int r = 0; r < kc; r++)
@@ -353,25 +555,44 @@ internal static class ConvGemmKernel
         Put<TOps, TVec, TAct>(a01, ref dst, vl, last);
         Put<TOps, TVec, TAct>(a02, ref dst, 2 * vl, last);
         Put<TOps, TVec, TAct>(a03, ref dst, 3 * vl, last);
-        Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
-        Put<TOps, TVec, TAct>(a11, ref dst, stride + vl, last);
-        Put<TOps, TVec, TAct>(a12, ref dst, stride + (2 * vl), last);
-        Put<TOps, TVec, TAct>(a13, ref dst, stride + (3 * vl), last);
-        Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
-        Put<TOps, TVec, TAct>(a21, ref dst, (2 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a22, ref dst, (2 * stride) + (2 * vl), last);
-        Put<TOps, TVec, TAct>(a23, ref dst, (2 * stride) + (3 * vl), last);
-        Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
-        Put<TOps, TVec, TAct>(a31, ref dst, (3 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a32, ref dst, (3 * stride) + (2 * vl), last);
-        Put<TOps, TVec, TAct>(a33, ref dst, (3 * stride) + (3 * vl), last);
-        Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
-        Put<TOps, TVec, TAct>(a41, ref dst, (4 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a42, ref dst, (4 * stride) + (2 * vl), last);
-        Put<TOps, TVec, TAct>(a43, ref dst, (4 * stride) + (3 * vl), last);
-        Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
-        Put<TOps, TVec, TAct>(a51, ref dst, (5 * stride) + vl, last);
-        Put<TOps, TVec, TAct>(a52, ref dst, (5 * stride) + (2 * vl), last);
-        Put<TOps, TVec, TAct>(a53, ref dst, (5 * stride) + (3 * vl), last);
+        if (rows > 1)
+        {
+            Put<TOps, TVec, TAct>(a10, ref dst, stride, last);
+            Put<TOps, TVec, TAct>(a11, ref dst, stride + vl, last);
+            Put<TOps, TVec, TAct>(a12, ref dst, stride + (2 * vl), last);
+            Put<TOps, TVec, TAct>(a13, ref dst, stride + (3 * vl), last);
+        }
+
+        if (rows > 2)
+        {
+            Put<TOps, TVec, TAct>(a20, ref dst, 2 * stride, last);
+            Put<TOps, TVec, TAct>(a21, ref dst, (2 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a22, ref dst, (2 * stride) + (2 * vl), last);
+            Put<TOps, TVec, TAct>(a23, ref dst, (2 * stride) + (3 * vl), last);
+        }
+
+        if (rows > 3)
+        {
+            Put<TOps, TVec, TAct>(a30, ref dst, 3 * stride, last);
+            Put<TOps, TVec, TAct>(a31, ref dst, (3 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a32, ref dst, (3 * stride) + (2 * vl), last);
+            Put<TOps, TVec, TAct>(a33, ref dst, (3 * stride) + (3 * vl), last);
+        }
+
+        if (rows > 4)
+        {
+            Put<TOps, TVec, TAct>(a40, ref dst, 4 * stride, last);
+            Put<TOps, TVec, TAct>(a41, ref dst, (4 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a42, ref dst, (4 * stride) + (2 * vl), last);
+            Put<TOps, TVec, TAct>(a43, ref dst, (4 * stride) + (3 * vl), last);
+        }
+
+        if (rows > 5)
+        {
+            Put<TOps, TVec, TAct>(a50, ref dst, 5 * stride, last);
+            Put<TOps, TVec, TAct>(a51, ref dst, (5 * stride) + vl, last);
+            Put<TOps, TVec, TAct>(a52, ref dst, (5 * stride) + (2 * vl), last);
+            Put<TOps, TVec, TAct>(a53, ref dst, (5 * stride) + (3 * vl), last);
+        }
     }
 }

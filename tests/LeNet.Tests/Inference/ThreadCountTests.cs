@@ -148,9 +148,15 @@ public class ThreadCountTests
     [Theory]
     [InlineData("resnet")]
     [InlineData("mobilenet")]
+    [InlineData("squeezenet")]
     public void Forward_GraphNetworkBatchOne_AnyThreadCount_BitIdentical(string network)
     {
-        Module Create() => network == "resnet" ? new CifarResNet([1, 1, 1], random: new Random(6)) : TorchVision.MobileNetV2(numClasses: 10);
+        Module Create() => network switch
+        {
+            "resnet" => new CifarResNet([1, 1, 1], random: new Random(6)),
+            "mobilenet" => TorchVision.MobileNetV2(numClasses: 10),
+            _ => TorchVision.SqueezeNet1_1(numClasses: 10),
+        };
         Module reference = Create();
         int size = network == "resnet" ? 32 : 96;
         Tensor other = Arrays.Random(new Random(11), 1, 3, size, size);
@@ -184,6 +190,25 @@ public class ThreadCountTests
         List<float[]> results = ForEachThreadCount(() => new Predictor(net, 3, 96, 96).Predict(image).ToArray());
 
         results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+    }
+
+    /// <summary>
+    /// A last stage that writes the caller's output itself (a 1×1 convolution's GEMM, <c>Workspace.Target</c>): 64×55×55
+    /// out of 16 channels (SqueezeNet's Fire expand), split across the threads by pixel blocks; the same bits on 1, 2, 3
+    /// and 7 threads, and the layers' result.
+    /// </summary>
+    [Fact]
+    public void Predict_PointwiseLastStageBatchOne_AnyThreadCount_BitIdenticalAndMatchesLayers()
+    {
+        var random = new Random(8);
+        var net = new Sequential(new Conv2d(3, 16, 3, stride: 2, random: random), new ReLU(), new Conv2d(16, 64, 1, random: random), new ReLU());
+        net.Eval();
+        Tensor image = Arrays.Random(new Random(14), 1, 3, 111, 111);
+
+        List<float[]> results = ForEachThreadCount(() => new Predictor(net, 3, 111, 111).Predict(image).ToArray());
+
+        results.Should().AllSatisfy(r => r.Should().Equal(results[0]));
+        results[0].Should().BeCloseTo(LayerByLayer(net, image).ToArray(), atol: 1e-4, rtol: 1e-4);
     }
 
     [Fact]

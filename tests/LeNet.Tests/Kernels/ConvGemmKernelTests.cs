@@ -76,6 +76,76 @@ public class ConvGemmKernelTests
         split.Interior().Select(BitConverter.SingleToInt32Bits).Should().Equal(whole.Interior().Select(BitConverter.SingleToInt32Bits));
     }
 
+    // (in, out, height, width, kernel, stride, activation) of the direct destination (a pad-0 map written by the GEMM
+    // itself): 1×1 stride 1 with K = 1, 16, 48, 513 (past two 256-tap cache blocks), O = 1, 7 (a last panel of 1), 16,
+    // 64 and 1000 (squeezenet's classifier); maps of 169 pixels (512 bits: 4 + 4 + 3 vectors, the last partial), 55²
+    // (3025: a 1-float tail), 7² (a lone partial vector), 1×17 and 6×6 (whole vectors at 128 and 256 bits, a partial
+    // one at 512); im2col at stride 2 (its rows are the map's rows too); every activation.
+    public static IEnumerable<object[]> DirectConfigurations => KernelWidths.Cross(
+    [
+        [1, 7, 13, 13, 1, 1, NaiveActivations.Relu],
+        [16, 64, 55, 55, 1, 1, NaiveActivations.Relu],
+        [48, 1, 7, 7, 1, 1, NaiveActivations.Identity],
+        [513, 16, 7, 7, 1, 1, NaiveActivations.Relu6],
+        [16, 1000, 13, 13, 1, 1, NaiveActivations.Relu],
+        [300, 13, 1, 17, 1, 1, NaiveActivations.Hardswish],
+        [32, 11, 6, 6, 1, 1, NaiveActivations.Hardsigmoid],
+        [16, 7, 6, 6, 1, 1, NaiveActivations.Sigmoid],
+        [5, 13, 11, 11, 3, 2, NaiveActivations.Relu],
+        [9, 8, 14, 14, 1, 2, NaiveActivations.Identity],
+    ]);
+
+    [Theory]
+    [MemberData(nameof(DirectConfigurations))]
+    public void Run_DirectMap_WritesEveryPixelOfTheMapAndNothingElse(int width, int c, int o, int h, int w, int k, int stride, string activation)
+    {
+        var random = new Random(c + (7 * o) + h + w + k + stride);
+        float[] image = KernelData.Uniform(random, c * h * w);
+        float[] weight = KernelData.Uniform(random, o * c * k * k, 1f / MathF.Sqrt(c * k * k));
+        float[] bias = KernelData.Uniform(random, o);
+        Setup setup = Prepare(image, weight, bias, c, o, h, w, k, stride, 0);
+        ConvGeometry g = setup.Plan.Geometry;
+        int valid = g.OutHeight * g.OutWidth, at = 5;
+
+        // The map is a channel slice at float 5 of a larger buffer, 9 floats before the next: every float around it keeps its sentinel.
+        float[] buffer = [.. Enumerable.Repeat(-7.25f, at + (o * valid) + 9)];
+
+        AtWidth.Once(width, new Call(activation, setup, 0, 1, buffer.AsMemory(at, o * valid), o, valid));
+
+        // conv[f, y, x] = bias[f] + Σ_{c,i,j} weight[f, c, i, j] · image[c, y·s + i, x·s + j], then act.
+        double[] conv = DoubleReference.Conv2d(KernelData.ToDouble(image), 1, c, h, w, KernelData.ToDouble(weight), KernelData.ToDouble(bias), o, k, stride, 0);
+        float[] expected = [.. conv.Select(v => (float)NaiveActivations.Apply(activation, v))];
+        buffer[at..(at + (o * valid))].Should().BeCloseTo(expected, atol: 2e-5, rtol: 1e-5, because: $"{c}→{o}, {h}×{w}, k {k}, stride {stride}, width {width}");
+        buffer[..at].Concat(buffer[(at + (o * valid))..]).Should().AllBeEquivalentTo(-7.25f, because: "nothing outside the map is written");
+    }
+
+    [Theory]
+    [InlineData(16, 2)]
+    [InlineData(16, 3)]
+    [InlineData(8, 4)]
+    [InlineData(4, 5)]
+    [InlineData(1, 3)]
+    public void Run_DirectMapSplitIntoParts_SameBitsAsOnePart(int width, int parts)
+    {
+        // 1×1, 300 taps (two cache blocks), 13×13 (3 pixel blocks at 512 bits: split by panels beyond 3 parts), 23 channels.
+        int c = 300, o = 23, h = 13, w = 13;
+        var random = new Random(parts);
+        float[] image = KernelData.Uniform(random, c * h * w);
+        float[] weight = KernelData.Uniform(random, o * c, 1f / MathF.Sqrt(c));
+        float[] bias = KernelData.Uniform(random, o);
+        Setup whole = Prepare(image, weight, bias, c, o, h, w, 1, 1, 0);
+        Setup split = Prepare(image, weight, bias, c, o, h, w, 1, 1, 0);
+        float[] one = new float[o * h * w], many = new float[o * h * w];
+
+        AtWidth.Once(width, new Call(NaiveActivations.Relu, whole, 0, 1, one, o, h * w));
+        for (int part = parts - 1; part >= 0; part--)
+        {
+            AtWidth.Once(width, new Call(NaiveActivations.Relu, split, part, parts, many, o, h * w));
+        }
+
+        many.Select(BitConverter.SingleToInt32Bits).Should().Equal(one.Select(BitConverter.SingleToInt32Bits));
+    }
+
     private static Setup Prepare(float[] image, float[] weight, float[] bias, int c, int o, int h, int w, int k, int stride, int padding)
     {
         int oh = ((h + (2 * padding) - k) / stride) + 1, ow = ((w + (2 * padding) - k) / stride) + 1;
@@ -112,7 +182,7 @@ public class ConvGemmKernelTests
         }
     }
 
-    private sealed record Call(string Activation, Setup Setup, int Part, int Parts) : IWidthCall
+    private sealed record Call(string Activation, Setup Setup, int Part, int Parts, Memory<float> Direct = default, int Channels = 0, int Valid = 0) : IWidthCall
     {
         public void Run<TOps, TVec>(int lane)
             where TOps : ISimdOps<TVec>
@@ -126,6 +196,15 @@ public class ConvGemmKernelTests
                 case NaiveActivations.Relu:
                     Run<TOps, TVec, ReluActivation>();
                     break;
+                case NaiveActivations.Relu6:
+                    Run<TOps, TVec, Relu6Activation>();
+                    break;
+                case NaiveActivations.Hardswish:
+                    Run<TOps, TVec, HardswishActivation>();
+                    break;
+                case NaiveActivations.Hardsigmoid:
+                    Run<TOps, TVec, HardsigmoidActivation>();
+                    break;
                 default:
                     Run<TOps, TVec, NoActivation>();
                     break;
@@ -136,6 +215,6 @@ public class ConvGemmKernelTests
             where TOps : ISimdOps<TVec>
             where TVec : struct
             where TAct : IActivation
-            => ConvGemmKernel.Run<TOps, TVec, TAct>(Setup.Packed, Setup.Bias, Setup.Plan.Offsets, Setup.Source, Setup.Output, Setup.Plan.Pixels, Part, Parts);
+            => ConvGemmKernel.Run<TOps, TVec, TAct>(Setup.Packed, Setup.Bias, Setup.Plan.Offsets, Setup.Source, Setup.Output, Setup.Plan.Pixels, Part, Parts, Direct.Span, Channels, Valid);
     }
 }
