@@ -18,7 +18,7 @@ namespace LeNet.Kernels;
 /// A group of <see cref="WinogradPlan.GroupRows"/> tile rows at a time, so the transformed weights U (4 MB at
 /// 256→256, 16 MB at 512→512) are streamed once per group rather than once per tile row: (1) the input
 /// transform, vectorized over a row's tiles (the patch columns 2t … 2t + 3 split from two loads by even and odd
-/// lanes), into V [16, C, S] with the group's tiles side by side (row r's tiles at r·TilesX; S leaves room for
+/// lanes; where a row has half or a quarter of a vector of tiles, two or four tile rows share one vector), into V [16, C, S] with the group's tiles side by side (row r's tiles at r·TilesX; S leaves room for
 /// the last vector's spare lanes); (2) for each of the 16 positions ξ a GEMM over input channels (<see cref="WinogradGemm"/>),
 /// M[ξ, t, o] = Σ_c V[ξ, c, t]·U[ξ, c, o], vectorized over output channels (the V element is broadcast) in
 /// blocks of 4 tiles × 3 channel vectors on 16-register CPUs (12 accumulators + 3 weights + 1 broadcast) or × 4
