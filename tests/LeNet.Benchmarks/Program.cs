@@ -16,7 +16,7 @@
 // stopwatch (alternating calls, 10th percentile), for machines too busy for BenchmarkDotNet's short runs.
 // 'winograd-f4-probe' times the same layers direct, by F(2×2, 3×3) and by F(4×4, 3×3) (the latter's selection rule).
 // 'conv-gemm-probe' times the stages' direct convolution GEMM on the layers no Winograd or stem kernel takes.
-// 'graph-alternate NETS CASE PAIRS' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
+// 'graph-alternate NETS CASE PAIRS [BLOCK]' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
 // 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
