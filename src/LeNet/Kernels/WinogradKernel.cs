@@ -129,75 +129,38 @@ internal static class WinogradKernel
                 // vector, the upper one's loads in place of the second vector of columns, so no lane is spare.
                 for (; r + 1 < rows; r += 2)
                 {
-                    ref float a0 = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
-                    ref float a1 = ref Unsafe.Add(ref a0, row);
-                    ref float a2 = ref Unsafe.Add(ref a1, row);
-                    ref float a3 = ref Unsafe.Add(ref a2, row);
-                    ref float b2 = ref Unsafe.Add(ref a3, row);
-                    ref float b3 = ref Unsafe.Add(ref b2, row);
+                    ref float top = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
+                    ref float next = ref Unsafe.Add(ref top, 2 * row);
                     ref float d = ref Unsafe.Add(ref dst, (c * stride) + (r * tiles));
-                    Columns<TOps, TVec>(
-                        TOps.Subtract(TOps.Load(ref a0, 0), TOps.Load(ref a2, 0)),
-                        TOps.Subtract(TOps.Load(ref a2, 0), TOps.Load(ref b2, 0)),
-                        TOps.Subtract(TOps.Load(ref a0, 2), TOps.Load(ref a2, 2)),
-                        TOps.Subtract(TOps.Load(ref a2, 2), TOps.Load(ref b2, 2)),
-                        ref d, position);
-                    Columns<TOps, TVec>(
-                        TOps.Add(TOps.Load(ref a1, 0), TOps.Load(ref a2, 0)),
-                        TOps.Add(TOps.Load(ref a3, 0), TOps.Load(ref b2, 0)),
-                        TOps.Add(TOps.Load(ref a1, 2), TOps.Load(ref a2, 2)),
-                        TOps.Add(TOps.Load(ref a3, 2), TOps.Load(ref b2, 2)),
-                        ref Unsafe.Add(ref d, 4 * position), position);
-                    Columns<TOps, TVec>(
-                        TOps.Subtract(TOps.Load(ref a2, 0), TOps.Load(ref a1, 0)),
-                        TOps.Subtract(TOps.Load(ref b2, 0), TOps.Load(ref a3, 0)),
-                        TOps.Subtract(TOps.Load(ref a2, 2), TOps.Load(ref a1, 2)),
-                        TOps.Subtract(TOps.Load(ref b2, 2), TOps.Load(ref a3, 2)),
-                        ref Unsafe.Add(ref d, 8 * position), position);
-                    Columns<TOps, TVec>(
-                        TOps.Subtract(TOps.Load(ref a1, 0), TOps.Load(ref a3, 0)),
-                        TOps.Subtract(TOps.Load(ref a3, 0), TOps.Load(ref b3, 0)),
-                        TOps.Subtract(TOps.Load(ref a1, 2), TOps.Load(ref a3, 2)),
-                        TOps.Subtract(TOps.Load(ref a3, 2), TOps.Load(ref b3, 2)),
-                        ref Unsafe.Add(ref d, 12 * position), position);
+                    for (int k = 0; k < 4; k++)
+                    {
+                        Columns<TOps, TVec>(
+                            Combined<TOps, TVec>(k, ref top, row, 0),
+                            Combined<TOps, TVec>(k, ref next, row, 0),
+                            Combined<TOps, TVec>(k, ref top, row, 2),
+                            Combined<TOps, TVec>(k, ref next, row, 2),
+                            ref Unsafe.Add(ref d, 4 * k * position), position);
+                    }
                 }
             }
 
             for (; r < rows; r++)
             {
-                ref float r0 = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
-                ref float r1 = ref Unsafe.Add(ref r0, row);
-                ref float r2 = ref Unsafe.Add(ref r1, row);
-                ref float r3 = ref Unsafe.Add(ref r2, row);
+                ref float top = ref Unsafe.Add(ref x0, (c * plane) + (2 * (first + r) * row));
                 ref float d = ref Unsafe.Add(ref dst, (c * stride) + (r * tiles));
                 for (nint t = 0; t < tiles; t += vl)
                 {
-                    // Row k of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3; then its columns the same way.
+                    // Row k of Bᵀ d, then its columns the same way (Columns).
                     nint x = 2 * t;
-                    Columns<TOps, TVec>(
-                        TOps.Subtract(TOps.Load(ref r0, x), TOps.Load(ref r2, x)),
-                        TOps.Subtract(TOps.Load(ref r0, x + vl), TOps.Load(ref r2, x + vl)),
-                        TOps.Subtract(TOps.Load(ref r0, x + 2), TOps.Load(ref r2, x + 2)),
-                        TOps.Subtract(TOps.Load(ref r0, x + 2 + vl), TOps.Load(ref r2, x + 2 + vl)),
-                        ref Unsafe.Add(ref d, t), position);
-                    Columns<TOps, TVec>(
-                        TOps.Add(TOps.Load(ref r1, x), TOps.Load(ref r2, x)),
-                        TOps.Add(TOps.Load(ref r1, x + vl), TOps.Load(ref r2, x + vl)),
-                        TOps.Add(TOps.Load(ref r1, x + 2), TOps.Load(ref r2, x + 2)),
-                        TOps.Add(TOps.Load(ref r1, x + 2 + vl), TOps.Load(ref r2, x + 2 + vl)),
-                        ref Unsafe.Add(ref d, t + (4 * position)), position);
-                    Columns<TOps, TVec>(
-                        TOps.Subtract(TOps.Load(ref r2, x), TOps.Load(ref r1, x)),
-                        TOps.Subtract(TOps.Load(ref r2, x + vl), TOps.Load(ref r1, x + vl)),
-                        TOps.Subtract(TOps.Load(ref r2, x + 2), TOps.Load(ref r1, x + 2)),
-                        TOps.Subtract(TOps.Load(ref r2, x + 2 + vl), TOps.Load(ref r1, x + 2 + vl)),
-                        ref Unsafe.Add(ref d, t + (8 * position)), position);
-                    Columns<TOps, TVec>(
-                        TOps.Subtract(TOps.Load(ref r1, x), TOps.Load(ref r3, x)),
-                        TOps.Subtract(TOps.Load(ref r1, x + vl), TOps.Load(ref r3, x + vl)),
-                        TOps.Subtract(TOps.Load(ref r1, x + 2), TOps.Load(ref r3, x + 2)),
-                        TOps.Subtract(TOps.Load(ref r1, x + 2 + vl), TOps.Load(ref r3, x + 2 + vl)),
-                        ref Unsafe.Add(ref d, t + (12 * position)), position);
+                    for (int k = 0; k < 4; k++)
+                    {
+                        Columns<TOps, TVec>(
+                            Combined<TOps, TVec>(k, ref top, row, x),
+                            Combined<TOps, TVec>(k, ref top, row, x + vl),
+                            Combined<TOps, TVec>(k, ref top, row, x + 2),
+                            Combined<TOps, TVec>(k, ref top, row, x + 2 + vl),
+                            ref Unsafe.Add(ref d, t + (4 * k * position)), position);
+                    }
                 }
             }
         }
