@@ -7,8 +7,9 @@ namespace LeNet;
 /// Runs chunks on the calling thread plus up to <see cref="Parallelism.MaxDegreeOfParallelism"/> − 1
 /// thread-pool helpers (none in the browser, see <see cref="Parallelism.ThreadsUnavailable"/>) without allocating in steady state (unlike <see cref="Parallel.For(int, int, Action{int})"/>,
 /// which allocates its closures, options and tasks every call): the helper work items are created once
-/// and re-queued. Chunks are claimed from a shared counter, so which worker runs which chunk varies, but
-/// a chunk's arithmetic never depends on it. One owner, one call at a time.
+/// and re-queued. The caller claims chunks from the front and the helpers from the back (see <see cref="Claim"/>), so
+/// which worker runs which chunk varies with their timing, but a chunk's arithmetic never depends on it. One owner,
+/// one call at a time.
 /// </summary>
 internal sealed class ParallelTeam(TimeSpan? linger = null)
 {
@@ -21,7 +22,9 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
     private Helper[] _helpers = [];
     private IChunkWork? _work;
     private int _chunks;
-    private int _next;
+
+    /// <summary>Chunks claimed so far: from the front (the caller) in the high 32 bits, from the back (the helpers) in the low 32.</summary>
+    private long _claimed;
     private int _pending;
     private ExceptionDispatchInfo? _error;
 
@@ -47,7 +50,7 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
 
         _work = work;
         _chunks = chunks;
-        _next = 0;
+        _claimed = 0;
         _error = null;
         Volatile.Write(ref _pending, threads - 1);
         for (int h = 0; h < threads - 1; h++)
@@ -106,7 +109,7 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
         try
         {
             int i;
-            while ((i = Interlocked.Increment(ref _next) - 1) < _chunks)
+            while ((i = Claim(worker)) >= 0)
             {
                 _work!.Run(i, worker);
             }
@@ -116,7 +119,33 @@ internal sealed class ParallelTeam(TimeSpan? linger = null)
 #pragma warning restore CA1031
         {
             Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
-            Volatile.Write(ref _next, _chunks);
+            Volatile.Write(ref _claimed, (long)_chunks << 32);
+        }
+    }
+
+    /// <summary>
+    /// The next chunk for <paramref name="worker"/>, or −1 when all are claimed. The caller (worker 0) takes chunks from
+    /// the front and the helpers from the back: with two threads, consecutive splits of one image's rows (a network's
+    /// layers) give each core mostly the rows it wrote in the split before, where dealing chunks from one counter
+    /// interleaved them at random and sent half the map from one core's cache to the other's at every layer. A helper
+    /// that starts late still leaves the caller every chunk it has not claimed.
+    /// </summary>
+    private int Claim(int worker)
+    {
+        while (true)
+        {
+            long state = Volatile.Read(ref _claimed);
+            long front = state >> 32, back = state & 0xFFFFFFFF;
+            if (front + back >= _chunks)
+            {
+                return -1;
+            }
+
+            long next = worker == 0 ? state + (1L << 32) : state + 1;
+            if (Interlocked.CompareExchange(ref _claimed, next, state) == state)
+            {
+                return worker == 0 ? (int)front : _chunks - 1 - (int)back;
+            }
         }
     }
 

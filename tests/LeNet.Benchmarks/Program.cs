@@ -18,6 +18,7 @@
 // 'conv-gemm-probe' times the stages' direct convolution GEMM on the layers no Winograd or stem kernel takes.
 // 'graph-alternate NETS CASE PAIRS [BLOCK]' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
 // 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
+// 'scaling-probe NETWORK BATCH [SECONDS [BLOCK [CONFIGS]]]' times one graph network's Forward on one thread against two (and ORT's), segment by segment.
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -50,6 +51,12 @@ if (args is ["graph-alternate", .. string[] alternate])
 if (args is ["smallmaps-probe", .. string[] smallMaps])
 {
     SmallMapsProbe.Run(smallMaps);
+    return;
+}
+
+if (args is ["scaling-probe", .. string[] scaling])
+{
+    ScalingProbe.Run(scaling);
     return;
 }
 

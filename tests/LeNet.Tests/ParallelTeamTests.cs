@@ -24,6 +24,10 @@ public class ParallelTeamTests
 
                     work.Counts.Should().Equal(Enumerable.Repeat(1, chunks), because: $"{chunks} chunks, call {call}");
                     work.Workers.Where(w => w < 0 || w >= threads).Should().BeEmpty();
+
+                    // The caller claims from the front, the helpers from the back: the caller's chunks are a prefix.
+                    int callers = work.Workers.Count(w => w == 0);
+                    work.Workers.Take(callers).Should().Equal(Enumerable.Repeat(0, callers), because: $"{chunks} chunks, call {call}: {string.Join(",", work.Workers)}");
                 }
             }
         }

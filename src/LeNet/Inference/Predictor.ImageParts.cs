@@ -14,8 +14,13 @@ namespace LeNet.Inference;
 /// </summary>
 public sealed partial class Predictor
 {
-    /// <summary>Maps below this many floats are copied (and their epilogue run) on the calling thread alone.</summary>
-    private const int SplitFloats = 16 * 1024;
+    /// <summary>
+    /// Maps below this many floats (512 KB) are copied (and their epilogue run) on the calling thread alone. At 16 K floats
+    /// the CIFAR ResNet-20's 16×32×32 maps split, and its batch-1 forward was 1–10 % slower on two threads than on one
+    /// (none of its convolutions splits, and each copy in parts cost more than the 64 KB copy itself); at 128 K it takes
+    /// the same time on both (AMD EPYC, <c>scaling-probe</c>). The large networks' maps still split.
+    /// </summary>
+    private const int SplitFloats = 128 * 1024;
 
     /// <summary>The epilogue's parts start at multiples of this many floats (four 512-bit vectors).</summary>
     private const int PartAlign = 64;

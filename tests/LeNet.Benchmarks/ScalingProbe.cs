@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using LeNet.Graphs;
+using LeNet.IO;
+using LeNet.Layers;
+using Microsoft.ML.OnnxRuntime;
+
+namespace LeNet.Benchmarks;
+
+/// <summary>
+/// A stopwatch probe (<c>scaling-probe NETWORK BATCH [SECONDS [BLOCK [CONFIGS]]]</c>) of one graph network's <c>Forward</c>
+/// on one thread against two, and ONNX Runtime's on one and two (CONFIGS, comma-separated: 1, 2, ort1, ort2; all four by
+/// default). The configurations alternate in blocks of BLOCK calls, the first of each block untimed, so ONNX Runtime's
+/// spinning workers have stopped before our block is timed (call-by-call alternation leaves them on the core our split
+/// needs). Each compiled segment of ours is also timed inside the runs (every other call), so the segments and the steps
+/// between them that lose on two threads show up side by side.
+/// </summary>
+public static class ScalingProbe
+{
+    public static void Run(string[] args)
+    {
+        string network = args[0];
+        int batch = int.Parse(args[1], CultureInfo.InvariantCulture);
+        double seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 4.0;
+        int block = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
+        (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
+        int[] shape = [batch, .. image];
+        var input = Tensor.FromArray(GraphNetworkBenchmarks.Images(batch * image.Aggregate(1, (a, b) => a * b)), shape);
+        model.Forward(input);
+        GraphPlan plan = model.Plans!.PlanFor(shape)!;
+        var segments = plan.Segments;
+        // Configurations: our Forward on "1" or "2" threads; "ort1" and "ort2", ONNX Runtime on the same weights with 1 and 2
+        // intra-op threads (a session each).
+        string[] configs = args.Length > 4 ? args[4].Split(',') : ["1", "2", "ort1", "ort2"];
+        int[] threads = [.. configs.Select(c => int.Parse(c.Replace("ort", "", StringComparison.Ordinal), CultureInfo.InvariantCulture))];
+        string onnx = Path.Combine(Path.GetTempPath(), $"scaling-probe-{Environment.ProcessId}.onnx");
+        OnnxExporter.Export(model, onnx, shape);
+        int classes = model.Forward(input).Shape[^1];
+        float[] ortOutput = new float[batch * classes];
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input.ReadData.ToArray(), [.. shape.Select(d => (long)d)]);
+        using var outputValue = OrtValue.CreateTensorValueFromMemory(ortOutput, [batch, classes]);
+        using var runOptions = new RunOptions();
+        var sessions = configs.Select((c, t) => c.StartsWith("ort", StringComparison.Ordinal)
+            ? new InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = threads[t], InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL })
+            : null).ToArray();
+        File.Delete(onnx);
+        var whole = threads.Select(_ => new List<double>()).ToArray();
+        var perSegment = threads.Select(_ => segments.Select(_ => new List<double>()).ToArray()).ToArray();
+        var outside = threads.Select(_ => new List<double>()).ToArray();
+        var watch = Stopwatch.StartNew();
+        for (int round = 0; watch.Elapsed.TotalSeconds < seconds || round < 4; round++)
+        {
+            for (int t = 0; t < threads.Length; t++)
+            {
+                Parallelism.MaxDegreeOfParallelism = threads[t];
+                for (int i = 0; i <= block; i++)
+                {
+                    if (sessions[t] is { } session)
+                    {
+                        long s0 = Stopwatch.GetTimestamp();
+                        session.Run(runOptions, [OnnxExporter.InputName], [inputValue], [OnnxExporter.OutputName], [outputValue]);
+                        if (i > 0 && round > 0)
+                        {
+                            whole[t].Add(Stopwatch.GetElapsedTime(s0).TotalMicroseconds);
+                        }
+
+                        continue;
+                    }
+
+                    bool hooked = (i & 1) == 0;
+                    double inside = 0;
+                    var per = new double[segments.Length];
+                    long start = Stopwatch.GetTimestamp();
+                    if (hooked)
+                    {
+                        plan.Run(input, (k, x) =>
+                        {
+                            long s0 = Stopwatch.GetTimestamp();
+                            Tensor y = segments[k].Segment.Forward(x);
+                            per[k] = Stopwatch.GetElapsedTime(s0).TotalMicroseconds;
+                            inside += per[k];
+                            return y;
+                        });
+                    }
+                    else
+                    {
+                        model.Forward(input);
+                    }
+
+                    double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    if (i == 0 || round == 0)
+                    {
+                        continue;
+                    }
+
+                    if (hooked)
+                    {
+                        outside[t].Add(us - inside);
+                        for (int k = 0; k < segments.Length; k++)
+                        {
+                            perSegment[t][k].Add(per[k]);
+                        }
+                    }
+                    else
+                    {
+                        whole[t].Add(us);
+                    }
+                }
+            }
+        }
+
+        Parallelism.MaxDegreeOfParallelism = Environment.ProcessorCount;
+        foreach (InferenceSession? session in sessions)
+        {
+            session?.Dispose();
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{network} batch {batch}, {Kernels.Simd.SimdSupport.Best}, blocks of {block}, {whole[0].Count} calls each, load {File.ReadAllText("/proc/loadavg").Trim()}"));
+        for (int t = 0; t < configs.Length; t++)
+        {
+            string outsideSegments = sessions[t] is null ? string.Create(CultureInfo.InvariantCulture, $"; outside the segments {P(outside[t], 0.5):F1} µs") : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {configs[t],-5} p10 {P(whole[t], 0.1),9:F1} µs, median {P(whole[t], 0.5),9:F1} µs{outsideSegments}"));
+        }
+
+        int[] ours = [.. Enumerable.Range(0, configs.Length).Where(t => sessions[t] is null)];
+        Console.WriteLine($"| segment (median µs) | input | {string.Join(" | ", ours.Select(t => configs[t]))} |");
+        Console.WriteLine($"|---|---|{string.Concat(ours.Select(_ => "---:|"))}");
+        for (int k = 0; k < segments.Length; k++)
+        {
+            string name = string.Join(" ", segments[k].Segment.Select(l => l.GetType().Name));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {k} {name} | {string.Join("×", segments[k].InputShape)} | {string.Join(" | ", ours.Select(t => P(perSegment[t][k], 0.5).ToString("F1", CultureInfo.InvariantCulture)))} |"));
+        }
+    }
+
+    private static double P(List<double> samples, double q)
+    {
+        double[] sorted = [.. samples.Order()];
+        return sorted.Length == 0 ? double.NaN : sorted[(int)(q * (sorted.Length - 1))];
+    }
+}
