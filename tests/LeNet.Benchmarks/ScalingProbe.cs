@@ -12,8 +12,10 @@ namespace LeNet.Benchmarks;
 /// on one thread against two, and ONNX Runtime's on one and two (CONFIGS, comma-separated: 1, 2, ort1, ort2; all four by
 /// default). The configurations alternate in blocks of BLOCK calls, the first of each block untimed, so ONNX Runtime's
 /// spinning workers have stopped before our block is timed (call-by-call alternation leaves them on the core our split
-/// needs). Each compiled segment of ours is also timed inside the runs (every other call), so the segments and the steps
-/// between them that lose on two threads show up side by side.
+/// needs). Each compiled segment of ours is also timed inside the runs (every other call, through
+/// <c>GraphPlan.Run</c>'s segment hook), so the segments that lose on two threads show up side by side. "Outside the
+/// segments" is the rest of those hooked runs: the graph's own steps, and a copy of each segment's result into its value
+/// that the hook costs and an unhooked <c>Forward</c> does not make (the segments then write their values directly).
 /// </summary>
 public static class ScalingProbe
 {
