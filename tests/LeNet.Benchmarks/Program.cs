@@ -18,7 +18,8 @@
 // 'conv-gemm-probe' times the stages' direct convolution GEMM on the layers no Winograd or stem kernel takes.
 // 'graph-alternate NETS CASE PAIRS [BLOCK]' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
 // 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
-// 'scaling-probe NETWORK BATCH [SECONDS [BLOCK [CONFIGS]]]' times one graph network's Forward on one thread against two (and ORT's), segment by segment.
+// 'scaling-probe NETWORK BATCH [SECONDS [BLOCK [CONFIGS]]]' times one graph network's Forward on one thread against two (and ORT's), segment by segment;
+// 'scaling-probe NETWORK BATCH ort-profile RUNS' prints ONNX Runtime's own per-node times of the same network on one thread.
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;

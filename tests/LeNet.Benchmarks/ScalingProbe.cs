@@ -16,6 +16,9 @@ namespace LeNet.Benchmarks;
 /// <c>GraphPlan.Run</c>'s segment hook), so the segments that lose on two threads show up side by side. "Outside the
 /// segments" is the rest of those hooked runs: the graph's own steps, and a copy of each segment's result into its value
 /// that the hook costs and an unhooked <c>Forward</c> does not make (the segments then write their values directly).
+/// The hooked segments also allocate their results, so a segment with a large result pays the allocation's page faults
+/// there: compare segments with ONNX Runtime's own per-node profile (<c>scaling-probe NETWORK BATCH ort-profile RUNS</c>,
+/// one thread) with that in mind, and trust the unhooked whole <c>Forward</c>.
 /// </summary>
 public static class ScalingProbe
 {
@@ -23,7 +26,8 @@ public static class ScalingProbe
     {
         string network = args[0];
         int batch = int.Parse(args[1], CultureInfo.InvariantCulture);
-        double seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 4.0;
+        bool profile = args.Length > 2 && args[2] == "ort-profile";
+        double seconds = args.Length > 2 && !profile ? double.Parse(args[2], CultureInfo.InvariantCulture) : 4.0;
         int block = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
         (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
         int[] shape = [batch, .. image];
@@ -34,6 +38,12 @@ public static class ScalingProbe
         // Configurations: our Forward on "1" or "2" threads; "ort1" and "ort2", ONNX Runtime on the same weights with 1 and 2
         // intra-op threads (a session each).
         string[] configs = args.Length > 4 ? args[4].Split(',') : ["1", "2", "ort1", "ort2"];
+        if (profile)
+        {
+            OrtProfile(model, shape, input, runs: block);
+            return;
+        }
+
         int[] threads = [.. configs.Select(c => int.Parse(c.Replace("ort", "", StringComparison.Ordinal), CultureInfo.InvariantCulture))];
         string onnx = Path.Combine(Path.GetTempPath(), $"scaling-probe-{Environment.ProcessId}.onnx");
         OnnxExporter.Export(model, onnx, shape);
@@ -135,6 +145,58 @@ public static class ScalingProbe
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {k} {name} | {string.Join("×", segments[k].InputShape)} | {string.Join(" | ", ours.Select(t => P(perSegment[t][k], 0.5).ToString("F1", CultureInfo.InvariantCulture)))} |"));
         }
+    }
+
+    /// <summary>ONNX Runtime's own profile of <paramref name="runs"/> one-thread runs: each node's median kernel time, in graph order.</summary>
+    private static void OrtProfile(Module model, int[] shape, Tensor input, int runs)
+    {
+        string onnx = Path.Combine(Path.GetTempPath(), $"scaling-probe-{Environment.ProcessId}.onnx");
+        OnnxExporter.Export(model, onnx, shape);
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.EnableProfiling = true;
+        options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"ort-profile-{Environment.ProcessId}");
+        using var session = new InferenceSession(onnx, options);
+        File.Delete(onnx);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input.ReadData.ToArray(), [.. shape.Select(d => (long)d)]);
+        using var runOptions = new RunOptions();
+        for (int i = 0; i < runs; i++)
+        {
+            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [OnnxExporter.InputName], [inputValue], [OnnxExporter.OutputName]);
+        }
+
+        string path = session.EndProfiling();
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        File.Delete(path);
+        var nodes = new Dictionary<string, List<double>>();
+        var order = new List<string>();
+        foreach (System.Text.Json.JsonElement e in document.RootElement.EnumerateArray())
+        {
+            if (e.GetProperty("cat").GetString() != "Node" || !e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string name = e.GetProperty("name").GetString()!.Replace("_kernel_time", "", StringComparison.Ordinal);
+            string op = e.GetProperty("args").TryGetProperty("op_name", out System.Text.Json.JsonElement o) ? o.GetString()! : "";
+            string key = $"{name} ({op})";
+            if (!nodes.TryGetValue(key, out List<double>? list))
+            {
+                nodes[key] = list = [];
+                order.Add(key);
+            }
+
+            list.Add(e.GetProperty("dur").GetDouble());
+        }
+
+        double total = 0;
+        foreach (string key in order)
+        {
+            double median = P(nodes[key], 0.5);
+            total += median;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {key} | {median:F1} |"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| sum of node medians | {total:F1} |"));
     }
 
     private static double P(List<double> samples, double q)

@@ -102,6 +102,12 @@ internal static class PaddedMaxPoolKernel
 
         ClippedMax(ref r, width, ref dst, 0, first, k, stride, pad);
         ClippedMax(ref r, width, ref dst, last + 1, outWidth, k, stride, pad);
+        if (k == 3 && stride == 2 && last - first + 1 >= TOps.Count)
+        {
+            WindowsOfThreeByTwo<TOps, TVec>(ref r, ref dst, first, last, pad);
+            return;
+        }
+
         int span = (last * stride) - pad + 1;
         int x = 0;
         int lastVector = width - k - TOps.Count + 1;
@@ -155,6 +161,36 @@ internal static class PaddedMaxPoolKernel
         for (int ox = first; ox <= last; ox++)
         {
             Unsafe.Add(ref dst, ox) = Unsafe.Add(ref r, (ox * stride) - pad);
+        }
+    }
+
+    /// <summary>
+    /// The interior windows [<paramref name="first"/>, <paramref name="last"/>] of a 3-wide, stride-2 pool (SqueezeNet's
+    /// and resnet's stem pools), a vector of outputs at a time: window ox starts at x = 2·ox − pad, and the even lanes,
+    /// the odd lanes, and the odd lanes one float further of the row from there are columns x, x + 1 and x + 2 of a
+    /// vector of windows. Each output is max(max(row[x], row[x + 1]), row[x + 2]), the order of the general path, so the
+    /// bits are the same; the last vector overlaps the one before instead of a scalar tail. Reads row[2·first − pad …
+    /// 2·last − pad + 2] only, the interior windows' own columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WindowsOfThreeByTwo<TOps, TVec>(ref float r, ref float dst, int first, int last, int pad)
+        where TOps : ISimdOps<TVec>
+        where TVec : struct
+    {
+        int vl = TOps.Count;
+        for (int ox = first; ; ox += vl)
+        {
+            // The last vector ends at the last window, overlapping the one before (the same bits twice).
+            ox = Math.Min(ox, last - vl + 1);
+            int x = (2 * ox) - pad;
+            TVec low = TOps.Load(ref r, x), high = TOps.Load(ref r, x + vl);
+            TVec shiftedLow = TOps.Load(ref r, x + 1), shiftedHigh = TOps.Load(ref r, x + 1 + vl);
+            TVec max = TOps.Max(TOps.Max(TOps.Evens(low, high), TOps.Odds(low, high)), TOps.Odds(shiftedLow, shiftedHigh));
+            TOps.Store(max, ref dst, ox);
+            if (ox + vl > last)
+            {
+                return;
+            }
         }
     }
 
