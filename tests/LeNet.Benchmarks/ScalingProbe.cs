@@ -16,9 +16,9 @@ namespace LeNet.Benchmarks;
 /// <c>GraphPlan.Run</c>'s segment hook), so the segments that lose on two threads show up side by side. "Outside the
 /// segments" is the rest of those hooked runs: the graph's own steps, and a copy of each segment's result into its value
 /// that the hook costs and an unhooked <c>Forward</c> does not make (the segments then write their values directly).
-/// The hooked segments also allocate their results, so a segment with a large result pays the allocation's page faults
-/// there: compare segments with ONNX Runtime's own per-node profile (<c>scaling-probe NETWORK BATCH ort-profile RUNS</c>,
-/// one thread) with that in mind, and trust the unhooked whole <c>Forward</c>.
+/// The hooked segments write into buffers of the probe's own (allocated once), as the unhooked run writes its values, so
+/// their times carry no allocation; ONNX Runtime's own per-node profile of the same network
+/// (<c>scaling-probe NETWORK BATCH ort-profile RUNS</c>, one thread) sets them side by side with its layers.
 /// </summary>
 public static class ScalingProbe
 {
@@ -59,6 +59,7 @@ public static class ScalingProbe
         var whole = threads.Select(_ => new List<double>()).ToArray();
         var perSegment = threads.Select(_ => segments.Select(_ => new List<double>()).ToArray()).ToArray();
         var outside = threads.Select(_ => new List<double>()).ToArray();
+        var results = new Tensor?[segments.Length];
         var watch = Stopwatch.StartNew();
         for (int round = 0; watch.Elapsed.TotalSeconds < seconds || round < 4; round++)
         {
@@ -87,11 +88,13 @@ public static class ScalingProbe
                     {
                         plan.Run(input, (k, x) =>
                         {
+                            // Into a buffer of the probe's own, as an unhooked run writes its value: no allocation timed.
+                            results[k] ??= segments[k].Segment.Forward(x);
                             long s0 = Stopwatch.GetTimestamp();
-                            Tensor y = segments[k].Segment.Forward(x);
+                            bool written = segments[k].Segment.TryForwardInto(x, results[k]!.AsSpan(), results[k]!.Length / batch, 0, [], false);
                             per[k] = Stopwatch.GetElapsedTime(s0).TotalMicroseconds;
                             inside += per[k];
-                            return y;
+                            return written ? results[k] : segments[k].Segment.Forward(x);
                         });
                     }
                     else
