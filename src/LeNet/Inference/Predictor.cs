@@ -488,6 +488,14 @@ public sealed partial class Predictor : IChunkWork
     /// <summary>Channels [<paramref name="first"/>, <paramref name="end"/>) of an image [C, H, W] into the single-image layout.</summary>
     private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer, int first, int end)
     {
+        if (map.Pad == 0)
+        {
+            // Unpadded (the input of a first 1×1 convolution or pool): the same layout, one copy rather than one a row.
+            int plane = map.Height * map.Width;
+            image.Slice(first * plane, (end - first) * plane).CopyTo(buffer[(first * plane)..]);
+            return;
+        }
+
         for (int c = first; c < end; c++)
         {
             for (int y = 0; y < map.Height; y++)
