@@ -32,29 +32,27 @@ public static class ScalingProbe
         (Module model, int[] image, _) = GraphNetworkBenchmarks.Create(network);
         int[] shape = [batch, .. image];
         var input = Tensor.FromArray(GraphNetworkBenchmarks.Images(batch * image.Aggregate(1, (a, b) => a * b)), shape);
-        model.Forward(input);
-        GraphPlan plan = model.Plans!.PlanFor(shape)!;
-        var segments = plan.Segments;
-        // Configurations: our Forward on "1" or "2" threads; "ort1" and "ort2", ONNX Runtime on the same weights with 1 and 2
-        // intra-op threads (a session each).
-        string[] configs = args.Length > 4 ? args[4].Split(',') : ["1", "2", "ort1", "ort2"];
+        string onnx = Path.Combine(Path.GetTempPath(), $"scaling-probe-{Environment.ProcessId}.onnx");
+        OnnxExporter.Export(model, onnx, shape);
         if (profile)
         {
-            OrtProfile(model, shape, input, runs: block);
+            OrtProfile(onnx, shape, input, runs: block);
             return;
         }
 
-        int[] threads = [.. configs.Select(c => int.Parse(c.Replace("ort", "", StringComparison.Ordinal), CultureInfo.InvariantCulture))];
-        string onnx = Path.Combine(Path.GetTempPath(), $"scaling-probe-{Environment.ProcessId}.onnx");
-        OnnxExporter.Export(model, onnx, shape);
         int classes = model.Forward(input).Shape[^1];
+        GraphPlan plan = model.Plans!.PlanFor(shape)!;
+        var segments = plan.Segments;
+
+        // Configurations: our Forward on "1" or "2" threads; "ort1" and "ort2", ONNX Runtime on the same weights with 1 and 2
+        // intra-op threads (a session each).
+        string[] configs = args.Length > 4 ? args[4].Split(',') : ["1", "2", "ort1", "ort2"];
+        int[] threads = [.. configs.Select(c => int.Parse(c.Replace("ort", "", StringComparison.Ordinal), CultureInfo.InvariantCulture))];
         float[] ortOutput = new float[batch * classes];
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input.ReadData.ToArray(), [.. shape.Select(d => (long)d)]);
         using var outputValue = OrtValue.CreateTensorValueFromMemory(ortOutput, [batch, classes]);
         using var runOptions = new RunOptions();
-        var sessions = configs.Select((c, t) => c.StartsWith("ort", StringComparison.Ordinal)
-            ? new InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = threads[t], InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL })
-            : null).ToArray();
+        var sessions = configs.Select((c, t) => c.StartsWith("ort", StringComparison.Ordinal) ? new InferenceSession(onnx, Options(threads[t])) : null).ToArray();
         File.Delete(onnx);
         var whole = threads.Select(_ => new List<double>()).ToArray();
         var perSegment = threads.Select(_ => segments.Select(_ => new List<double>()).ToArray()).ToArray();
@@ -151,11 +149,9 @@ public static class ScalingProbe
     }
 
     /// <summary>ONNX Runtime's own profile of <paramref name="runs"/> one-thread runs: each node's median kernel time, in graph order.</summary>
-    private static void OrtProfile(Module model, int[] shape, Tensor input, int runs)
+    private static void OrtProfile(string onnx, int[] shape, Tensor input, int runs)
     {
-        string onnx = Path.Combine(Path.GetTempPath(), $"scaling-probe-{Environment.ProcessId}.onnx");
-        OnnxExporter.Export(model, onnx, shape);
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using SessionOptions options = Options(1);
         options.EnableProfiling = true;
         options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"ort-profile-{Environment.ProcessId}");
         using var session = new InferenceSession(onnx, options);
@@ -201,6 +197,10 @@ public static class ScalingProbe
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| sum of node medians | {total:F1} |"));
     }
+
+    /// <summary>ONNX Runtime's options for one sequential run on <paramref name="threads"/> intra-op threads, every graph optimization on.</summary>
+    private static SessionOptions Options(int threads) =>
+        new() { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
 
     private static double P(List<double> samples, double q)
     {

@@ -509,6 +509,13 @@ public sealed partial class Predictor : IChunkWork
     /// <summary>The interior of the single-image layout [C, Hp, Wp] out to [C, H, W].</summary>
     private static void CopyOut(ReadOnlySpan<float> buffer, TileMap map, Span<float> image)
     {
+        if (map.Pad == 0)
+        {
+            // Unpadded: the image's own layout, one copy (as CopyIn).
+            buffer[..(map.Channels * map.Height * map.Width)].CopyTo(image);
+            return;
+        }
+
         for (int c = 0; c < map.Channels; c++)
         {
             for (int y = 0; y < map.Height; y++)
