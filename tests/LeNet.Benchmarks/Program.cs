@@ -15,7 +15,7 @@
 // 'winograd-probe' times 3×3 convolutions direct against Winograd and Net's batch-1 Forward against ORT with a
 // stopwatch (alternating calls, 10th percentile), for machines too busy for BenchmarkDotNet's short runs.
 // 'winograd-f4-probe' times the same layers direct, by F(2×2, 3×3) and by F(4×4, 3×3) (the latter's selection rule).
-// 'conv-gemm-probe' times the stages' direct convolution GEMM on the layers no Winograd or stem kernel takes.
+// 'conv-gemm-probe' times the stages' direct convolution GEMM on the layers no Winograd or stem kernel takes, then mobilenet_v2's depthwise layers.
 // 'graph-alternate NETS CASE PAIRS [BLOCK]' does the same for the graph networks' Forward against ORT (GraphNetworkBenchmarks).
 // 'smallmaps-probe BATCH THREADS [SECONDS]' profiles the CIFAR ResNet-20 segment by segment beside ORT (same process).
 // 'scaling-probe NETWORK BATCH [SECONDS [BLOCK [CONFIGS]]]' times one graph network's Forward on one thread against two (and ORT's), segment by segment;

@@ -31,13 +31,10 @@ internal sealed partial class ConvStage
         ConvGeometry g = _plan.Geometry;
         TileMap o = OutputMap;
         Span<float> output = workspace.Images[Output];
-        for (int c = g.OutChannels * part / parts; c < g.OutChannels * (part + 1) / parts; c++)
-        {
-            for (int y = 0; y < g.OutHeight; y++)
-            {
-                workspace.Gemm.AsSpan((c * _plan.Pixels) + (y * _plan.RowStride), g.OutWidth).CopyTo(output[ImageOffset(o, c, y, 0)..]);
-            }
-        }
+        int first = g.OutChannels * part / parts, end = g.OutChannels * (part + 1) / parts;
+        PlaneCopyKernel.Planes(
+            workspace.Gemm.AsSpan(first * _plan.Pixels), _plan.RowStride, _plan.Pixels,
+            output[ImageOffset(o, first, 0, 0)..], o.PaddedWidth, o.PaddedHeight * o.PaddedWidth, end - first, g.OutHeight, g.OutWidth);
     }
 
     /// <summary>Gathers the im2col columns: in parts across the threads when <paramref name="split"/> (the GEMM after it is split).</summary>

@@ -310,55 +310,31 @@ internal sealed partial class ConvStage : Stage, IRowStage
     private void RunGemm(Workspace workspace, SimdWidth width, int part, int parts)
     {
         ReadOnlySpan<float> source = _plan.UsesColumns ? workspace.Columns : workspace.Images[Input];
-        if (WritesMap)
-        {
-            ConvGeometry g = _plan.Geometry;
-            Span<float> map = MapOf(workspace);
-            int valid = g.OutHeight * g.OutWidth;
-            switch (_activation)
-            {
-                case ActivationKind.Sigmoid:
-                    ConvGemmKernel.Run<SigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
-                    break;
-                case ActivationKind.Relu:
-                    ConvGemmKernel.Run<ReluActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
-                    break;
-                case ActivationKind.Relu6:
-                    ConvGemmKernel.Run<Relu6Activation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
-                    break;
-                case ActivationKind.Hardswish:
-                    ConvGemmKernel.Run<HardswishActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
-                    break;
-                case ActivationKind.Hardsigmoid:
-                    ConvGemmKernel.Run<HardsigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
-                    break;
-                default:
-                    ConvGemmKernel.Run<NoActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, g.OutChannels, valid);
-                    break;
-            }
+        ConvGeometry g = _plan.Geometry;
 
-            return;
-        }
-
+        // No map (an empty span, no channels) sends every output to the GEMM buffer.
+        bool direct = WritesMap;
+        Span<float> map = direct ? MapOf(workspace) : default;
+        int channels = direct ? g.OutChannels : 0, valid = direct ? g.OutHeight * g.OutWidth : 0;
         switch (_activation)
         {
             case ActivationKind.Sigmoid:
-                ConvGemmKernel.Run<SigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<SigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, channels, valid);
                 break;
             case ActivationKind.Relu:
-                ConvGemmKernel.Run<ReluActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<ReluActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, channels, valid);
                 break;
             case ActivationKind.Relu6:
-                ConvGemmKernel.Run<Relu6Activation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<Relu6Activation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, channels, valid);
                 break;
             case ActivationKind.Hardswish:
-                ConvGemmKernel.Run<HardswishActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<HardswishActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, channels, valid);
                 break;
             case ActivationKind.Hardsigmoid:
-                ConvGemmKernel.Run<HardsigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<HardsigmoidActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, channels, valid);
                 break;
             default:
-                ConvGemmKernel.Run<NoActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts);
+                ConvGemmKernel.Run<NoActivation>(width, GemmPacked, _gemmBias, _plan.Offsets, source, workspace.Gemm, _plan.Pixels, part, parts, map, channels, valid);
                 break;
         }
     }

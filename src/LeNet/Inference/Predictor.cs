@@ -496,14 +496,9 @@ public sealed partial class Predictor : IChunkWork
             return;
         }
 
-        for (int c = first; c < end; c++)
-        {
-            for (int y = 0; y < map.Height; y++)
-            {
-                image.Slice(((c * map.Height) + y) * map.Width, map.Width)
-                    .CopyTo(buffer[((((c * map.PaddedHeight) + y + map.Pad) * map.PaddedWidth) + map.Pad)..]);
-            }
-        }
+        PlaneCopyKernel.Planes(
+            image[(first * map.Height * map.Width)..], map.Width, map.Height * map.Width,
+            buffer[((((first * map.PaddedHeight) + map.Pad) * map.PaddedWidth) + map.Pad)..], map.PaddedWidth, map.PaddedHeight * map.PaddedWidth, end - first, map.Height, map.Width);
     }
 
     /// <summary>The interior of the single-image layout [C, Hp, Wp] out to [C, H, W].</summary>
@@ -516,13 +511,8 @@ public sealed partial class Predictor : IChunkWork
             return;
         }
 
-        for (int c = 0; c < map.Channels; c++)
-        {
-            for (int y = 0; y < map.Height; y++)
-            {
-                buffer.Slice((((c * map.PaddedHeight) + y + map.Pad) * map.PaddedWidth) + map.Pad, map.Width)
-                    .CopyTo(image.Slice(((c * map.Height) + y) * map.Width, map.Width));
-            }
-        }
+        PlaneCopyKernel.Planes(
+            buffer[((map.Pad * map.PaddedWidth) + map.Pad)..], map.PaddedWidth, map.PaddedHeight * map.PaddedWidth,
+            image, map.Width, map.Height * map.Width, map.Channels, map.Height, map.Width);
     }
 }

@@ -24,8 +24,8 @@ namespace LeNet.Kernels;
 /// of a row (taps are broadcast weights, the k² of a 3×3 filter held in registers for the whole plane): stride 1
 /// loads each tap's vector unaligned; stride 2 loads two vectors and keeps their even elements
 /// (<see cref="ISimdOps{TVec}.Evens"/>). A row's last vector overlaps the one before it (recomputing a few outputs
-/// with the same arithmetic, so the same bits): no scalar tail. Rows narrower than the vector take 128-bit vectors;
-/// other strides, and rows under 4 columns, run the scalar loop.
+/// with the same arithmetic, so the same bits): no scalar tail. Rows narrower than the vector take the widest narrower
+/// vector they fill (256 or 128 bits); other strides, and rows under 4 columns, run the scalar loop.
 /// </para>
 /// <para>
 /// Every output accumulates bias, then the taps in (row, column) order, one multiply-add each: the same order at
@@ -59,7 +59,13 @@ internal static class DepthwiseConv2dKernel
             float b = bias[o];
             int vectorized = Vectorized<TOps, TVec, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
 
-            // A row narrower than the vector (14 and 7 columns at 512 bits: mobilenet's last stages) takes 128-bit vectors.
+            // A row narrower than the vector takes the widest vector it fills: 256 bits for 8 to 15 columns (mobilenet_v2's
+            // 14×14 layers at 512 bits: 2 vectors a row instead of 4 of 128 bits), 128 bits for 4 to 7 (its 7×7 layers).
+            if (vectorized == 0 && TOps.Count > 8)
+            {
+                vectorized = Vectorized<Vector256Ops, Vector256<float>, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
+            }
+
             if (vectorized == 0 && TOps.Count > 4)
             {
                 vectorized = Vectorized<Vector128Ops, Vector128<float>, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
@@ -112,7 +118,13 @@ internal static class DepthwiseConv2dKernel
     }
 
     /// <summary>A 3×3 filter, dilation 1: the nine weights broadcast once per plane. Returns the columns done per row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <remarks>
+    /// Not inlined (one call a plane), nor <see cref="Plane{TOps, TVec, TAct, TStride}"/>: each width's and stride's
+    /// loop keeps its own inlining budget. Inlined into <see cref="Image{TOps, TVec, TAct}"/> with three widths, the
+    /// loops ran past the JIT's budget and the 128-bit stride-2 loop called its loads and multiply-adds
+    /// (mobilenet_v2's 576-channel 14×14 stride-2 layer: 34 → 850 µs).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Plane3<TOps, TVec, TAct, TStride>(ref float plane, int inRow, ref float filter, float bias, ref float output, int outRow, int outHeight, int outWidth)
         where TOps : ISimdOps<TVec>
         where TVec : struct
@@ -151,7 +163,7 @@ internal static class DepthwiseConv2dKernel
     }
 
     /// <summary>Any k and dilation: the weights broadcast per tap. Returns the columns done per row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Plane<TOps, TVec, TAct, TStride>(ref float plane, int inRow, ref float filter, float bias, int k, int dilation, ref float output, int outRow, int outHeight, int outWidth)
         where TOps : ISimdOps<TVec>
         where TVec : struct

@@ -16,7 +16,9 @@ public class DepthwiseConv2dKernelTests
     // (channels, multiplier, height, width, kernel, stride, padding, dilation, activation): MobileNet's 3×3 at stride 1
     // and 2 with widths that leave every tail (37, 33 and 7 columns; 7×7 is mobilenet_v2's last map); channel
     // multiplier 2 with a 5×5; stride-2 5×5; dilation 2 (the general loop); stride 3 (scalar); an output of one vector
-    // exactly (16 columns); each fused activation.
+    // exactly (16 columns); outputs 8 to 15 columns wide, which take 256-bit vectors at 512 bits (14×14 at stride 1 and
+    // from 28×28 at stride 2, as in mobilenet_v2; 8 columns: one vector exactly; 9 from 17 at stride 2; 11 with a
+    // 5×5); each fused activation.
     public static IEnumerable<object[]> Configurations => KernelWidths.Cross(
     [
         [8, 1, 20, 37, 3, 1, 1, 1, NaiveActivations.Relu6],
@@ -29,6 +31,10 @@ public class DepthwiseConv2dKernelTests
         [3, 1, 11, 10, 3, 3, 1, 1, NaiveActivations.Relu6],
         [2, 1, 16, 16, 3, 1, 1, 1, NaiveActivations.Sigmoid],
         [2, 3, 6, 35, 3, 2, 0, 1, NaiveActivations.Relu6],
+        [5, 1, 14, 14, 3, 1, 1, 1, NaiveActivations.Relu6],
+        [4, 1, 28, 28, 3, 2, 1, 1, NaiveActivations.Relu6],
+        [3, 1, 8, 8, 3, 1, 1, 1, NaiveActivations.Hardswish],
+        [3, 1, 18, 17, 3, 2, 1, 1, NaiveActivations.Relu],
     ]);
 
     [Theory]
