@@ -66,7 +66,17 @@ internal static class DepthwiseConv2dKernel
                 vectorized = Vectorized<Vector256Ops, Vector256<float>, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
             }
 
-            if (vectorized == 0 && TOps.Count > 4)
+            // 4 to 7 columns in contiguous rows (mobilenet_v2's 7×7 layers): every row but the last in one 256-bit vector,
+            // whose lanes past the row spill into the next row's first columns, which that row's store then overwrites;
+            // the last row in 128-bit vectors. Each output is computed as in any vector: the same bits. (Without a vector
+            // loop for the filter and stride both calls do nothing, and the scalar loop below does every row.)
+            if (vectorized == 0 && TOps.Count >= 8 && outRow == outWidth && outWidth >= 4 && outWidth < 8 && outHeight > 1)
+            {
+                Vectorized<Vector256Ops, Vector256<float>, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight - 1, 8);
+                vectorized = Vectorized<Vector128Ops, Vector128<float>, TAct>(
+                    ref Unsafe.Add(ref plane, (nint)(outHeight - 1) * stride * inRow), inRow, ref filter, b, k, stride, dilation, ref Unsafe.Add(ref outPlaneRef, (nint)(outHeight - 1) * outRow), outRow, 1, outWidth);
+            }
+            else if (vectorized == 0 && TOps.Count > 4)
             {
                 vectorized = Vectorized<Vector128Ops, Vector128<float>, TAct>(ref plane, inRow, ref filter, b, k, stride, dilation, ref outPlaneRef, outRow, outHeight, outWidth);
             }

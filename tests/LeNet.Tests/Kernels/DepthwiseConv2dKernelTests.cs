@@ -84,6 +84,48 @@ public class DepthwiseConv2dKernelTests
     }
 
     [Theory]
+    [InlineData(16, 6, 7, 7, 1)]
+    [InlineData(16, 4, 14, 14, 2)]
+    [InlineData(8, 3, 5, 9, 1)]
+    [InlineData(8, 2, 2, 4, 1)]
+    [InlineData(16, 3, 12, 8, 2)]
+    [InlineData(4, 6, 7, 7, 1)]
+    public void Image_ContiguousNarrowRows_SameBitsAsRowsApart(int width, int c, int h, int w, int stride)
+    {
+        // Output rows of 4 to 7 columns with nothing between them (mobilenet_v2's 7×7 maps): at 256 bits and up, every row
+        // but the last is one 8-lane vector spilling into the next row. The same outputs, bit for bit, as with gaps between
+        // the rows; nothing past the last plane is written.
+        var random = new Random((c * 10) + h + w + stride);
+        float[] image = KernelData.Uniform(random, c * h * w, 3f);
+        float[] weight = KernelData.Uniform(random, c * 9, 1f);
+        float[] bias = KernelData.Uniform(random, c);
+        int hp = h + 2, wp = w + 2;
+        int oh = ((hp - 3) / stride) + 1, ow = ((wp - 3) / stride) + 1;
+        float[] input = new float[(c * hp * wp) + DepthwiseConv2dKernel.Slack];
+        for (int ch = 0; ch < c; ch++)
+        {
+            for (int y = 0; y < h; y++)
+            {
+                image.AsSpan(((ch * h) + y) * w, w).CopyTo(input.AsSpan((((ch * hp) + y + 1) * wp) + 1));
+            }
+        }
+
+        float[] contiguous = [.. Enumerable.Repeat(-9f, (c * oh * ow) + 8)];
+        int outRow = ow + 3, outPlane = oh * outRow;
+        float[] apart = new float[c * outPlane];
+
+        AtWidth.Once(width, new ImageCall(NaiveActivations.Relu6, input, wp, hp * wp, weight, bias, 1, 3, stride, 1, contiguous, ow, oh * ow, oh, ow));
+        AtWidth.Once(width, new ImageCall(NaiveActivations.Relu6, input, wp, hp * wp, weight, bias, 1, 3, stride, 1, apart, outRow, outPlane, oh, ow));
+
+        float[] gathered = [.. Enumerable.Range(0, c * oh * ow).Select(i => apart[((i / (oh * ow)) * outPlane) + ((i / ow % oh) * outRow) + (i % ow)])];
+        contiguous[..(c * oh * ow)].Select(BitConverter.SingleToInt32Bits).Should().Equal(gathered.Select(BitConverter.SingleToInt32Bits));
+        contiguous[(c * oh * ow)..].Should().AllBeEquivalentTo(-9f, "the last row of the last plane does not spill");
+        double[] conv = DoubleReferenceB.Conv2d(
+            KernelData.ToDouble(image), [1, c, h, w], KernelData.ToDouble(weight), KernelData.ToDouble(bias), c, (3, 3), (stride, stride), (1, 1), (1, 1), c, out _);
+        contiguous[..(c * oh * ow)].Should().BeCloseTo([.. conv.Select(v => (float)NaiveActivations.Apply(NaiveActivations.Relu6, v))], atol: 2e-5, rtol: 1e-5);
+    }
+
+    [Theory]
     [MemberData(nameof(Configurations))]
     public void Tile_EveryWidth_MatchesGroupedConvolutionFormula(int width, int c, int m, int h, int w, int k, int stride, int pad, int dilation, string activation)
     {
