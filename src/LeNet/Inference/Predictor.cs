@@ -486,33 +486,14 @@ public sealed partial class Predictor : IChunkWork
     private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer) => CopyIn(image, map, buffer, 0, map.Channels);
 
     /// <summary>Channels [<paramref name="first"/>, <paramref name="end"/>) of an image [C, H, W] into the single-image layout.</summary>
-    private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer, int first, int end)
-    {
-        if (map.Pad == 0)
-        {
-            // Unpadded (the input of a first 1×1 convolution or pool): the same layout, one copy rather than one a row.
-            int plane = map.Height * map.Width;
-            image.Slice(first * plane, (end - first) * plane).CopyTo(buffer[(first * plane)..]);
-            return;
-        }
-
+    private static void CopyIn(ReadOnlySpan<float> image, TileMap map, Span<float> buffer, int first, int end) =>
         PlaneCopyKernel.Planes(
             image[(first * map.Height * map.Width)..], map.Width, map.Height * map.Width,
             buffer[((((first * map.PaddedHeight) + map.Pad) * map.PaddedWidth) + map.Pad)..], map.PaddedWidth, map.PaddedHeight * map.PaddedWidth, end - first, map.Height, map.Width);
-    }
 
     /// <summary>The interior of the single-image layout [C, Hp, Wp] out to [C, H, W].</summary>
-    private static void CopyOut(ReadOnlySpan<float> buffer, TileMap map, Span<float> image)
-    {
-        if (map.Pad == 0)
-        {
-            // Unpadded: the image's own layout, one copy (as CopyIn).
-            buffer[..(map.Channels * map.Height * map.Width)].CopyTo(image);
-            return;
-        }
-
+    private static void CopyOut(ReadOnlySpan<float> buffer, TileMap map, Span<float> image) =>
         PlaneCopyKernel.Planes(
             buffer[((map.Pad * map.PaddedWidth) + map.Pad)..], map.PaddedWidth, map.PaddedHeight * map.PaddedWidth,
             image, map.Width, map.Height * map.Width, map.Channels, map.Height, map.Width);
-    }
 }

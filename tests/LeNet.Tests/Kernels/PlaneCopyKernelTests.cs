@@ -5,7 +5,7 @@ namespace LeNet.Tests.Kernels;
 /// <summary>
 /// <see cref="PlaneCopyKernel"/> against a naive triple loop: every row width from 1 to 40 (scalar, 128-, 256- and
 /// 512-bit vectors, each with an overlapping last vector), strided rows and planes on both sides, nothing written
-/// outside the rows; its bounds checks. CI reruns the kernel tests with AVX-512 and with all intrinsics disabled,
+/// outside the rows; layouts without gaps (one copy); its bounds checks. CI reruns the kernel tests with AVX-512 and with all intrinsics disabled,
 /// which changes the vectors the copy picks.
 /// </summary>
 public class PlaneCopyKernelTests
@@ -39,6 +39,23 @@ public class PlaneCopyKernelTests
         PlaneCopyKernel.Planes(source, sourceRow, sourcePlane, destination.AsSpan(at), destinationRow, destinationPlane, planes, height, width);
 
         destination.Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(33)]
+    public void Planes_NoGaps_CopiesThePlanesAndNothingPast(int width)
+    {
+        // Rows width apart and planes height·width apart on both sides (an unpadded map): the planes, then the sentinel.
+        int planes = 3, height = 4, floats = planes * height * width;
+        float[] source = KernelData.Uniform(new Random(width), floats + 5);
+        float[] destination = [.. Enumerable.Repeat(-3.5f, floats + 5)];
+
+        PlaneCopyKernel.Planes(source, width, height * width, destination, width, height * width, planes, height, width);
+
+        destination[..floats].Should().Equal(source[..floats]);
+        destination[floats..].Should().AllBeEquivalentTo(-3.5f, "nothing past the last plane is written");
     }
 
     [Fact]
